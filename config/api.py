@@ -1,0 +1,31 @@
+"""The one NinjaAPI at /api/ (docs at /api/docs); each app adds its router here."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+
+from config.errors import ApiError
+
+api = NinjaAPI(title="Voice agents platform", version="1", urls_namespace="api")
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    response = api.create_response(request, exc.body(), status=exc.status)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    details = [
+        {"field": ".".join(str(p) for p in err.get("loc", [])[1:]), "message": err.get("msg", "invalid")}
+        for err in exc.errors
+    ]
+    return api.create_response(
+        request, {"error": {"code": "invalid_input", "message": "The request is not valid.", "details": details}},
+        status=422,
+    )

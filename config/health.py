@@ -1,0 +1,36 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.utils import Error as DatabaseError
+from django.http import HttpRequest, JsonResponse
+
+from config import mongo, redis
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "alive"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Each dependency's state; 503 naming whichever is down."""
+    checks = {"database": (_check_database, DatabaseError), "redis": (redis.ping, redis.RedisUnavailable),
+              "mongodb": (mongo.ping, mongo.MongoUnavailable)}
+    states: dict[str, str] = {}
+    for name, (check, error) in checks.items():
+        try:
+            check()
+            states[name] = "up"
+        except error:
+            states[name] = "down"
+    down = sorted(name for name, state in states.items() if state == "down")
+    body: dict[str, object] = {"status": "ready" if not down else "unavailable", "checks": states}
+    if down:
+        body["down"] = down
+    return JsonResponse(body, status=503 if down else 200)

@@ -1,0 +1,178 @@
+"""Settings, read from the environment in one place (12-factor). See the README for every variable."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import database_from_url, env_bool, env_fernet_key, env_int, env_list, env_str, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+TESTING = "pytest" in sys.modules
+DEBUG = env_bool("DEBUG", default=False)
+
+# Embedded defaults: `make run` and the test setup start these when the variable is unset.
+EMBEDDED_REDIS_PORT = 6390
+EMBEDDED_MONGODB_PORT = 27018
+
+
+def _dev_secret(name: str, make: str = "token") -> str:
+    """A per-checkout secret kept under var/ so development works with no environment at all."""
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off")
+    path = VAR_DIR / "dev-secrets.json"
+    VAR_DIR.mkdir(exist_ok=True)
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    if name not in stored:
+        from cryptography.fernet import Fernet
+
+        stored[name] = Fernet.generate_key().decode() if make == "fernet" else secrets.token_urlsafe(48)
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+    return stored[name]
+
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _dev_secret("DJANGO_SECRET_KEY")
+WIDGET_TOKEN_SECRET = env_str("WIDGET_TOKEN_SECRET") or _dev_secret("WIDGET_TOKEN_SECRET")
+if len(WIDGET_TOKEN_SECRET) < 32:
+    raise ImproperlyConfigured("WIDGET_TOKEN_SECRET must be at least 32 characters")
+SECRETS_ENCRYPTION_KEY = env_fernet_key("SECRETS_ENCRYPTION_KEY") or _dev_secret("SECRETS_ENCRYPTION_KEY", "fernet")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", schemes={"http", "https"}, default=f"http://127.0.0.1:{PORT}")
+
+DATABASES = {"default": database_from_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+REDIS_URL = env_url(
+    "REDIS_URL", schemes={"redis", "rediss", "unix"}, default=f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+)
+REDIS_EMBEDDED = not env_str("REDIS_URL")
+MONGODB_URI = env_url(
+    "MONGODB_URI",
+    schemes={"mongodb", "mongodb+srv"},
+    default=f"mongodb://127.0.0.1:{EMBEDDED_MONGODB_PORT}/voiceagents",
+)
+MONGODB_EMBEDDED = not env_str("MONGODB_URI")
+
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")
+# Where sessions go upstream: OpenAI with a key, else the local realtime simulator.
+REALTIME_URL = env_url(
+    "REALTIME_URL",
+    schemes={"ws", "wss"},
+    default="wss://api.openai.com/v1/realtime" if OPENAI_API_KEY else "ws://127.0.0.1:8765/v1/realtime",
+)
+REALTIME_DEFAULT_MODEL = env_str("REALTIME_DEFAULT_MODEL", "gpt-realtime")
+OPENAI_EDITOR_MODEL = env_str("OPENAI_EDITOR_MODEL", "gpt-4.1-mini")
+
+# Development only: lets HTTP tools reach loopback (the demo tools call this server's /demo/ APIs).
+HTTPTOOLS_ALLOW_LOOPBACK = env_bool("HTTPTOOLS_ALLOW_LOOPBACK", default=False)
+HTTPTOOLS_ALLOWED_PORTS = [int(p) for p in env_list("HTTPTOOLS_ALLOWED_PORTS", ["80", "443", "8000", "8080", "8443"])]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "ninja",
+    "tenants",
+    "agents",
+    "httptools",
+    "transcripts",
+    "usage",
+    "widget",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.FrameAncestorsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+    }
+}
+
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG and not TESTING
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Celery: the broker is Redis; beat runs the janitor and the heartbeat reaper.
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat-reaper": {
+        "task": "usage.tasks.reap_stale_sessions",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "janitor": {
+        "task": "usage.tasks.run_janitor",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+}

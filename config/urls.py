@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import path
+
+from config import health
+from config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("healthz", health.healthz),
+    path("readyz", health.readyz),
+]

@@ -1,0 +1,106 @@
+"""HTTP tool descriptors: the one place a tool is described (see httptools/README in docs/tools.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from tenants.models import Tenant
+
+
+class Effect(models.TextChoices):
+    READ = "read", "Read (no side effects)"
+    WRITE = "write", "Write (needs the visitor's spoken confirmation)"
+    IRREVERSIBLE = "irreversible", "Irreversible (needs confirmation; cannot be undone)"
+
+
+class Method(models.TextChoices):
+    GET = "GET"
+    POST = "POST"
+    PUT = "PUT"
+    PATCH = "PATCH"
+    DELETE = "DELETE"
+
+
+def _empty_object_schema() -> dict[str, Any]:
+    return {"type": "object", "properties": {}, "additionalProperties": False}
+
+
+class HttpTool(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="http_tools")
+    name = models.CharField(max_length=64, help_text="snake_case, unique per tenant; the model calls it by this.")
+    description = models.TextField(help_text="For the model: what the tool does and when to use it.")
+    method = models.CharField(max_length=8, choices=Method.choices, default=Method.GET)
+    base_url = models.CharField(
+        max_length=300, help_text="Scheme, host and port only (https://api.example.com). Fixed when saved."
+    )
+    path_template = models.CharField(
+        max_length=300, default="/", help_text="Path with {param} slots filled from arguments, e.g. /items/{id}."
+    )
+    query_params = models.JSONField(
+        default=dict, blank=True,
+        help_text='Query parameters: name → template, e.g. {"q": "{query}", "limit": "5"}.',
+    )
+    headers = models.JSONField(
+        default=dict, blank=True,
+        help_text='Headers: name → template; may reference a secret: {"X-Api-Key": "{{secret:API_KEY}}"}.',
+    )
+    body_template = models.JSONField(
+        null=True, blank=True,
+        help_text='JSON body; a string value "{param}" is replaced by the argument (keeping its type).',
+    )
+    arguments_schema = models.JSONField(
+        default=_empty_object_schema,
+        help_text="JSON Schema of the arguments the model fills; additionalProperties must be false.",
+    )
+    constants = models.JSONField(
+        default=dict, blank=True, help_text="Fixed values for slots the model never fills, e.g. {\"currency\": \"EUR\"}."
+    )
+    effect = models.CharField(max_length=16, choices=Effect.choices, default=Effect.READ)
+    response_mapping = models.JSONField(
+        default=dict, blank=True,
+        help_text='What the model receives: {"items": "results", "fields": ["name", "price"], '
+        '"max_items": 5, "max_chars": 2000}.',
+    )
+    visual = models.CharField(max_length=64, blank=True, help_text="A card from the visuals registry, or empty.")
+    visual_props = models.JSONField(
+        default=dict, blank=True,
+        help_text='How response fields map to the card\'s props: {"products": "results"}.',
+    )
+    timeout_seconds = models.FloatField(default=8.0, validators=[MinValueValidator(0.5), MaxValueValidator(30)])
+    max_response_bytes = models.PositiveIntegerField(
+        default=512_000, validators=[MinValueValidator(1024), MaxValueValidator(5_000_000)]
+    )
+    enabled = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tenant__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="unique_tool_name_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from httptools.validation import validate_descriptor
+
+        validate_descriptor(self)
+
+
+class HttpToolVersion(models.Model):
+    """A snapshot of a descriptor as it was saved; written on every change."""
+
+    tool = models.ForeignKey(HttpTool, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tool", "-version"]
+        constraints = [models.UniqueConstraint(fields=["tool", "version"], name="unique_tool_version")]
+
+    def __str__(self) -> str:
+        return f"{self.tool.name} v{self.version}"

@@ -1,0 +1,122 @@
+"""Admin for tenants: keys and secrets edited inline; secrets are write-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from tenants.models import Tenant, TenantSecret, WidgetKey
+from tenants.selectors import tenants_visible_to
+
+
+class TenantScopedAdmin(admin.ModelAdmin):
+    """Staff see only tenants they operate; superusers see all. `tenant_path` names the FK to Tenant."""
+
+    tenant_path = "tenant"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        visible = tenants_visible_to(request.user)
+        return queryset.filter(**{f"{self.tenant_path}__in": visible})
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.related_model is Tenant and not request.user.is_superuser:
+            kwargs["queryset"] = tenants_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class SecretForm(forms.ModelForm):
+    value = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Write-only: never shown again. Leave blank to keep the current value.",
+    )
+
+    class Meta:
+        model = TenantSecret
+        fields = ["name", "value"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        value = cleaned.get("value")
+        if value:
+            self.instance.set_value(value)
+        elif not self.instance.value_encrypted:
+            self.add_error("value", "Enter the secret's value.")
+        return cleaned
+
+
+class SecretInline(admin.TabularInline):
+    model = TenantSecret
+    form = SecretForm
+    extra = 0
+    fields = ["name", "value", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+
+class WidgetKeyInline(admin.TabularInline):
+    model = WidgetKey
+    extra = 0
+    fields = ["public_id", "label", "channel", "revoked_at", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Tenant)
+class TenantAdmin(TenantScopedAdmin):
+    tenant_path = "pk"
+    list_display = ["name", "slug", "active", "origin_count", "max_concurrent_sessions", "daily_budget_usd"]
+    list_filter = ["active"]
+    search_fields = ["name", "slug", "allowed_origins"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["operators"]
+    inlines = [WidgetKeyInline, SecretInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "active", "operators"]}),
+        ("Embedding", {"fields": ["allowed_origins"]}),
+        ("Branding and texts", {"fields": ["brand_color", "logo_url", "welcome_text", "disclaimer_text"]}),
+        ("Limits", {"fields": ["requests_per_minute", "max_concurrent_sessions", "daily_budget_usd",
+                               "max_session_minutes", "idle_timeout_seconds", "transcript_retention_days"]}),
+    ]
+
+    @admin.display(description="Origins")
+    def origin_count(self, obj: Tenant) -> int:
+        return len(obj.origins)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        return queryset if request.user.is_superuser else queryset.filter(pk__in=tenants_visible_to(request.user))
+
+
+@admin.register(WidgetKey)
+class WidgetKeyAdmin(TenantScopedAdmin):
+    list_display = ["public_id", "tenant", "label", "channel", "status", "created_at"]
+    list_filter = ["channel", "tenant", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["public_id", "label", "tenant__name"]
+    actions = ["revoke"]
+
+    @admin.display(description="Status")
+    def status(self, obj: WidgetKey) -> str:
+        return "active" if obj.is_active else "revoked"
+
+    @admin.action(description="Revoke selected keys now")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[WidgetKey]) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} key(s). Live sessions on them end within a minute.")
+
+
+@admin.register(TenantSecret)
+class TenantSecretAdmin(TenantScopedAdmin):
+    form = SecretForm
+    list_display = ["name", "tenant", "updated_at"]
+    list_filter = ["tenant"]
+    search_fields = ["name", "tenant__name"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["tenant", "name", "value"]

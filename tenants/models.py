@@ -1,0 +1,142 @@
+"""Tenants and what belongs to them: publishable widget keys, encrypted secrets, limits and branding."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from tenants import crypto
+from tenants.validators import parse_origins, validate_secret_name
+
+
+class Channel(models.TextChoices):
+    WIDGET = "widget", "Website widget"
+    CONSOLE = "console", "Staff console"
+
+
+class Tenant(models.Model):
+    slug = models.SlugField(max_length=50, unique=True, help_text="Short id used in URLs and records.")
+    name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True, help_text="Inactive tenants get no widget sessions.")
+    allowed_origins = models.TextField(
+        blank=True,
+        help_text="Websites allowed to embed the widget, one origin per line, exactly scheme://host[:port] "
+        "(e.g. https://shop.example.com). Nothing else can embed it.",
+    )
+    brand_color = models.CharField(
+        max_length=7,
+        default="#2563eb",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour like #2563eb.")],
+    )
+    logo_url = models.URLField(blank=True)
+    welcome_text = models.TextField(blank=True, help_text="Shown on the widget's welcome screen.")
+    disclaimer_text = models.TextField(
+        blank=True,
+        default="This assistant is in beta and can make mistakes. Conversations are recorded to improve it.",
+        help_text="The visitor accepts this before the microphone is asked for.",
+    )
+    requests_per_minute = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        help_text="Bootstrap requests per minute per visitor IP.",
+    )
+    max_concurrent_sessions = models.PositiveIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(10_000)]
+    )
+    daily_budget_usd = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Spend per UTC day after which new sessions are refused and live ones end.",
+    )
+    max_session_minutes = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="The upstream allows at most 60.",
+    )
+    idle_timeout_seconds = models.PositiveIntegerField(
+        default=120, validators=[MinValueValidator(10), MaxValueValidator(3600)],
+        help_text="A session with no visitor audio or text for this long is ended.",
+    )
+    transcript_retention_days = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(3650)]
+    )
+    operators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="operated_tenants",
+        help_text="Staff who may see this tenant in the console and admin (superusers see all).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        try:
+            self.allowed_origins = "\n".join(parse_origins(self.allowed_origins))
+        except ValidationError as exc:
+            raise ValidationError({"allowed_origins": exc.messages}) from None
+
+    @property
+    def origins(self) -> list[str]:
+        return parse_origins(self.allowed_origins)
+
+
+def new_public_id() -> str:
+    return "pk_" + secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
+
+
+class WidgetKey(models.Model):
+    """A publishable key: an identifier, not a credential; control comes from origins, limits and budgets."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="widget_keys")
+    public_id = models.CharField(
+        max_length=64, unique=True, default=new_public_id,
+        validators=[RegexValidator(r"^pk_[A-Za-z0-9_]{6,60}$", "Starts with pk_ then letters, digits or _.")],
+        help_text="What the site puts in data-key. Safe to publish.",
+    )
+    label = models.CharField(max_length=120, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WIDGET)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text="Set to stop the key at once.")
+
+    class Meta:
+        ordering = ["tenant__name", "created_at"]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None or self.revoked_at > timezone.now()
+
+
+class TenantSecret(models.Model):
+    """A value injected only into outgoing tool requests; stored encrypted, never shown back."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="secrets")
+    name = models.CharField(max_length=64, validators=[validate_secret_name],
+                            help_text="Referenced in tool headers as {{secret:NAME}}.")
+    value_encrypted = models.TextField(editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tenant__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="unique_secret_name_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant.slug}:{self.name}"
+
+    def set_value(self, plaintext: str) -> None:
+        if not plaintext:
+            raise ValidationError({"value": "A secret cannot be empty."})
+        self.value_encrypted = crypto.encrypt(plaintext)
+
+    def reveal(self) -> str:
+        """The plaintext, for the outgoing request only."""
+        return crypto.decrypt(self.value_encrypted)

@@ -1,0 +1,31 @@
+"""The admin-editable price table that turns tokens into dollars."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+_price = {"max_digits": 10, "decimal_places": 4, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class ModelPrice(models.Model):
+    """USD per 1M tokens for one realtime model (defaults from the published price list)."""
+
+    model = models.CharField(max_length=64, unique=True, help_text="Exact model name, e.g. gpt-realtime.")
+    text_input = models.DecimalField(**_price)
+    text_cached = models.DecimalField(**_price)
+    text_output = models.DecimalField(**_price)
+    audio_input = models.DecimalField(**_price)
+    audio_cached = models.DecimalField(**_price)
+    audio_output = models.DecimalField(**_price)
+    image_input = models.DecimalField(**_price, default=Decimal("0"))
+    image_cached = models.DecimalField(**_price, default=Decimal("0"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["model"]
+
+    def __str__(self) -> str:
+        return self.model
