@@ -1,13 +1,22 @@
-"""Writes for agents and prompts."""
+"""Writes for agents and prompts, and the admission of a live voice session."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from agents.models import Prompt, PromptVersion
+from agents.config import AgentNotReady, SessionPlan, session_plan_build
+from agents.models import Agent, Prompt, PromptVersion
+from tenants.models import Channel, Tenant, WidgetKey
+from tenants.selectors import tenants_visible_to
+from tenants.tokens import TokenInvalid, WidgetClaims, token_consume
+from usage import limits
+from usage.services import budget_remaining, price_for
 
 PROMPT_FIELDS = ("identity", "task", "tone", "rules", "examples")
 
@@ -27,3 +36,88 @@ def prompt_publish(*, prompt: Prompt, user: Any = None) -> PromptVersion:
     Prompt.objects.filter(pk=locked.pk).update(published_version=version)
     prompt.published_version = version
     return version
+
+
+class SessionRefused(Exception):
+    """Admission said no; `code` picks the visitor's message (busy, budget_exhausted, ...)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class Admission:
+    plan: SessionPlan
+    session_id: str
+    key_id: int | None
+    tenant_id: int
+    max_duration_seconds: float
+    idle_timeout_seconds: float
+    daily_budget_usd: Decimal
+    retention_days: int
+    price: Any
+
+
+def _authorise(claims: WidgetClaims, user: Any) -> tuple[Tenant, WidgetKey | None]:
+    """Token claims still hold: key live, tenant active, origin still allowed, staff rights for the console."""
+    tenant = Tenant.objects.filter(pk=claims.tenant_id, active=True).first()
+    if tenant is None:
+        raise TokenInvalid("tenant inactive")
+    if claims.channel == Channel.CONSOLE:
+        if not tenants_visible_to(user).filter(pk=tenant.pk).exists():
+            raise TokenInvalid("no rights to this tenant")
+        return tenant, None
+    key = WidgetKey.objects.filter(pk=claims.key_id, tenant=tenant, channel=claims.channel).first()
+    if key is None or not key.is_active:
+        raise TokenInvalid("key revoked")
+    if claims.origin not in tenant.origins:
+        raise TokenInvalid("origin no longer allowed")
+    return tenant, key
+
+
+def session_admit(*, claims: WidgetClaims, user: Any, session_id: str) -> Admission:
+    """Check a verified token once (single use), then limits: raises TokenInvalid or SessionRefused."""
+    token_consume(claims)
+    tenant, key = _authorise(claims, user)
+    agents = Agent.objects.select_related("prompt__published_version", "tenant").filter(tenant=tenant, active=True)
+    agent = agents.filter(pk=claims.agent_id).first() if claims.agent_id else agents.order_by("pk").first()
+    if agent is None:
+        raise SessionRefused("no_agent")
+    try:
+        plan = session_plan_build(agent=agent, channel=claims.channel)
+    except AgentNotReady:
+        raise SessionRefused("no_agent") from None
+    try:
+        if budget_remaining(tenant_id=tenant.pk, daily_budget_usd=tenant.daily_budget_usd) <= 0:
+            raise SessionRefused("budget_exhausted")
+        if not limits.lease_acquire(tenant_id=tenant.pk, session_id=session_id,
+                                    limit=tenant.max_concurrent_sessions):
+            raise SessionRefused("busy")
+    except limits.LimitUnavailable:
+        raise SessionRefused("busy") from None
+    scale = settings.SESSION_TIME_SCALE
+    return Admission(
+        plan=plan, session_id=session_id, key_id=key.pk if key else None, tenant_id=tenant.pk,
+        max_duration_seconds=tenant.max_session_minutes * 60 * scale,
+        idle_timeout_seconds=tenant.idle_timeout_seconds * scale,
+        daily_budget_usd=tenant.daily_budget_usd, retention_days=tenant.transcript_retention_days,
+        price=price_for(plan.model),
+    )
+
+
+def session_still_allowed(*, admission: Admission) -> str | None:
+    """Checked on every heartbeat: a reason to end the session now, or None."""
+    tenant = Tenant.objects.filter(pk=admission.tenant_id).first()
+    if tenant is None or not tenant.active:
+        return "tenant_inactive"
+    if admission.key_id is not None:
+        key = WidgetKey.objects.filter(pk=admission.key_id).first()
+        if key is None or not key.is_active:
+            return "key_revoked"
+    try:
+        if budget_remaining(tenant_id=tenant.pk, daily_budget_usd=tenant.daily_budget_usd) <= 0:
+            return "budget_exhausted"
+    except limits.LimitUnavailable:
+        return None  # a live session is not cut for a passing Redis outage
+    return None

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
 from config.errors import ApiError
+from widget.api import router as widget_router
 
 api = NinjaAPI(title="Voice agents platform", version="1", urls_namespace="api")
 
@@ -29,3 +30,6 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
         request, {"error": {"code": "invalid_input", "message": "The request is not valid.", "details": details}},
         status=422,
     )
+
+
+api.add_router("/", widget_router)

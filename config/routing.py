@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from django.urls import path
 
-websocket_urlpatterns: list[Any] = []
+from agents.consumers import VoiceConsumer
+
+websocket_urlpatterns = [path("ws/voice/", VoiceConsumer.as_asgi())]

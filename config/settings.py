@@ -70,6 +70,10 @@ REALTIME_URL = env_url(
 )
 REALTIME_DEFAULT_MODEL = env_str("REALTIME_DEFAULT_MODEL", "gpt-realtime")
 OPENAI_EDITOR_MODEL = env_str("OPENAI_EDITOR_MODEL", "gpt-4.1-mini")
+# Live sessions: lastSeenAt and the lease are renewed this often; revocation and budget are rechecked too.
+SESSION_HEARTBEAT_SECONDS = 45.0
+# Multiplies every session timer (duration, idle, heartbeat); 1 in production, smaller in drills and tests.
+SESSION_TIME_SCALE = 1.0
 
 # Development only: lets HTTP tools reach loopback (the demo tools call this server's /demo/ APIs).
 HTTPTOOLS_ALLOW_LOOPBACK = env_bool("HTTPTOOLS_ALLOW_LOOPBACK", default=False)

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from config import health
 from config.api import api
@@ -9,4 +9,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("healthz", health.healthz),
     path("readyz", health.readyz),
+    path("demo/", include("widget.demo.urls")),
+    path("", include("widget.urls")),
 ]

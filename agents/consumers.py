@@ -1,0 +1,92 @@
+"""The voice WebSocket: a thin shell that admits a visitor and hands frames to an AgentSession."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from agents.services import Admission, SessionRefused, session_admit, session_still_allowed
+from agents.session import NOTICES, AgentSession, SessionLimits, new_session_id
+from tenants.tokens import TokenInvalid, token_verify
+
+logger = logging.getLogger(__name__)
+
+SUBPROTOCOL = "voice.v1"
+TOKEN_PREFIX = "token."
+CLOSE_BUSY = 4429
+
+
+class VoiceConsumer(AsyncWebsocketConsumer):
+    session: AgentSession | None = None
+
+    async def connect(self) -> None:
+        offered: list[str] = list(self.scope.get("subprotocols") or [])
+        tokens = [p[len(TOKEN_PREFIX):] for p in offered if p.startswith(TOKEN_PREFIX)]
+        if SUBPROTOCOL not in offered or len(tokens) != 1:
+            await self.close()  # refused before the handshake completes: the browser sees a failed open
+            return
+        session_id = new_session_id()
+        try:
+            claims = token_verify(tokens[0])
+            admission = await database_sync_to_async(session_admit)(
+                claims=claims, user=self.scope.get("user"), session_id=session_id)
+        except TokenInvalid as exc:
+            logger.info("voice socket refused: %s", exc)
+            await self.close()
+            return
+        except SessionRefused as refusal:
+            await self.accept(SUBPROTOCOL)
+            await self.send(json.dumps({"type": "platform.notice", "level": "warning", "code": refusal.code,
+                                        "message": NOTICES.get(refusal.code, NOTICES["busy"]), "retryable": True}))
+            await self.close(CLOSE_BUSY)
+            return
+        await self.accept(SUBPROTOCOL)
+        await self._start(admission)
+
+    async def _start(self, admission: Admission) -> None:
+        plan = admission.plan
+        simulator = not settings.OPENAI_API_KEY
+        await self.send(json.dumps({
+            "type": "platform.session", "sessionId": admission.session_id, "channel": plan.channel,
+            "tenant": {"name": plan.tenant_name}, "agent": {"name": plan.agent_name}, "simulator": simulator,
+        }))
+
+        async def still_allowed() -> str | None:
+            return await database_sync_to_async(session_still_allowed)(admission=admission)
+
+        self.session = AgentSession(
+            plan=plan, session_id=admission.session_id, key_id=admission.key_id,
+            limits=SessionLimits(max_duration_seconds=admission.max_duration_seconds,
+                                 idle_timeout_seconds=admission.idle_timeout_seconds,
+                                 heartbeat_seconds=settings.SESSION_HEARTBEAT_SECONDS * settings.SESSION_TIME_SCALE),
+            retention_days=admission.retention_days, upstream_url=settings.REALTIME_URL,
+            api_key=settings.OPENAI_API_KEY or "sk-simulator", price=admission.price,
+            emit=self._emit, close_client=self._close_client, still_allowed=still_allowed,
+            simulator=simulator, debug=plan.channel == "console",
+        )
+        await self.session.open()
+
+    async def _emit(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def _close_client(self, code: int) -> None:
+        await self.close(code)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.session is None:
+            return
+        if text_data is None:
+            await self.send(json.dumps({"type": "error", "error": {
+                "type": "invalid_request_error", "code": "binary_not_supported",
+                "message": "Send JSON text frames."}}))
+            return
+        await self.session.from_client(text_data)
+
+    async def disconnect(self, code: Any) -> None:
+        if self.session is not None:
+            await self.session.end("client_closed")

@@ -1,0 +1,458 @@
+"""One live voice session: the relay between a visitor and the upstream realtime model, transport-independent.
+
+Audio is the hot path: visitor appends that match the strict wire shape and upstream audio deltas are
+forwarded as the original strings, never parsed. Everything slow (tools, MongoDB writes) runs in its own
+task behind a bounded queue so audio never waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from agents.config import SessionPlan
+from agents.recorder import recorder
+from transcripts import store as transcripts
+from usage import limits
+from usage import services as usage_services
+from usage import store as sessions
+
+logger = logging.getLogger(__name__)
+
+# The exact shape our client sends; anything else goes through the parsed (validated) path.
+_APPEND_WIRE = re.compile(r'\{"type":"input_audio_buffer\.append","audio":"[A-Za-z0-9+/]*={0,2}"\}')
+_TYPE_PEEK = re.compile(r'^\{\s*"type"\s*:\s*"([a-z_.]+)"')
+AUDIO_DELTA = "response.output_audio.delta"
+MAX_CLIENT_FRAME = 1_048_576
+MAX_USER_TEXT = 2000
+
+# Upstream events a visitor may see; session.* (instructions, tool definitions) never leave the server.
+VISITOR_EVENTS = frozenset({
+    "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed",
+    "input_audio_buffer.cleared", "conversation.item.input_audio_transcription.delta",
+    "conversation.item.input_audio_transcription.completed", "conversation.item.truncated", "response.created",
+    "response.output_audio.done", "response.output_audio_transcript.delta",
+    "response.output_audio_transcript.done", "response.output_text.delta", "response.output_text.done",
+})
+
+
+@dataclass
+class SessionLimits:
+    max_duration_seconds: float
+    idle_timeout_seconds: float
+    heartbeat_seconds: float = 45.0
+    daily_budget_usd: Any = None
+
+
+@dataclass
+class PendingCall:
+    call_id: str
+    name: str
+    arguments: str
+    response_id: str
+    task: asyncio.Task[Any] | None = None
+
+
+@dataclass
+class AgentSession:
+    plan: SessionPlan
+    session_id: str
+    key_id: int | None
+    limits: SessionLimits
+    retention_days: int
+    upstream_url: str
+    api_key: str
+    price: Any
+    emit: Callable[[str], Awaitable[None]]
+    close_client: Callable[[int], Awaitable[None]]
+    still_allowed: Callable[[], Awaitable[str | None]]
+    simulator: bool = False
+    debug: bool = False
+    upstream: ClientConnection | None = None
+    ended_reason: str | None = None
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _calls: dict[str, PendingCall] = field(default_factory=dict)
+    _tool_queue: asyncio.Queue[tuple[str, list[PendingCall]]] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=16)
+    )
+    _seq: int = 0
+    _last_hash: str = transcripts.GENESIS
+    _started: float = field(default_factory=time.monotonic)
+    _last_activity: float = field(default_factory=time.monotonic)
+    _own_response_pending: bool = False
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Connect upstream, configure the model, start the workers. Raises UpstreamUnavailable."""
+        plan = self.plan
+        recorder().submit(sessions.session_start, tenant_id=plan.tenant_id, channel=plan.channel,
+                          session_id=self.session_id, agent_id=plan.agent_id, agent_name=plan.agent_name,
+                          model=plan.model, key_id=self.key_id, simulator=self.simulator)
+        try:
+            self.upstream = await connect(
+                f"{self.upstream_url}?model={plan.model}",
+                additional_headers={"Authorization": f"Bearer {self.api_key}"},
+                max_size=None, open_timeout=10, close_timeout=2,
+            )
+        except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
+            logger.warning("upstream connect failed: %s", type(exc).__name__)
+            await self.end("upstream_unavailable", notice=("upstream_failed", True))
+            return
+        await self._send_upstream({"type": "session.update", "session": plan.session})
+        if self.debug:
+            await self._debug("config", {"model": plan.model, "session": plan.masked()})
+        if plan.greeting:
+            await self._send_upstream({"type": "response.create", "response": {
+                "instructions": f"Greet the visitor with exactly: {plan.greeting}"}})
+        loop = asyncio.get_running_loop()
+        for worker, name in ((self._upstream_reader, "upstream"), (self._tool_worker, "tools"),
+                             (self._heartbeat, "heartbeat"), (self._watchdog, "watchdog")):
+            self._tasks.append(loop.create_task(worker(), name=f"{name}:{self.session_id}"))
+
+    async def end(self, reason: str, *, notice: tuple[str, bool] | None = None, close_code: int = 1000) -> None:
+        """End once, for one reason: tell the visitor, stop workers, record, free the lease."""
+        if self.ended_reason is not None:
+            return
+        self.ended_reason = reason
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+        for call in self._calls.values():
+            if call.task:
+                call.task.cancel()
+        if self.upstream is not None:
+            with contextlib.suppress(Exception):
+                await self.upstream.close()
+        recorder().submit(sessions.session_end, session_id=self.session_id, reason=reason)
+        await asyncio.to_thread(limits.lease_release, tenant_id=self.plan.tenant_id, session_id=self.session_id)
+        with contextlib.suppress(Exception):
+            if notice:
+                await self._notice(notice[0], retryable=notice[1])
+            await self._emit({"type": "platform.ended", "reason": reason})
+            await self.close_client(close_code)
+
+    # ---- visitor → upstream ------------------------------------------------------------------
+
+    async def from_client(self, raw: str) -> None:
+        if self.ended_reason is not None or self.upstream is None:
+            return
+        if _APPEND_WIRE.fullmatch(raw):
+            await self._forward_raw(raw)  # hot path: already the exact, safe wire shape
+            return
+        if len(raw) > MAX_CLIENT_FRAME:
+            await self._client_error("frame_too_large", "The message is too large.")
+            return
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            await self._client_error("invalid_json", "The message is not valid JSON.")
+            return
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            await self._client_error("invalid_event", "Every message needs a type.")
+            return
+        await self._client_event(event)
+
+    async def _client_event(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind == "input_audio_buffer.append" and isinstance(event.get("audio"), str):
+            await self._send_upstream({"type": kind, "audio": event["audio"]})
+        elif kind in ("input_audio_buffer.commit", "input_audio_buffer.clear", "response.cancel"):
+            await self._send_upstream({"type": kind})
+        elif kind == "conversation.item.truncate":
+            item_id, end_ms = event.get("item_id"), event.get("audio_end_ms")
+            if not isinstance(item_id, str) or not isinstance(end_ms, int) or isinstance(end_ms, bool) or end_ms < 0:
+                await self._client_error("invalid_event", "truncate needs item_id and audio_end_ms.")
+                return
+            await self._send_upstream({"type": kind, "item_id": item_id, "content_index": 0,
+                                       "audio_end_ms": end_ms})
+        elif kind == "conversation.item.create":
+            text = _user_text(event.get("item"))
+            if text is None:
+                await self._client_error("invalid_event", "Only a user text message can be sent.")
+                return
+            await self._user_turn(text)
+        elif kind == "platform.action":
+            text = event.get("text")
+            if not isinstance(text, str) or not text.strip() or len(text) > 500:
+                await self._client_error("invalid_event", "An action needs a short text.")
+                return
+            action = str(event.get("action") or "")[:64]
+            recorder().submit(transcripts.tool_log_write, retention_days=self.retention_days, document={
+                "tenantId": self.plan.tenant_id, "channel": self.plan.channel, "sessionId": self.session_id,
+                "kind": "card_action", "tool": None, "action": action, "text": text.strip(), "status": "clicked",
+            })
+            await self._user_turn(text.strip())
+        else:
+            await self._client_error("event_not_allowed", f"Event type {kind[:64]!r} is not allowed here.")
+
+    async def _user_turn(self, text: str) -> None:
+        self._last_activity = time.monotonic()
+        await self._send_upstream({"type": "conversation.item.create", "item": {
+            "type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}})
+        await self._send_upstream({"type": "response.create"})
+
+    # ---- upstream → visitor ------------------------------------------------------------------
+
+    async def _upstream_reader(self) -> None:
+        assert self.upstream is not None
+        try:
+            async for raw in self.upstream:
+                text = raw if isinstance(raw, str) else raw.decode()
+                peek = _TYPE_PEEK.match(text)
+                if peek and peek.group(1) == AUDIO_DELTA:
+                    await self._emit(text)  # hot path: forwarded unparsed
+                    continue
+                try:
+                    event = json.loads(text)
+                except ValueError:
+                    continue
+                if isinstance(event, dict):
+                    await self._upstream_event(event)
+        except ConnectionClosed:
+            pass
+        if self.ended_reason is None:
+            await self.end("upstream_closed", notice=("upstream_failed", True))
+
+    async def _upstream_event(self, event: dict[str, Any]) -> None:
+        kind = str(event.get("type", ""))
+        if self.debug and kind not in ("response.output_audio_transcript.delta",):
+            await self._emit(json.dumps(event))
+        if kind == "input_audio_buffer.speech_started":
+            self._last_activity = time.monotonic()
+        elif kind == "conversation.item.input_audio_transcription.completed":
+            self._record_utterance(str(event.get("item_id")), "user", str(event.get("transcript") or ""))
+        elif kind == "conversation.item.done":
+            item = event.get("item") or {}
+            text = _user_text(item)
+            if text is not None:
+                self._record_utterance(str(item.get("id")), "user", text)
+                if not self.debug:
+                    await self._emit(json.dumps({"type": kind, "item": {
+                        "id": item.get("id"), "type": "message", "role": "user",
+                        "content": [{"type": "input_text", "text": text}]}}))
+            return
+        elif kind in ("response.output_audio_transcript.done", "response.output_text.done"):
+            text = event.get("transcript") if "transcript" in event else event.get("text")
+            self._record_utterance(str(event.get("item_id")), "assistant", str(text or ""))
+        elif kind == "response.function_call_arguments.done":
+            self._register_call(event)
+        elif kind == "response.done":
+            await self._response_done(event.get("response") or {})
+            return
+        elif kind == "error":
+            await self._upstream_error(event.get("error") or {})
+            return
+        if kind in VISITOR_EVENTS and not self.debug:
+            await self._emit(json.dumps(event))
+
+    async def _upstream_error(self, error: dict[str, Any]) -> None:
+        code = str(error.get("code") or "upstream_error")
+        if code == "conversation_already_has_active_response" and self._own_response_pending:
+            self._own_response_pending = False  # the visitor spoke first; the tool output is in context
+            return
+        if code in ("session_expired", "invalid_api_key"):
+            await self.end(code, notice=("upstream_failed", code == "session_expired"))
+            return
+        if not self.debug:
+            await self._emit(json.dumps({"type": "error", "error": {
+                "type": "upstream_error", "code": code, "message": str(error.get("message") or "")[:300]}}))
+
+    def _record_utterance(self, item_id: str, role: str, text: str) -> None:
+        if not text.strip():
+            return
+        self._seq += 1
+        now = datetime.now(UTC)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        previous, self._last_hash = self._last_hash, transcripts.utterance_hash(
+            previous=self._last_hash, seq=self._seq, item_id=item_id, role=role, text=text, created_at=now)
+        recorder().submit(transcripts.transcript_write, tenant_id=self.plan.tenant_id, channel=self.plan.channel,
+                          session_id=self.session_id, item_id=item_id, role=role, text=text, seq=self._seq,
+                          previous_hash=previous, retention_days=self.retention_days, now=now)
+
+    # ---- tools -------------------------------------------------------------------------------
+
+    def _register_call(self, event: dict[str, Any]) -> None:
+        call = PendingCall(call_id=str(event.get("call_id")), name=str(event.get("name")),
+                           arguments=str(event.get("arguments") or "{}"), response_id=str(event.get("response_id")))
+        if call.call_id in self._calls:
+            return  # a repeated event never runs a call twice
+        self._calls[call.call_id] = call
+        tool = self.plan.tools.get(call.name)
+        if tool is not None and tool.effect == "read":
+            # Reads start at once; writes wait until their response completes (a barge-in cancels them).
+            call.task = asyncio.get_running_loop().create_task(self._execute(call))
+
+    async def _response_done(self, response: dict[str, Any]) -> None:
+        response_id = str(response.get("id") or "")
+        status = response.get("status")
+        if response.get("usage") and response_id:
+            recorder().submit(self._meter, response_id=response_id, usage=response["usage"])
+        calls = [call for call in self._calls.values() if call.response_id == response_id]
+        if status != "completed":
+            for call in calls:
+                if call.task:
+                    call.task.cancel()
+                self._calls.pop(call.call_id, None)
+        elif calls:
+            try:
+                self._tool_queue.put_nowait((response_id, calls))
+            except asyncio.QueueFull:
+                await self._notice("busy", retryable=True)
+        await self._emit(json.dumps({"type": "response.done", "response": {
+            "id": response_id, "status": status, "status_details": response.get("status_details"),
+            "usage": response.get("usage")}}))
+
+    def _meter(self, *, response_id: str, usage: dict[str, Any]) -> None:
+        usage_cost = usage_meter_sync(self, response_id, usage)
+        if usage_cost is not None and self.debug:
+            self._debug_later("usage", {"responseId": response_id, "usage": usage, "dollars": float(usage_cost)})
+
+    async def _tool_worker(self) -> None:
+        while True:
+            response_id, calls = await self._tool_queue.get()
+            results = []
+            for call in calls:
+                if call.task is None:
+                    call.task = asyncio.get_running_loop().create_task(self._execute(call))
+                results.append((call, await call.task))
+                self._calls.pop(call.call_id, None)
+            for call, output in results:
+                await self._send_upstream({"type": "conversation.item.create", "item": {
+                    "type": "function_call_output", "call_id": call.call_id, "output": output}})
+            self._own_response_pending = True
+            await self._send_upstream({"type": "response.create"})
+
+    async def _execute(self, call: PendingCall) -> str:
+        """Run one call; returns the text for the model. Unknown tools run nothing."""
+        from httptools.executor import tool_execute
+
+        tool = self.plan.tools.get(call.name)
+        await self._emit(json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name,
+                                     "status": "running"}))
+        if tool is None:
+            await self._emit(json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name,
+                                         "status": "error"}))
+            return json.dumps({"error": f"There is no tool named {call.name[:64]!r}."})
+        result = await tool_execute(tool=tool, arguments_json=call.arguments, tenant_id=self.plan.tenant_id,
+                                    channel=self.plan.channel, session_id=self.session_id, call_id=call.call_id)
+        await self._emit(json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name,
+                                     "status": "ok" if result.ok else "error",
+                                     "latencyMs": round(result.latency_ms, 1)}))
+        if result.html:
+            await self._emit(json.dumps({"type": "platform.visual", "callId": call.call_id, "tool": call.name,
+                                         "html": result.html}))
+        if self.debug:
+            await self._debug("tool", {"tool": call.name, "callId": call.call_id, "arguments": call.arguments,
+                                       "result": result.output, "status": result.status,
+                                       "httpStatus": result.http_status, "latencyMs": round(result.latency_ms, 1)})
+        return result.output
+
+    # ---- timers ------------------------------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.limits.heartbeat_seconds)
+            recorder().submit(sessions.session_touch, session_id=self.session_id)
+            await asyncio.to_thread(limits.lease_renew, tenant_id=self.plan.tenant_id, session_id=self.session_id)
+            refusal = await self.still_allowed()
+            if refusal:
+                await self.end(refusal, notice=(refusal, False))
+                return
+
+    async def _watchdog(self) -> None:
+        while True:
+            await asyncio.sleep(min(1.0, self.limits.idle_timeout_seconds / 4))
+            now = time.monotonic()
+            if now - self._started >= self.limits.max_duration_seconds:
+                await self.end("max_duration", notice=("max_duration", False))
+                return
+            if now - self._last_activity >= self.limits.idle_timeout_seconds:
+                await self.end("idle_timeout", notice=("idle_timeout", False))
+                return
+
+    # ---- plumbing ----------------------------------------------------------------------------
+
+    async def _send_upstream(self, event: dict[str, Any]) -> None:
+        await self._forward_raw(json.dumps(event))
+
+    async def _forward_raw(self, raw: str) -> None:
+        if self.upstream is None:
+            return
+        try:
+            await self.upstream.send(raw)
+        except ConnectionClosed:
+            if self.ended_reason is None:
+                await self.end("upstream_closed", notice=("upstream_failed", True))
+
+    async def _emit(self, text: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.emit(text)
+
+    async def _client_error(self, code: str, message: str) -> None:
+        await self._emit(json.dumps({"type": "error", "error": {
+            "type": "invalid_request_error", "code": code, "message": message}}))
+
+    async def _notice(self, code: str, *, retryable: bool) -> None:
+        await self._emit(json.dumps({"type": "platform.notice", "level": "error" if not retryable else "warning",
+                                     "code": code, "message": NOTICES.get(code, NOTICES["upstream_failed"]),
+                                     "retryable": retryable}))
+
+    async def _debug(self, kind: str, data: dict[str, Any]) -> None:
+        await self._emit(json.dumps({"type": "platform.debug", "kind": kind, "data": data}, default=str))
+
+    def _debug_later(self, kind: str, data: dict[str, Any]) -> None:
+        self._loop.call_soon_threadsafe(lambda: self._loop.create_task(self._debug(kind, data)))
+
+    def __post_init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+
+
+NOTICES = {
+    "busy": "The agent is busy, please try again shortly.",
+    "upstream_failed": "Sorry, the voice service is having trouble. Please try again in a moment.",
+    "budget_exhausted": "The agent is busy, please try again shortly.",
+    "idle_timeout": "The conversation ended because it was quiet for a while.",
+    "max_duration": "The conversation reached its time limit. Start a new one to continue.",
+    "key_revoked": "This assistant is no longer available on this website.",
+    "tenant_inactive": "This assistant is no longer available on this website.",
+    "session_expired": "The conversation reached its time limit. Start a new one to continue.",
+    "invalid_api_key": "Sorry, the voice service is not configured correctly.",
+}
+
+
+def usage_meter_sync(session: AgentSession, response_id: str, usage: dict[str, Any]) -> Any:
+    return usage_services.usage_meter(tenant_id=session.plan.tenant_id, channel=session.plan.channel,
+                             session_id=session.session_id, model=session.plan.model, response_id=response_id,
+                             usage=usage, price=session.price)
+
+
+def _user_text(item: Any) -> str | None:
+    """The text of a user message item with one input_text part, within the size limit; else None."""
+    if not isinstance(item, dict) or item.get("type") != "message" or item.get("role") != "user":
+        return None
+    content = item.get("content")
+    if not isinstance(content, list) or len(content) != 1 or not isinstance(content[0], dict):
+        return None
+    part = content[0]
+    text = part.get("text")
+    if part.get("type") != "input_text" or not isinstance(text, str) or not text.strip():
+        return None
+    return text[:MAX_USER_TEXT]
+
+
+def new_session_id() -> str:
+    return "vs_" + uuid.uuid4().hex

@@ -1,0 +1,75 @@
+"""Widget session tokens: short-lived JWTs bound to a tenant, key, channel and origin; single use."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+import jwt
+from django.conf import settings
+from redis.exceptions import RedisError
+
+from config import redis
+
+ALGORITHM = "HS256"  # pinned: verification never trusts the token's own header
+ISSUER = "voiceagents"
+AUDIENCE = "voiceagents.widget"
+TOKEN_MINUTES = 5
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "kid", "ch", "origin"]
+
+
+class TokenInvalid(Exception):
+    """The token is malformed, forged, expired, replayed or not for this use."""
+
+
+@dataclass(frozen=True)
+class WidgetClaims:
+    tenant_id: int
+    key_id: int
+    channel: str
+    origin: str
+    jti: str
+    expires_at: int
+    agent_id: int | None = None
+
+
+def token_issue(*, tenant_id: int, key_id: int, channel: str, origin: str, agent_id: int | None = None,
+                minutes: int = TOKEN_MINUTES, now: float | None = None) -> tuple[str, WidgetClaims]:
+    issued = int(now if now is not None else time.time())
+    claims = WidgetClaims(tenant_id, key_id, channel, origin, secrets.token_urlsafe(16), issued + minutes * 60,
+                          agent_id)
+    payload = {
+        "iss": ISSUER, "aud": AUDIENCE, "sub": str(tenant_id), "kid": key_id, "ch": channel,
+        "origin": origin, "iat": issued, "nbf": issued, "exp": claims.expires_at, "jti": claims.jti,
+    }
+    if agent_id is not None:
+        payload["agent"] = agent_id
+    return jwt.encode(payload, settings.WIDGET_TOKEN_SECRET, algorithm=ALGORITHM), claims
+
+
+def token_verify(token: str) -> WidgetClaims:
+    """Check signature (pinned algorithm), issuer, audience, time and required claims."""
+    try:
+        payload = jwt.decode(
+            token, settings.WIDGET_TOKEN_SECRET, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+            options={"require": REQUIRED_CLAIMS}, leeway=5,
+        )
+        return WidgetClaims(
+            tenant_id=int(payload["sub"]), key_id=int(payload["kid"]), channel=str(payload["ch"]),
+            origin=str(payload["origin"]), jti=str(payload["jti"]), expires_at=int(payload["exp"]),
+            agent_id=int(payload["agent"]) if payload.get("agent") is not None else None,
+        )
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise TokenInvalid(type(exc).__name__) from None
+
+
+def token_consume(claims: WidgetClaims) -> None:
+    """Mark the token used; a second use raises. Fails closed when Redis is down (opening a socket admits spend)."""
+    ttl = max(1, claims.expires_at - int(time.time()) + 10)
+    try:
+        first = redis.connection().set(f"jti:{claims.jti}", "1", nx=True, ex=ttl)
+    except RedisError as exc:
+        raise TokenInvalid("replay guard unavailable") from exc
+    if not first:
+        raise TokenInvalid("token already used")

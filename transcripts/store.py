@@ -1,0 +1,113 @@
+"""Transcripts and tool logs in MongoDB. Every document carries tenantId, channel and sessionId, and every
+read is scoped by tenant: a query without one is an error, not "all tenants"."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from config import mongo
+
+TRANSCRIPTS = "transcripts"
+TOOL_LOGS = "tool_logs"
+GENESIS = "0" * 64
+
+
+def _require_tenant(tenant_id: Any) -> int:
+    if not isinstance(tenant_id, int) or isinstance(tenant_id, bool) or tenant_id <= 0:
+        raise ValueError("a tenant id is required for every transcript query")
+    return tenant_id
+
+
+def _require_session(session_id: Any) -> str:
+    if not isinstance(session_id, str) or not session_id:
+        raise ValueError("session id must be a non-empty string")
+    return session_id
+
+
+def utterance_hash(*, previous: str, seq: int, item_id: str, role: str, text: str, created_at: datetime) -> str:
+    """Each utterance hashes its predecessor's hash, so editing any stored utterance breaks the chain."""
+    material = json.dumps([previous, seq, item_id, role, text, created_at.isoformat(timespec="milliseconds")])
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def transcript_write(*, tenant_id: int, channel: str, session_id: str, item_id: str, role: str, text: str,
+                     seq: int, previous_hash: str, retention_days: int, now: datetime | None = None) -> str:
+    """Store one utterance once. createdAt is set on insert only; a repeat only moves updatedAt."""
+    _require_tenant(tenant_id)
+    moment = now or datetime.now(UTC)
+    created = moment.replace(microsecond=moment.microsecond // 1000 * 1000)  # MongoDB keeps milliseconds
+    digest = utterance_hash(previous=previous_hash, seq=seq, item_id=item_id, role=role, text=text,
+                            created_at=created)
+    result = mongo.collection(TRANSCRIPTS).find_one_and_update(
+        {"tenantId": tenant_id, "sessionId": session_id, "itemId": item_id},
+        {
+            "$setOnInsert": {
+                "tenantId": tenant_id, "channel": channel, "sessionId": session_id, "itemId": item_id,
+                "role": role, "text": text, "seq": seq, "createdAt": created, "prevHash": previous_hash,
+                "hash": digest, "expireAt": created + timedelta(days=retention_days),
+            },
+            "$set": {"updatedAt": datetime.now(UTC)},
+        },
+        upsert=True,
+        return_document=True,
+    )
+    return str(result["hash"]) if result else digest
+
+
+def transcript_for_session(*, tenant_id: int, session_id: str) -> list[dict[str, Any]]:
+    cursor = mongo.collection(TRANSCRIPTS).find(
+        {"tenantId": _require_tenant(tenant_id), "sessionId": _require_session(session_id)},
+        {"_id": 0, "expireAt": 0},
+    ).sort("seq", ASCENDING)
+    return list(cursor)
+
+
+def transcript_verify_chain(*, tenant_id: int, session_id: str) -> bool:
+    """True when every stored utterance still hashes to what was written, in order."""
+    previous = GENESIS
+    for doc in transcript_for_session(tenant_id=tenant_id, session_id=session_id):
+        expected = utterance_hash(previous=previous, seq=doc["seq"], item_id=doc["itemId"], role=doc["role"],
+                                  text=doc["text"], created_at=doc["createdAt"])
+        if doc.get("prevHash") != previous or doc.get("hash") != expected:
+            return False
+        previous = doc["hash"]
+    return True
+
+
+def tool_log_write(document: dict[str, Any], *, retention_days: int) -> None:
+    """One document per tool call; the caller has already redacted secrets from it."""
+    _require_tenant(document.get("tenantId"))
+    created = document.setdefault("createdAt", datetime.now(UTC))
+    document["expireAt"] = created + timedelta(days=retention_days)
+    mongo.collection(TOOL_LOGS).insert_one(document)
+
+
+def tool_logs_for_session(*, tenant_id: int, session_id: str) -> list[dict[str, Any]]:
+    cursor = mongo.collection(TOOL_LOGS).find(
+        {"tenantId": _require_tenant(tenant_id), "sessionId": _require_session(session_id)},
+        {"_id": 0, "expireAt": 0},
+    ).sort("createdAt", ASCENDING)
+    return list(cursor)
+
+
+def indexes() -> dict[str, list[IndexModel]]:
+    """Indexes for these collections; expireAt carries each tenant's retention (TTL at the stored time)."""
+    return {
+        TRANSCRIPTS: [
+            IndexModel([("tenantId", ASCENDING), ("sessionId", ASCENDING), ("itemId", ASCENDING)], unique=True,
+                       name="utterance_once"),
+            IndexModel([("tenantId", ASCENDING), ("sessionId", ASCENDING), ("seq", ASCENDING)], name="by_session"),
+            IndexModel([("expireAt", ASCENDING)], expireAfterSeconds=0, name="retention"),
+        ],
+        TOOL_LOGS: [
+            IndexModel([("tenantId", ASCENDING), ("sessionId", ASCENDING), ("createdAt", ASCENDING)],
+                       name="by_session"),
+            IndexModel([("tenantId", ASCENDING), ("createdAt", DESCENDING)], name="by_tenant_recent"),
+            IndexModel([("expireAt", ASCENDING)], expireAfterSeconds=0, name="retention"),
+        ],
+    }

@@ -1,0 +1,160 @@
+"""Atomic Redis guards: rate limits, concurrent-session leases and the daily budget.
+
+Per-request rate checks fail open to a per-process limiter when Redis is down (logged); anything that
+admits spend (a lease, the budget) fails closed with a retryable error.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+
+from config import redis
+
+logger = logging.getLogger(__name__)
+
+# Fixed-window counter: INCR and set the expiry on first hit, in one round trip.
+_RATE_LUA = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+return {count, ttl}
+"""
+
+# Lease = member of a sorted set scored by expiry; expired members are dropped before counting.
+_LEASE_ACQUIRE_LUA = """
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3])
+  return 1
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]) * 2)
+return 1
+"""
+
+_LEASE_RENEW_LUA = """
+if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[3]), ARGV[2])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
+return 1
+"""
+
+LEASE_TTL_SECONDS = 120
+
+
+class LimitUnavailable(Exception):
+    """Redis is down and the guard admits spend, so it refuses (retry shortly)."""
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    retry_after: int
+
+
+class _LocalLimiter:
+    """Fallback fixed-window limiter for one process, used only while Redis is unreachable."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def hit(self, key: str, limit: int, window: int) -> RateDecision:
+        now = time.monotonic()
+        with self._lock:
+            start, count = self._windows.get(key, (now, 0))
+            if now - start >= window:
+                start, count = now, 0
+            count += 1
+            self._windows[key] = (start, count)
+            if len(self._windows) > 10_000:
+                self._windows.clear()  # bounded memory; a reset only loosens limits briefly
+        return RateDecision(count <= limit, max(1, int(window - (now - start)) + 1))
+
+
+_local = _LocalLimiter()
+
+
+def rate_limit_hit(*, key: str, limit: int, window_seconds: int = 60) -> RateDecision:
+    """Count one request against `key`; allowed while the window holds at most `limit`."""
+    full_key = f"rl:{key}"
+    try:
+        count, ttl_ms = redis.connection().eval(_RATE_LUA, 1, full_key, window_seconds * 1000)
+    except RedisError:
+        logger.warning("rate limit falling back to the per-process limiter: redis unavailable")
+        return _local.hit(full_key, limit, window_seconds)
+    retry_after = max(1, -(-int(ttl_ms) // 1000)) if ttl_ms and int(ttl_ms) > 0 else window_seconds
+    return RateDecision(int(count) <= limit, retry_after)
+
+
+def _lease_key(tenant_id: int) -> str:
+    return f"lease:{tenant_id}"
+
+
+def lease_acquire(*, tenant_id: int, session_id: str, limit: int, ttl_seconds: int = LEASE_TTL_SECONDS) -> bool:
+    """Take one of the tenant's `limit` concurrent-session slots; False when all are taken."""
+    try:
+        now_ms = int(time.time() * 1000)
+        result = redis.connection().eval(
+            _LEASE_ACQUIRE_LUA, 1, _lease_key(tenant_id), now_ms, limit, session_id, ttl_seconds * 1000
+        )
+    except RedisError as exc:
+        raise LimitUnavailable("session leases are unavailable") from exc
+    return bool(result)
+
+
+def lease_renew(*, tenant_id: int, session_id: str, ttl_seconds: int = LEASE_TTL_SECONDS) -> bool:
+    try:
+        now_ms = int(time.time() * 1000)
+        return bool(
+            redis.connection().eval(_LEASE_RENEW_LUA, 1, _lease_key(tenant_id), now_ms, session_id, ttl_seconds * 1000)
+        )
+    except RedisError:
+        logger.warning("lease renewal failed: redis unavailable")
+        return False
+
+
+def lease_release(*, tenant_id: int, session_id: str) -> None:
+    try:
+        redis.connection().zrem(_lease_key(tenant_id), session_id)
+    except RedisError:
+        # The lease expires by itself after its TTL.
+        logger.warning("lease release failed: redis unavailable")
+
+
+def leases_active(*, tenant_id: int) -> int:
+    now_ms = int(time.time() * 1000)
+    return int(redis.connection().zcount(_lease_key(tenant_id), now_ms, "+inf"))
+
+
+def _spend_key(tenant_id: int, day: str) -> str:
+    return f"spend:{tenant_id}:{day}"
+
+
+def spend_add(*, tenant_id: int, day: str, micro_dollars: int) -> int:
+    """Add metered spend (in millionths of a dollar) to today's counter; returns the new total."""
+    try:
+        pipe = redis.connection().pipeline()
+        pipe.incrby(_spend_key(tenant_id, day), micro_dollars)
+        pipe.expire(_spend_key(tenant_id, day), 3 * 86400)
+        total, _ = pipe.execute()
+        return int(total)
+    except RedisError:
+        logger.warning("spend counter not updated: redis unavailable (usage_daily stays authoritative)")
+        return 0
+
+
+def spend_today(*, tenant_id: int, day: str) -> int:
+    """Today's metered spend in micro-dollars; raises LimitUnavailable when Redis is down (fail closed)."""
+    try:
+        value = redis.connection().get(_spend_key(tenant_id, day))
+    except RedisError as exc:
+        raise LimitUnavailable("the budget guard is unavailable") from exc
+    return int(value or 0)

@@ -1,0 +1,54 @@
+"""Tokens to dollars, from a `response.done` usage object and the admin's price table."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Protocol
+
+MILLION = Decimal(1_000_000)
+
+
+class Prices(Protocol):
+    text_input: Decimal
+    text_cached: Decimal
+    text_output: Decimal
+    audio_input: Decimal
+    audio_cached: Decimal
+    audio_output: Decimal
+    image_input: Decimal
+    image_cached: Decimal
+
+
+def token_counts(usage: dict[str, Any]) -> dict[str, int]:
+    """Flatten a Realtime usage object into billable kinds (cached counted apart from fresh input)."""
+    inputs = usage.get("input_token_details") or {}
+    cached = inputs.get("cached_tokens_details") or {}
+    outputs = usage.get("output_token_details") or {}
+
+    def n(source: dict[str, Any], key: str) -> int:
+        value = source.get(key) or 0
+        return int(value) if isinstance(value, int | float) and value > 0 else 0
+
+    return {
+        "text_input": n(inputs, "text_tokens") - n(cached, "text_tokens"),
+        "text_cached": n(cached, "text_tokens"),
+        "audio_input": n(inputs, "audio_tokens") - n(cached, "audio_tokens"),
+        "audio_cached": n(cached, "audio_tokens"),
+        "image_input": n(inputs, "image_tokens") - n(cached, "image_tokens"),
+        "image_cached": n(cached, "image_tokens"),
+        "text_output": n(outputs, "text_tokens"),
+        "audio_output": n(outputs, "audio_tokens"),
+        "total": n(usage, "total_tokens"),
+    }
+
+
+def cost_usd(counts: dict[str, int], prices: Prices) -> Decimal:
+    total = sum(
+        (Decimal(max(0, counts.get(kind, 0))) * Decimal(getattr(prices, kind)) for kind in PRICED_KINDS),
+        Decimal(0),
+    )
+    return total / MILLION
+
+
+PRICED_KINDS = ("text_input", "text_cached", "text_output", "audio_input", "audio_cached", "audio_output",
+                "image_input", "image_cached")

@@ -1,0 +1,76 @@
+"""Metering, budgets, the heartbeat reaper and the janitor. Celery tasks and the `janitor` command call these."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from usage import limits, pricing, store
+from usage.models import ModelPrice
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER_SECONDS = 150  # three missed heartbeats of 45 s, with slack
+
+
+def price_for(model: str) -> ModelPrice | None:
+    """The price row for a model; dated snapshots (gpt-realtime-2025-08-28) fall back to their family."""
+    rows = {row.model: row for row in ModelPrice.objects.all()}
+    candidates = [name for name in rows if model == name or model.startswith(name + "-")]
+    return rows[max(candidates, key=len)] if candidates else None
+
+
+def usage_meter(*, tenant_id: int, channel: str, session_id: str, model: str, response_id: str,
+                usage: dict[str, Any], price: ModelPrice | None) -> Decimal | None:
+    """Record one response's usage once; returns its dollars, or None when it was already counted."""
+    counts = pricing.token_counts(usage)
+    dollars = pricing.cost_usd(counts, price) if price else Decimal(0)
+    if price is None:
+        logger.warning("no price row for model %s: usage recorded at $0", model)
+    if not store.usage_record(tenant_id=tenant_id, channel=channel, session_id=session_id, model=model,
+                              response_id=response_id, counts=counts, dollars=dollars):
+        return None
+    limits.spend_add(tenant_id=tenant_id, day=_today(), micro_dollars=int(dollars * 1_000_000))
+    return dollars
+
+
+def budget_remaining(*, tenant_id: int, daily_budget_usd: Decimal) -> Decimal:
+    """Dollars left today; raises limits.LimitUnavailable when the guard cannot be read (fail closed)."""
+    spent = Decimal(limits.spend_today(tenant_id=tenant_id, day=_today())) / Decimal(1_000_000)
+    return daily_budget_usd - spent
+
+
+def sessions_reap(*, stale_after_seconds: int = STALE_AFTER_SECONDS) -> int:
+    """End live sessions whose heartbeat stopped (crashed process) and free their leases; each once."""
+    before = datetime.now(UTC) - timedelta(seconds=stale_after_seconds)
+    reaped = 0
+    for doc in store.sessions_stale(before=before):
+        ended = store.session_end(session_id=doc["_id"], reason="heartbeat_lost", stale_before=before)
+        if ended is not None:  # another janitor may have claimed it first
+            limits.lease_release(tenant_id=ended["tenantId"], session_id=doc["_id"])
+            reaped += 1
+    return reaped
+
+
+def indexes_ensure() -> int:
+    """Create every MongoDB index (TTL ones carry per-tenant retention via expireAt). Idempotent."""
+    from config import mongo
+    from transcripts import store as transcripts_store
+
+    created = 0
+    for owner in (store, transcripts_store):
+        for collection, models in owner.indexes().items():
+            mongo.collection(collection).create_indexes(models)
+            created += len(models)
+    return created
+
+
+def janitor_run() -> dict[str, int]:
+    """The periodic clean-up: indexes present, stale sessions reaped. Returns a summary."""
+    return {"indexes": indexes_ensure(), "reaped_sessions": sessions_reap()}
+
+
+def _today() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d")
