@@ -92,6 +92,7 @@ class AgentSession:
     _started: float = field(default_factory=time.monotonic)
     _last_activity: float = field(default_factory=time.monotonic)
     _own_response_pending: bool = False
+    _active_response: str | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -142,7 +143,7 @@ class AgentSession:
         with contextlib.suppress(Exception):
             if notice:
                 await self._notice(notice[0], retryable=notice[1])
-            await self._emit({"type": "platform.ended", "reason": reason})
+            await self._emit(json.dumps({"type": "platform.ended", "reason": reason}))
             await self.close_client(close_code)
 
     # ---- visitor → upstream ------------------------------------------------------------------
@@ -201,6 +202,9 @@ class AgentSession:
 
     async def _user_turn(self, text: str) -> None:
         self._last_activity = time.monotonic()
+        if self._active_response:
+            # Typing interrupts the agent as speaking does; only one response may be active at a time.
+            await self._send_upstream({"type": "response.cancel"})
         await self._send_upstream({"type": "conversation.item.create", "item": {
             "type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}})
         await self._send_upstream({"type": "response.create"})
@@ -231,7 +235,9 @@ class AgentSession:
         kind = str(event.get("type", ""))
         if self.debug and kind not in ("response.output_audio_transcript.delta",):
             await self._emit(json.dumps(event))
-        if kind == "input_audio_buffer.speech_started":
+        if kind == "response.created":
+            self._active_response = str((event.get("response") or {}).get("id") or "")
+        elif kind == "input_audio_buffer.speech_started":
             self._last_activity = time.monotonic()
         elif kind == "conversation.item.input_audio_transcription.completed":
             self._record_utterance(str(event.get("item_id")), "user", str(event.get("transcript") or ""))
@@ -264,6 +270,8 @@ class AgentSession:
         if code == "conversation_already_has_active_response" and self._own_response_pending:
             self._own_response_pending = False  # the visitor spoke first; the tool output is in context
             return
+        if code == "response_cancel_not_active":
+            return  # our own cancel raced with the response's end
         if code in ("session_expired", "invalid_api_key"):
             await self.end(code, notice=("upstream_failed", code == "session_expired"))
             return
@@ -298,6 +306,8 @@ class AgentSession:
 
     async def _response_done(self, response: dict[str, Any]) -> None:
         response_id = str(response.get("id") or "")
+        if self._active_response in (response_id, "requested"):
+            self._active_response = None
         status = response.get("status")
         if response.get("usage") and response_id:
             recorder().submit(self._meter, response_id=response_id, usage=response["usage"])
@@ -387,6 +397,8 @@ class AgentSession:
     # ---- plumbing ----------------------------------------------------------------------------
 
     async def _send_upstream(self, event: dict[str, Any]) -> None:
+        if event["type"] == "response.create":
+            self._active_response = "requested"  # so a visitor's text right now cancels it first
         await self._forward_raw(json.dumps(event))
 
     async def _forward_raw(self, raw: str) -> None:

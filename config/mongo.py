@@ -63,3 +63,9 @@ def close() -> None:
         if _client is not None:
             _client.close()
         _client, _client_uri = None, None
+
+
+def forget_client() -> None:
+    """Drop (without closing) a client inherited from a parent process; pymongo is not fork-safe."""
+    global _client, _client_uri
+    _client, _client_uri = None, None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import database_from_url, env_bool, env_fernet_key, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var").resolve()  # SQLite, dev secrets, static, embedded data
 
 TESTING = "pytest" in sys.modules
 DEBUG = env_bool("DEBUG", default=False)
@@ -50,6 +51,10 @@ PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", schemes={"http", "https"}, default=f"http://127.0.0.1:{PORT}")
 
 DATABASES = {"default": database_from_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory, so live-server tests can share the test database with a Daphne child process.
+    # Named per process so concurrent test runs never share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 REDIS_URL = env_url(
     "REDIS_URL", schemes={"redis", "rediss", "unix"}, default=f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
 )
@@ -73,7 +78,7 @@ OPENAI_EDITOR_MODEL = env_str("OPENAI_EDITOR_MODEL", "gpt-4.1-mini")
 # Live sessions: lastSeenAt and the lease are renewed this often; revocation and budget are rechecked too.
 SESSION_HEARTBEAT_SECONDS = 45.0
 # Multiplies every session timer (duration, idle, heartbeat); 1 in production, smaller in drills and tests.
-SESSION_TIME_SCALE = 1.0
+SESSION_TIME_SCALE = float(env_str("SESSION_TIME_SCALE", "1") or "1")
 
 # Development only: lets HTTP tools reach loopback (the demo tools call this server's /demo/ APIs).
 HTTPTOOLS_ALLOW_LOOPBACK = env_bool("HTTPTOOLS_ALLOW_LOOPBACK", default=False)

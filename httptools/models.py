@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 
 from tenants.models import Tenant
 
@@ -22,6 +22,13 @@ class Method(models.TextChoices):
     PUT = "PUT"
     PATCH = "PATCH"
     DELETE = "DELETE"
+
+
+SNAPSHOT_FIELDS = (
+    "name", "description", "method", "base_url", "path_template", "query_params", "headers", "body_template",
+    "arguments_schema", "constants", "effect", "response_mapping", "visual", "visual_props", "timeout_seconds",
+    "max_response_bytes", "enabled",
+)
 
 
 def _empty_object_schema() -> dict[str, Any]:
@@ -56,7 +63,8 @@ class HttpTool(models.Model):
         help_text="JSON Schema of the arguments the model fills; additionalProperties must be false.",
     )
     constants = models.JSONField(
-        default=dict, blank=True, help_text="Fixed values for slots the model never fills, e.g. {\"currency\": \"EUR\"}."
+        default=dict, blank=True,
+        help_text="Fixed values for slots the model never fills, e.g. {\"currency\": \"EUR\"}.",
     )
     effect = models.CharField(max_length=16, choices=Effect.choices, default=Effect.READ)
     response_mapping = models.JSONField(
@@ -84,10 +92,33 @@ class HttpTool(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Every save that changes the descriptor bumps `version` and writes a snapshot, whoever saves it
+        (admin, importers, seed commands, shell); a save that changes nothing writes no version."""
+        with transaction.atomic():
+            latest = None
+            if self.pk is not None:
+                # Lock the row so two concurrent saves cannot both claim the next version number.
+                list(HttpTool.objects.select_for_update().filter(pk=self.pk).values_list("pk"))
+                latest = self.versions.order_by("-version").first()
+            snapshot = self.snapshot()
+            changed = latest is None or latest.snapshot != snapshot
+            if changed:
+                self.version = latest.version + 1 if latest is not None else max(self.version or 1, 1)
+                if kwargs.get("update_fields") is not None:
+                    kwargs["update_fields"] = {*kwargs["update_fields"], "version", "updated_at"}
+            super().save(*args, **kwargs)
+            if changed:
+                HttpToolVersion.objects.create(tool=self, version=self.version, snapshot=snapshot)
+
     def clean(self) -> None:
         from httptools.validation import validate_descriptor
 
         validate_descriptor(self)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The descriptor as data: what a version records and what "changed" compares."""
+        return {name: getattr(self, name) for name in SNAPSHOT_FIELDS} | {"tenant": self.tenant_id}
 
 
 class HttpToolVersion(models.Model):

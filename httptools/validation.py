@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -17,7 +18,14 @@ if TYPE_CHECKING:
 TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 SLOT = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
-FORBIDDEN_HEADERS = {"host", "transfer-encoding", "content-length", "connection", "te", "upgrade", "forwarded"}
+SECRET_REF = re.compile(r"\{\{secret:([A-Z][A-Z0-9_]{1,63})\}\}")
+FORBIDDEN_HEADERS = {"host", "transfer-encoding", "content-length", "connection", "te", "upgrade", "forwarded",
+                     "keep-alive", "trailer", "expect", "accept-encoding", "idempotency-key", "x-real-ip",
+                     "x-original-url", "x-rewrite-url", "x-http-method-override", "x-host", "via"}
+# Header names that carry credentials: their value must come from a tenant secret, never a literal.
+CREDENTIAL_HEADER = re.compile(r"authori[sz]ation|api[-_]?key|token|secret|password|cookie|signature",
+                               re.IGNORECASE)
+MAPPING_KEYS = {"items", "fields", "max_items", "max_chars"}
 
 
 def validate_descriptor(tool: HttpTool) -> None:
@@ -51,9 +59,27 @@ def validate_descriptor(tool: HttpTool) -> None:
                 add("query_params", f"{name}: a query value must be a string template or a scalar.")
     for message in schema_problems(tool.arguments_schema):
         add("arguments_schema", message)
+    for field, value in (("path_template", tool.path_template), ("query_params", tool.query_params),
+                         ("body_template", tool.body_template), ("constants", tool.constants)):
+        if "{{secret:" in _json_text(value):
+            add(field, "Secrets may only be used in headers, as {{secret:NAME}}.")
+    if tool.method == "GET" and tool.body_template is not None:
+        add("body_template", "GET requests have no body; use query parameters or another method.")
+    if isinstance(tool.response_mapping, dict):
+        for message in mapping_problems(tool.response_mapping):
+            add("response_mapping", message)
     if not errors:
+        properties = set((tool.arguments_schema.get("properties") or {}).keys())
+        for name in sorted(properties):
+            if not SLOT.fullmatch("{" + name + "}"):
+                add("arguments_schema", f"{name!r}: argument names must be letters, digits and _.")
+        if "confirmed" in properties and tool.effect in ("write", "irreversible"):
+            add("arguments_schema", "'confirmed' is added automatically for write tools; remove it.")
+        overlap = sorted(properties & set(tool.constants.keys()))
+        if overlap:
+            add("constants", "Both an argument and a constant: " + ", ".join(overlap))
         slots = template_slots(tool)
-        known = set((tool.arguments_schema.get("properties") or {}).keys()) | set(tool.constants.keys())
+        known = properties | set(tool.constants.keys())
         missing = sorted(slots - known)
         if missing:
             add("path_template", "Slots without an argument or constant: " + ", ".join(missing))
@@ -62,6 +88,16 @@ def validate_descriptor(tool: HttpTool) -> None:
 
         if tool.visual not in VISUALS:
             add("visual", f"Unknown visual {tool.visual!r}; choose one of: " + ", ".join(sorted(VISUALS)))
+        elif isinstance(tool.visual_props, dict):
+            known_props = set(VISUALS[tool.visual].props_schema.get("properties", {}))
+            for prop, path in tool.visual_props.items():
+                if prop not in known_props:
+                    add("visual_props",
+                        f"{tool.visual} has no prop {prop!r}; it has: " + ", ".join(sorted(known_props)))
+                if not isinstance(path, str):
+                    add("visual_props", f"{prop}: give a dotted path into the response as a string, or \"$\".")
+    elif tool.visual_props:
+        add("visual_props", "Choose a visual first, or leave the props mapping empty.")
     if errors:
         raise ValidationError(errors)
 
@@ -75,7 +111,7 @@ def normalize_base_url(raw: str) -> str:
     if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment or parts.path:
         raise ValidationError("Give only scheme, host and port, like https://api.example.com (no path or user).")
     try:
-        port = parts.port or {"http": 80, "https": 443}[parts.scheme]
+        port = parts.port if parts.port is not None else {"http": 80, "https": 443}[parts.scheme]
     except ValueError:
         raise ValidationError("The port is not a number between 1 and 65535.") from None
     if port not in settings.HTTPTOOLS_ALLOWED_PORTS:
@@ -95,9 +131,39 @@ def header_problems(name: Any, value: Any) -> list[str]:
         problems.append(f"The header {name} steers routing and cannot be set.")
     if not isinstance(value, str):
         problems.append(f"{name}: header values must be strings.")
-    elif "\r" in value or "\n" in value or "\x00" in value:
+        return problems
+    if "\r" in value or "\n" in value or "\x00" in value:
         problems.append(f"{name}: header values may not contain line breaks.")
+    leftover = SECRET_REF.sub("", value)
+    if SLOT.search(leftover):
+        problems.append(f"{name}: headers cannot take arguments; put them in the path, query or body.")
+    elif "{{" in leftover or "}}" in leftover:
+        problems.append(f"{name}: write secret references as {{{{secret:NAME}}}} with NAME in UPPER_SNAKE_CASE.")
+    if CREDENTIAL_HEADER.search(name) and not SECRET_REF.search(value):
+        problems.append(f"{name}: put the credential in a tenant secret and reference it as {{{{secret:NAME}}}}.")
     return problems
+
+
+def mapping_problems(mapping: dict[str, Any]) -> list[str]:
+    problems = [f"Unknown key {key!r}; use items, fields, max_items, max_chars." for key in mapping
+                if key not in MAPPING_KEYS]
+    if "items" in mapping and not isinstance(mapping["items"], str):
+        problems.append("items: a dotted path to a list, as a string.")
+    fields = mapping.get("fields")
+    if fields is not None and not (isinstance(fields, list) and all(isinstance(f, str) for f in fields)):
+        problems.append("fields: a list of dotted paths (strings).")
+    for key, low, high in (("max_items", 1, 50), ("max_chars", 100, 20_000)):
+        value = mapping.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
+            problems.append(f"{key}: a whole number from {low} to {high}.")
+    return problems
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return value if isinstance(value, str) else json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def schema_problems(schema: Any) -> list[str]:
@@ -116,8 +182,20 @@ def schema_problems(schema: Any) -> list[str]:
 
 
 def template_slots(tool: HttpTool) -> set[str]:
+    """Slots in the path, query and body templates (headers take no arguments)."""
     found = set(SLOT.findall(tool.path_template or ""))
     for value in (tool.query_params or {}).values():
         if isinstance(value, str):
             found |= set(SLOT.findall(value))
+    found |= _body_slots(tool.body_template)
     return found
+
+
+def _body_slots(template: Any) -> set[str]:
+    if isinstance(template, str):
+        return set(SLOT.findall(template))
+    if isinstance(template, dict):
+        return set().union(*(_body_slots(v) for v in template.values())) if template else set()
+    if isinstance(template, list):
+        return set().union(*(_body_slots(v) for v in template)) if template else set()
+    return set()

@@ -1,0 +1,88 @@
+# Entry points: `make run` starts the whole development stack, `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_BOOTSTRAP ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+PACKAGES := config tenants agents httptools transcripts usage widget
+SQL_MODEL_TESTS := tenants agents httptools usage
+POSTGRES_TEST_URL := postgres://postgres@127.0.0.1:5432/voiceagents
+APT_PACKAGES := chromium espeak-ng
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: help install run test lint bench docs clean system-packages postgres
+
+help:
+	@echo "make run    start the development stack (embedded Redis and MongoDB, Daphne, Celery, simulator)"
+	@echo "make test   ruff, mypy, then pytest on SQLite (SQL-model tests) and on PostgreSQL (everything)"
+	@echo "make lint   ruff and mypy only"
+	@echo "make bench  run every bench/bench_*.py"
+	@echo "make docs   build the documentation site (mkdocs build --strict)"
+	@echo "make clean  remove caches and build output (keeps .venv and var/)"
+
+$(PY):
+	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m config.devstack
+
+# Debian packages the browser and speech tests need; apt-get runs only when one is missing.
+system-packages:
+	@if ! command -v dpkg >/dev/null; then echo "not Debian: install $(APT_PACKAGES) yourself"; exit 0; fi; \
+	missing=""; for package in $(APT_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+# The local PostgreSQL server, started if it is down (only when DATABASE_URL is not given).
+postgres:
+ifndef DATABASE_URL
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+		echo "PostgreSQL is down: starting it"; \
+		$(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -n 1) main start; }; \
+	pg_isready -q -h 127.0.0.1 -p 5432 -t 20 || { echo "PostgreSQL does not answer on 127.0.0.1:5432" >&2; exit 1; }
+endif
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	DEBUG=1 $(BIN)/mypy $(PACKAGES)
+
+# Every step runs even if an earlier one failed, so one run shows every problem; the exit status is
+# non-zero if any failed. The full PostgreSQL run goes last so its summary is the last line printed.
+test: $(STAMP) system-packages postgres
+	@status=0; \
+	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "== mypy $(PACKAGES)"; DEBUG=1 $(BIN)/mypy $(PACKAGES) || status=1; \
+	echo "== pytest on SQLite: $(SQL_MODEL_TESTS)"; \
+	env -u DATABASE_URL $(BIN)/pytest $(SQL_MODEL_TESTS) -m "not browser" || status=1; \
+	echo "== pytest on PostgreSQL: the whole suite"; \
+	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}" $(BIN)/pytest || status=1; \
+	exit $$status
+
+bench: $(STAMP)
+	@shopt -s nullglob; benches=(bench/bench_*.py); status=0; \
+	if [ $${#benches[@]} -eq 0 ]; then echo "no bench/bench_*.py yet"; fi; \
+	for bench in "$${benches[@]}"; do \
+		echo "== $$bench"; DEBUG=$${DEBUG:-1} PYTHONPATH=$(CURDIR) $(PY) $$bench || status=1; done; \
+	exit $$status
+
+docs: $(STAMP)
+	@if $(PY) -c "import mkdocs, material" 2>/dev/null; then $(BIN)/mkdocs build --strict; \
+	else echo "mkdocs-material is not installed: add it to the dev extra in pyproject.toml to build the docs"; fi
+
+clean:
+	rm -rf site build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

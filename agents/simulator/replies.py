@@ -1,0 +1,252 @@
+"""Deterministic "model": reply texts, scripted fault markers, tool choice and arguments."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+SIM_SUFFIX = "(This reply comes from the realtime simulator.)"
+MARKERS = ("drop", "fail", "incomplete", "expire")
+MARKER_RE = re.compile(r"#sim:(drop|fail|incomplete|expire)\b", re.IGNORECASE)
+SUMMARY_CHARS = 200
+
+# fmt: off
+STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "could", "do", "does", "for", "from",
+    "get", "give", "have", "how", "i", "i'd", "i'm", "in", "is", "it", "its", "me", "my", "of", "on",
+    "or", "please", "some", "tell", "that", "the", "their", "them", "then", "there", "these", "this",
+    "to", "up", "us", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with",
+    "would", "you", "your", "yours", "about", "any", "find", "show", "want", "need", "like", "let",
+    "know", "much", "many", "just", "also", "so", "very"
+))
+# fmt: on
+# Tool names are often verb_noun; "get" carries no meaning for matching, so it is a stopword too.
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of a text, splitting snake_case, kebab-case and camelCase."""
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    return re.findall(r"[a-z0-9']+", text.lower().replace("_", " ").replace("-", " "))
+
+
+def stem(word: str) -> str:
+    """Very small suffix stripper: products -> product, matches -> match, booking -> book."""
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Words of `text` without stopwords, in order."""
+    return [w for w in words(text) if w not in STOPWORDS and not w.startswith("#")]
+
+
+def stems(text: str) -> set[str]:
+    """Stemmed content words, for overlap scoring."""
+    return {stem(w) for w in content_words(text)}
+
+
+def find_markers(text: str) -> set[str]:
+    """Scripted fault markers (`#sim:drop` …) present in a text."""
+    return {m.lower() for m in MARKER_RE.findall(text)}
+
+
+def strip_markers(text: str) -> str:
+    """Remove `#sim:` markers and tidy whitespace."""
+    return " ".join(MARKER_RE.sub(" ", text).split())
+
+
+def text_tokens(text: str) -> int:
+    """Deterministic text token estimate: ceil(chars / 4)."""
+    return math.ceil(len(text) / 4)
+
+
+# --- replies ---------------------------------------------------------------------------------
+
+
+def text_reply(user_text: str) -> str:
+    """Reply to a typed user message."""
+    said = strip_markers(user_text).rstrip(" .!?") or "nothing"
+    return f"You said: {said}. {SIM_SUFFIX}"
+
+
+def audio_reply(duration_ms: int) -> str:
+    """Reply to a spoken user message; speech is not recognised, only measured."""
+    return f"I heard you (simulated speech recognition): about {duration_ms / 1000:.1f} seconds of audio. {SIM_SUFFIX}"
+
+
+EXACTLY_RE = re.compile(r"\bexactly:\s*(.+)", re.IGNORECASE | re.DOTALL)
+
+
+def scripted_reply(instructions: str) -> str | None:
+    """Text after `exactly:` in response-level instructions ("Greet the visitor with exactly: Hi!")."""
+    match = EXACTLY_RE.search(strip_markers(instructions))
+    return match.group(1).strip().strip("\"'") or None if match else None
+
+
+def greeting_reply() -> str:
+    """Reply when the conversation has no user turn to answer (e.g. a scripted greeting)."""
+    return f"Hello! How can I help you today? {SIM_SUFFIX}"
+
+
+def flatten(value: Any) -> str:
+    """Readable one-line text for a JSON value: `key: value, …`, lists joined with `; `."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {flatten(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(flatten(v) for v in value)
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def tool_output_reply(output: str) -> str:
+    """Follow-up answer after a `function_call_output`: a summary of that output."""
+    try:
+        readable = flatten(json.loads(output))
+    except (ValueError, TypeError):
+        readable = " ".join(output.split())
+    if len(readable) > SUMMARY_CHARS:
+        readable = readable[:SUMMARY_CHARS].rstrip() + "…"
+    return f"Here is what I found: {readable or 'nothing'}. {SIM_SUFFIX}"
+
+
+def transcript_placeholder(duration_ms: int) -> str:
+    """Input transcription placeholder; the simulator cannot recognise speech."""
+    return f"[speech: {duration_ms / 1000:.1f} s]"
+
+
+# --- tools -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A function call the simulator decided to make."""
+
+    name: str
+    arguments: str
+
+
+def function_tools(tools: Any) -> list[dict[str, Any]]:
+    """Only `type: function` tools can be called by the simulator (MCP tools are ignored)."""
+    if not isinstance(tools, list):
+        return []
+    return [t for t in tools if isinstance(t, dict) and t.get("type", "function") == "function" and t.get("name")]
+
+
+def choose_tool(user_text: str, tools: Any, tool_choice: Any) -> ToolCall | None:
+    """Pick a tool by word overlap with its name and description, honouring tool_choice."""
+    candidates = function_tools(tools)
+    if tool_choice == "none" or not candidates:
+        return None
+    chosen: dict[str, Any] | None = None
+    if isinstance(tool_choice, dict):
+        name = tool_choice.get("name")
+        chosen = next((t for t in candidates if t.get("name") == name), None)
+    else:
+        user = stems(user_text)
+        best = 0
+        for tool in candidates:
+            score = len(user & stems(f"{tool.get('name', '')} {tool.get('description', '')}"))
+            if score > best:  # strict: on a tie the first tool wins
+                best, chosen = score, tool
+        if chosen is None and tool_choice == "required":
+            chosen = candidates[0]
+    if chosen is None:
+        return None
+    params = chosen.get("parameters")
+    args = fill_object(params if isinstance(params, dict) else {}, user_text, _Numbers(user_text))
+    return ToolCall(str(chosen["name"]), json.dumps(args))
+
+
+class _Numbers:
+    """Hands out the numbers found in the user text, one per numeric property."""
+
+    def __init__(self, text: str) -> None:
+        self.values = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", text)]
+        self.index = 0
+
+    def next(self) -> float | None:
+        if not self.values:
+            return None
+        value = self.values[min(self.index, len(self.values) - 1)]
+        self.index += 1
+        return value
+
+
+def _schema_type(schema: dict[str, Any]) -> str | None:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    return kind if isinstance(kind, str) else None
+
+
+def _said_yes(text: str) -> bool:
+    said = set(words(text))
+    return "yes" in said or any(w.startswith("confirm") for w in said)
+
+
+def fill_object(schema: dict[str, Any], text: str, numbers: _Numbers) -> dict[str, Any]:
+    """Arguments for an object schema; only properties declared in the schema are emitted."""
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return {}
+    required = set(schema.get("required") or [])
+    out: dict[str, Any] = {}
+    for name, prop in props.items():
+        if not isinstance(prop, dict):
+            continue
+        value = _fill_value(str(name), prop, name in required, text, numbers)
+        if value is not _OMIT:
+            out[str(name)] = value
+    return out
+
+
+_OMIT = object()
+
+
+def _fill_value(name: str, prop: dict[str, Any], required: bool, text: str, numbers: _Numbers) -> Any:
+    if "const" in prop:
+        return prop["const"]
+    enum = prop.get("enum")
+    if isinstance(enum, list) and enum:
+        user = stems(text)
+        for option in enum:
+            if user & stems(str(option)):
+                return option
+        return enum[0] if required else _OMIT
+    kind = _schema_type(prop)
+    if kind == "boolean":
+        if name == "confirmed":
+            return _said_yes(text)
+        return False if required else _OMIT
+    if kind in ("integer", "number"):
+        found = numbers.next()
+        if found is None and not required:
+            return _OMIT
+        value = found if found is not None else float(prop.get("minimum", 1))
+        if isinstance(prop.get("minimum"), (int, float)):
+            value = max(value, float(prop["minimum"]))
+        if isinstance(prop.get("maximum"), (int, float)):
+            value = min(value, float(prop["maximum"]))
+        return int(value) if kind == "integer" else value
+    if not required:
+        return _OMIT
+    if kind == "object":
+        return fill_object(prop, text, numbers)
+    if kind == "array":
+        return []
+    if kind == "null":
+        return None
+    return " ".join(content_words(strip_markers(text)))

@@ -1,0 +1,250 @@
+"""Admin pages: render for staff, refuse non-staff, stay inside the staff member's tenants, never 500."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.admin.sites import site
+from django.test import RequestFactory
+from django.urls import reverse
+
+from httptools.admin import HttpToolAdmin
+from httptools.models import HttpTool
+from httptools.services import descriptor_build, tool_save
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+PETSTORE = (Path(__file__).parent / "fixtures" / "petstore.json").read_text()
+CANARY = "canary-admin-55e1f0"
+
+
+def make_saved_tool(tenant, base_url, **overrides):
+    data = {
+        "name": "search_products", "description": "Search the catalog.", "base_url": base_url,
+        "path_template": "/products", "query_params": {"q": "{query}"},
+        "arguments_schema": {"type": "object", "properties": {"query": {"type": "string"}},
+                             "additionalProperties": False},
+        "response_mapping": {"items": "results", "fields": ["name", "price"], "max_items": 3},
+        "visual": "product_cards", "visual_props": {"products": "results"},
+    }
+    data.update(overrides)
+    return tool_save(tool=descriptor_build(tenant=tenant, data=data))
+
+
+@pytest.fixture
+def setup(personas, tenants, settings):
+    settings.HTTPTOOLS_ALLOW_LOOPBACK = True
+    a, b = tenants
+    tool_a = make_saved_tool(a, "http://127.0.0.1:8000")
+    tool_b = make_saved_tool(b, "http://127.0.0.1:8000", name="other_tool")
+    return personas, tool_a, tool_b
+
+
+def page_urls(tool):
+    return [
+        reverse("admin:httptools_httptool_changelist"),
+        reverse("admin:httptools_httptool_change", args=[tool.pk]),
+        reverse("admin:httptools_httptool_test", args=[tool.pk]),
+        reverse("admin:httptools_httptool_import_openapi"),
+        reverse("admin:httptools_httptool_import_curl"),
+        reverse("admin:httptools_httptool_draft"),
+    ]
+
+
+def test_every_page_renders_for_staff(client, setup):
+    (superuser, operator, _), tool_a, _ = setup
+    for user in (superuser, operator):
+        client.force_login(user)
+        for url in page_urls(tool_a):
+            response = client.get(url)
+            assert response.status_code == 200, (user.username, url)
+    change = client.get(reverse("admin:httptools_httptool_change", args=[tool_a.pk])).content.decode()
+    assert "Test this tool" in change
+    listing = client.get(reverse("admin:httptools_httptool_changelist")).content.decode()
+    assert "Import OpenAPI" in listing and "Import curl" in listing and "Draft with AI" in listing
+
+
+def test_every_page_refuses_non_staff_and_anonymous(client, setup):
+    (_, _, visitor), tool_a, _ = setup
+    urls = [*page_urls(tool_a), reverse("admin:httptools_httptool_review")]
+    for login in (None, visitor):
+        client.logout()
+        if login:
+            client.force_login(login)
+        for url in urls:
+            for response in (client.get(url), client.post(url, {})):
+                assert response.status_code == 302 and "/login/" in response["Location"], url
+    assert HttpTool.objects.count() == 2
+
+
+def test_staff_see_only_their_tenants_tools(client, setup):
+    (_, operator, _), _tool_a, tool_b = setup
+    client.force_login(operator)
+    listing = client.get(reverse("admin:httptools_httptool_changelist")).content.decode()
+    assert "search_products" in listing and "other_tool" not in listing
+    assert client.get(reverse("admin:httptools_httptool_test", args=[tool_b.pk])).status_code == 404
+    assert client.post(reverse("admin:httptools_httptool_test", args=[tool_b.pk]),
+                       {"arguments": "{}"}).status_code == 404
+    # Importing into a tenant the operator does not operate is refused, on either step.
+    response = client.post(reverse("admin:httptools_httptool_import_curl"),
+                           {"tenant": tool_b.tenant_id, "command": "curl https://api.example.com/x"})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    review = client.post(reverse("admin:httptools_httptool_review"), {
+        "tenant": tool_b.tenant_id, "count": 1, "include_0": "on", "descriptor_0": "{}"})
+    assert review.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_test_page_shows_the_masked_request_response_result_and_card(client, personas, tenants, server):
+    from tenants.models import TenantSecret
+
+    superuser = personas[0]
+    secret = TenantSecret(tenant=tenants[0], name="SHOP_KEY")
+    secret.set_value(CANARY)
+    secret.save()
+    tool = make_saved_tool(tenants[0], server.base, headers={"X-Api-Key": "{{secret:SHOP_KEY}}"})
+    client.force_login(superuser)
+    url = reverse("admin:httptools_httptool_test", args=[tool.pk])
+    response = client.post(url, {"arguments": '{"query": "trail"}'})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"GET {server.base}/products?q=trail" in page
+    assert "X-Api-Key: •••••• (secret SHOP_KEY)" in page
+    assert "HTTP 200" in page and "Trail Runner 1" in page
+    assert 'data-action="order"' in page  # the rendered card
+    assert CANARY not in page
+    assert ("X-Api-Key", CANARY) in server.seen[-1].headers
+
+
+def test_the_test_page_reports_bad_input_without_a_500(client, setup):
+    (superuser, _, _), tool_a, _ = setup
+    client.force_login(superuser)
+    url = reverse("admin:httptools_httptool_test", args=[tool_a.pk])
+    for arguments, message in (("{not json", "Not valid JSON"), ("[1]", "JSON object"),
+                               ('{"extra": 1}', "not valid")):
+        response = client.post(url, {"arguments": arguments})
+        assert response.status_code == 200 and message in response.content.decode(), arguments
+    assert client.get(reverse("admin:httptools_httptool_test", args=["nope"])).status_code == 404
+
+
+def test_openapi_import_proposes_then_saves_only_what_staff_confirm(client, setup):
+    (superuser, _, _), tool_a, _ = setup
+    client.force_login(superuser)
+    tenant = tool_a.tenant
+    response = client.post(reverse("admin:httptools_httptool_import_openapi"),
+                           {"tenant": tenant.pk, "document_text": PETSTORE})
+    page = response.content.decode()
+    assert response.status_code == 200 and "Review 3 proposed tool(s)" in page
+    assert HttpTool.objects.filter(tenant=tenant).count() == 1  # nothing saved yet
+    items = response.context["items"]
+    form = {"tenant": tenant.pk, "count": len(items), "source": "OpenAPI"}
+    for item in items:
+        form[f"descriptor_{item['index']}"] = item["text"]
+        form[f"key_{item['index']}"] = item["key"]
+        if item["key"] != "POST /pets":
+            form[f"include_{item['index']}"] = "on"
+    saved = client.post(reverse("admin:httptools_httptool_review"), form)
+    assert saved.status_code == 302
+    assert set(HttpTool.objects.filter(tenant=tenant).values_list("name", flat=True)) == {
+        "search_products", "list_pets", "show_pet_by_id"}
+
+
+def test_openapi_import_accepts_an_uploaded_file(client, setup):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    (superuser, _, _), tool_a, _ = setup
+    client.force_login(superuser)
+    upload = SimpleUploadedFile("petstore.json", PETSTORE.encode(), content_type="application/json")
+    response = client.post(reverse("admin:httptools_httptool_import_openapi"),
+                           {"tenant": tool_a.tenant_id, "document_file": upload})
+    assert response.status_code == 200 and "Review 3 proposed tool(s)" in response.content.decode()
+
+
+@pytest.mark.parametrize("document, message", [
+    ("{malformed", "Neither JSON nor YAML"),
+    ("", "Upload a document or paste one"),
+    (json.dumps({"openapi": "3.0.0", "servers": [{"url": "https://api.example.com"}], "paths": {
+        "/x": {"get": {"parameters": [{"$ref": "#/components/parameters/Nope"}]}}}}), "points to nothing"),
+])
+def test_openapi_import_shows_clear_errors_for_bad_documents(client, setup, document, message):
+    (superuser, _, _), tool_a, _ = setup
+    client.force_login(superuser)
+    response = client.post(reverse("admin:httptools_httptool_import_openapi"),
+                           {"tenant": tool_a.tenant_id, "document_text": document})
+    assert response.status_code == 200 and message in response.content.decode()
+
+
+def test_the_review_step_shows_field_errors_and_saves_nothing(client, setup):
+    (superuser, _, _), tool_a, _ = setup
+    client.force_login(superuser)
+    good = json.dumps({"name": "ok_tool", "description": "d", "base_url": "https://api.example.com"})
+    bad = json.dumps({"name": "Bad Name", "description": "d", "base_url": "http://169.254.169.254"})
+    response = client.post(reverse("admin:httptools_httptool_review"), {
+        "tenant": tool_a.tenant_id, "count": 3, "include_0": "on", "descriptor_0": good,
+        "include_1": "on", "descriptor_1": bad, "include_2": "on", "descriptor_2": "{oops"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "name: Use snake_case" in page and "base_url:" in page and "Not valid JSON" in page
+    assert not HttpTool.objects.filter(name="ok_tool").exists()  # all or none
+
+
+def test_curl_import_reviews_then_saves(client, setup):
+    (superuser, _, _), tool_a, _ = setup
+    client.force_login(superuser)
+    url = reverse("admin:httptools_httptool_import_curl")
+    refused = client.post(url, {"tenant": tool_a.tenant_id, "command": "rm -rf / # not curl"})
+    assert refused.status_code == 200 and "not a curl command" in refused.content.decode()
+    response = client.post(url, {"tenant": tool_a.tenant_id, "name": "find_shoes",
+                                 "command": "curl 'https://api.example.com/search?q=shoes' -H 'X-Api-Key: k-123'"})
+    assert response.status_code == 200
+    item = response.context["items"][0]
+    assert "k-123" not in item["text"]
+    saved = client.post(reverse("admin:httptools_httptool_review"), {
+        "tenant": tool_a.tenant_id, "count": 1, "include_0": "on", "descriptor_0": item["text"]})
+    assert saved.status_code == 302
+    tool = HttpTool.objects.get(name="find_shoes")
+    assert tool.headers == {"X-Api-Key": "{{secret:API_EXAMPLE_COM_X_API_KEY}}"}
+    assert tool.version == 1 and tool.versions.count() == 1
+
+
+def test_draft_with_ai_says_plainly_when_there_is_no_api_key(client, setup, settings):
+    settings.OPENAI_API_KEY = ""
+    (superuser, _, _), tool_a, _ = setup
+    client.force_login(superuser)
+    url = reverse("admin:httptools_httptool_draft")
+    for response in (client.get(url), client.post(url, {"tenant": tool_a.tenant_id, "documentation": "GET /x"})):
+        assert response.status_code == 200
+        assert "OPENAI_API_KEY is not set" in response.content.decode()
+
+
+def test_a_proposed_draft_goes_through_the_same_review_page(client, setup):
+    (superuser, _, _), tool_a, _ = setup
+    canned = {
+        "name": "list_speakers", "description": "List the conference speakers.", "method": "GET",
+        "base_url": "https://events.example.com", "path_template": "/speakers", "effect": "read",
+        "visual": "speaker_list", "notes": "Check the path.",
+        "query_params_json": '{"topic": "{topic}"}', "headers_json": '{"Authorization": "Bearer abc"}',
+        "body_template_json": "null",
+        "arguments_schema_json": '{"type": "object", "properties": {"topic": {"type": "string"}}}',
+        "constants_json": "{}", "response_mapping_json": '{"items": "speakers", "fields": ["name"]}',
+        "visual_props_json": '{"speakers": "speakers"}',
+    }
+    request = RequestFactory().get("/")
+    request.user = superuser
+    admin_page = HttpToolAdmin(HttpTool, site)
+    response = admin_page.draft_review(request, tenant=tool_a.tenant, draft=canned)
+    response.render()
+    page = response.content.decode()
+    assert "Draft with AI" in page and "list_speakers" in page and "Check the path." in page
+    item = response.context_data["items"][0]
+    assert "Bearer abc" not in item["text"]  # a literal credential became a secret reference
+    client.force_login(superuser)
+    assert not HttpTool.objects.filter(name="list_speakers").exists()
+    saved = client.post(reverse("admin:httptools_httptool_review"), {
+        "tenant": tool_a.tenant_id, "count": 1, "include_0": "on", "descriptor_0": item["text"]})
+    assert saved.status_code == 302
+    tool = HttpTool.objects.get(name="list_speakers")
+    assert tool.arguments_schema["additionalProperties"] is False
+    assert tool.headers == {"Authorization": "{{secret:AUTHORIZATION}}"}

@@ -1,0 +1,313 @@
+/* The staff console: pick a tenant and agent, talk through the same VoiceClient the widget uses, and
+ * watch everything: event log, transcript, tool calls, usage, the config sent, and stored sessions. */
+(function () {
+  "use strict";
+
+  var $ = function (id) { return document.getElementById(id); };
+  var root = $("console");
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var MAX_LOG = 1500;
+  var tenants = [];
+  var client = null;
+  var transcript = null;
+  var voiceMode = false;
+  var toolRows = {};
+
+  function api(method, path, body) {
+    return fetch("/api" + path, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: body ? JSON.stringify(body) : undefined,
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) throw new Error((data.error && data.error.message) || "Request failed (" + response.status + ")");
+        return data;
+      });
+    });
+  }
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function pretty(value) {
+    if (value === undefined || value === null) return "";
+    return typeof value === "string" ? value : JSON.stringify(value, null, 2);
+  }
+
+  function when(value) {
+    return value ? new Date(value).toLocaleString() : "";
+  }
+
+  // --- pickers -----------------------------------------------------------------------------------------
+
+  function selectedTenant() {
+    var id = Number($("tenant").value);
+    return tenants.filter(function (t) { return t.id === id; })[0];
+  }
+
+  function fillAgents() {
+    var tenant = selectedTenant();
+    var select = $("agent");
+    select.textContent = "";
+    (tenant ? tenant.agents : []).forEach(function (agent) {
+      var option = el("option", agent.name + (agent.active ? "" : " (inactive)"));
+      option.value = agent.id;
+      select.appendChild(option);
+    });
+    var remembered = localStorage.getItem("console.agent");
+    if (remembered && select.querySelector('option[value="' + Number(remembered) + '"]')) select.value = remembered;
+    loadSessions();
+  }
+
+  function loadTenants() {
+    api("GET", "/console/tenants").then(function (list) {
+      tenants = list;
+      var select = $("tenant");
+      list.forEach(function (tenant) {
+        var option = el("option", tenant.name + (tenant.active ? "" : " (inactive)"));
+        option.value = tenant.id;
+        select.appendChild(option);
+      });
+      var remembered = localStorage.getItem("console.tenant");
+      if (remembered && select.querySelector('option[value="' + Number(remembered) + '"]')) select.value = remembered;
+      if (!list.length) $("status").textContent = "You have no rights to any tenant yet (ask an admin).";
+      fillAgents();
+    }, function (err) { $("status").textContent = err.message; });
+  }
+
+  $("tenant").addEventListener("change", function () {
+    localStorage.setItem("console.tenant", $("tenant").value);
+    fillAgents();
+  });
+  $("agent").addEventListener("change", function () { localStorage.setItem("console.agent", $("agent").value); });
+
+  // --- event log ---------------------------------------------------------------------------------------
+
+  function summarise(event) {
+    var copy = {};
+    for (var name in event) {
+      if (!Object.prototype.hasOwnProperty.call(event, name) || name === "type") continue;
+      var value = event[name];
+      // Audio payloads are noise in a log: show their size only.
+      if ((name === "audio" || (name === "delta" && event.type === "response.output_audio.delta"))
+          && typeof value === "string") value = "<" + Math.round(value.length * 0.75) + " bytes>";
+      if (name === "html" && typeof value === "string") value = "<" + value.length + " chars of HTML>";
+      copy[name] = value;
+    }
+    var text = JSON.stringify(copy);
+    return text.length > 600 ? text.slice(0, 600) + "…" : text;
+  }
+
+  function isAudio(type) {
+    return type === "input_audio_buffer.append" || type === "response.output_audio.delta";
+  }
+
+  function applyFilter(item) {
+    var filter = $("log-filter").value.trim().toLowerCase();
+    var audioOk = $("log-audio").checked || !item.audio;
+    item.hidden = !audioOk || (filter && item.textContent.toLowerCase().indexOf(filter) < 0);
+  }
+
+  function log(direction, event) {
+    var list = $("log");
+    var item = el("li", new Date().toLocaleTimeString() + " " + (direction === "out" ? "→ " : "← ") + event.type +
+      " " + summarise(event), event.type === "error" || event.level === "error" ? "err" : direction);
+    item.audio = isAudio(event.type);
+    applyFilter(item);
+    var atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 20;
+    list.appendChild(item);
+    while (list.childNodes.length > MAX_LOG) list.removeChild(list.firstChild);
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  function refilter() { Array.prototype.forEach.call($("log").childNodes, applyFilter); }
+  $("log-filter").addEventListener("input", refilter);
+  $("log-audio").addEventListener("change", refilter);
+  $("log-clear").addEventListener("click", function () { $("log").textContent = ""; });
+
+  // --- tools, usage, config ----------------------------------------------------------------------------
+
+  function toolRow(key, tool) {
+    if (toolRows[key]) return toolRows[key];
+    var row = el("tr");
+    var cells = { tool: el("td", tool), status: el("td"), ms: el("td"), args: el("td"), result: el("td") };
+    cells.args.appendChild(el("pre"));
+    cells.result.appendChild(el("pre"));
+    ["tool", "status", "ms", "args", "result"].forEach(function (name) { row.appendChild(cells[name]); });
+    $("tools").tBodies[0].appendChild(row);
+    toolRows[key] = cells;
+    return cells;
+  }
+
+  function onTool(event) {
+    var cells = toolRow(event.callId || event.tool, event.tool);
+    cells.status.textContent = event.status;
+    cells.status.className = "status-" + event.status;
+    if (event.latencyMs !== undefined) cells.ms.textContent = Math.round(event.latencyMs);
+  }
+
+  function onDebug(event) {
+    var data = event.data || {};
+    if (event.kind === "config") {
+      $("config").textContent = pretty(data);
+    } else if (event.kind === "tool") {
+      var key = data.callId || event.callId;
+      if (!key) { // match the newest row of this tool still lacking its arguments
+        for (var k in toolRows) if (toolRows[k].tool.textContent === data.tool && !toolRows[k].filled) key = k;
+      }
+      var cells = toolRow(key || data.tool, data.tool);
+      cells.filled = true;
+      cells.args.firstChild.textContent = pretty(data.arguments);
+      cells.result.firstChild.textContent = pretty(data.result);
+      if (data.status) { cells.status.textContent = data.status; cells.status.className = "status-" + data.status; }
+      if (data.latencyMs !== undefined) cells.ms.textContent = Math.round(data.latencyMs);
+    } else if (event.kind === "usage") {
+      var usage = $("usage");
+      usage.textContent = "";
+      usage.appendChild(el("dt", "Dollars"));
+      usage.appendChild(el("dd", data.dollars !== undefined ? "$" + Number(data.dollars).toFixed(4) : "–"));
+      var tokens = data.tokens || {};
+      Object.keys(tokens).forEach(function (kind) {
+        usage.appendChild(el("dt", kind.replace(/_/g, " ")));
+        usage.appendChild(el("dd", tokens[kind]));
+      });
+    }
+  }
+
+  function resetPanels() {
+    toolRows = {};
+    $("tools").tBodies[0].textContent = "";
+    $("usage").textContent = "";
+    $("config").textContent = "(starts with the session)";
+  }
+
+  // --- talking -----------------------------------------------------------------------------------------
+
+  var currentAgentId = null;
+
+  function getToken() {
+    return api("POST", "/console/token", { agent_id: currentAgentId }).then(function (data) { return data.token; });
+  }
+
+  function setStatus() {
+    var state = client.state;
+    var live = state === "live" || state === "connecting";
+    $("status").textContent = { idle: "", connecting: "Connecting…", live: voiceMode ? (client.muted ? "Live (muted)" : "Live: speak any time") : "Live (text)",
+                                ended: "Session ended.", error: "Disconnected." }[state] || state;
+    $("end").disabled = !live;
+    $("mute").disabled = !live || !voiceMode;
+    $("start-voice").disabled = live;
+    $("start-text").disabled = live;
+    $("tenant").disabled = live;
+    $("agent").disabled = live;
+    if (state === "ended" || state === "error") setTimeout(loadSessions, 800);
+  }
+
+  function makeClient() {
+    client = new VoiceClient({ getToken: getToken, workletUrl: root.dataset.worklet });
+    transcript = new VoiceTranscript($("transcript"), client);
+    client.on("*", function (event, type) {
+      if (type.indexOf("client.") === 0 || type === "transcript") return;
+      log("in", event);
+    });
+    client.on("client.sent", function (event) { log("out", event); });
+    client.on("client.state", setStatus);
+    client.on("client.muted", function (event) {
+      $("mute").setAttribute("aria-pressed", String(event.muted));
+      $("mute").textContent = event.muted ? "Unmute" : "Mute";
+      setStatus();
+    });
+    client.on("client.error", function (event) {
+      transcript.notice(event.message, "error");
+      log("in", { type: "client.error", code: event.code, message: event.message });
+    });
+    client.on("client.closed", function (event) { log("in", { type: "socket.closed", code: event.code, reason: event.reason }); });
+    client.on("platform.session", function (event) { $("simulator").hidden = !event.simulator; });
+    client.on("platform.notice", function (event) { transcript.notice(event.message, event.level); });
+    client.on("platform.tool", onTool);
+    client.on("platform.debug", onDebug);
+  }
+
+  function start(voice) {
+    currentAgentId = Number($("agent").value);
+    if (!currentAgentId) { $("status").textContent = "Choose an agent first."; return; }
+    voiceMode = voice;
+    if (!client) makeClient();
+    resetPanels();
+    transcript.notice("New session with " + $("agent").selectedOptions[0].textContent, "info");
+    client.start({ voice: voice });
+    $("text-input").focus();
+  }
+
+  $("start-voice").addEventListener("click", function () { start(true); });
+  $("start-text").addEventListener("click", function () { start(false); });
+  $("mute").addEventListener("click", function () { client.setMuted(!client.muted); });
+  $("end").addEventListener("click", function () { client.end(); });
+  $("text-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (client && client.sendText($("text-input").value)) $("text-input").value = "";
+  });
+
+  // --- stored sessions ---------------------------------------------------------------------------------
+
+  function loadSessions() {
+    var tenant = selectedTenant();
+    var body = $("sessions").tBodies[0];
+    body.textContent = "";
+    if (!tenant) return;
+    api("GET", "/console/sessions?tenant_id=" + tenant.id).then(function (list) {
+      list.forEach(function (session) {
+        var row = el("tr");
+        row.tabIndex = 0;
+        [when(session.startedAt), session.agent, session.channel, session.endReason || session.status,
+         session.usage.totalTokens, session.usage.dollars.toFixed(4)].forEach(function (value) {
+          row.appendChild(el("td", value));
+        });
+        var openIt = function () { openSession(tenant.id, session.sessionId); };
+        row.addEventListener("click", openIt);
+        row.addEventListener("keydown", function (event) { if (event.key === "Enter") openIt(); });
+        body.appendChild(row);
+      });
+      if (!list.length) body.appendChild(el("tr")).appendChild(el("td", "No sessions yet."));
+    }, function (err) { body.appendChild(el("tr")).appendChild(el("td", err.message)); });
+  }
+
+  function openSession(tenantId, sessionId) {
+    var detail = $("session-detail");
+    detail.textContent = "Loading…";
+    api("GET", "/console/sessions/" + encodeURIComponent(sessionId) + "?tenant_id=" + tenantId).then(function (data) {
+      detail.textContent = "";
+      detail.appendChild(el("h3", "Session " + sessionId + " · " + when(data.session.startedAt)));
+      var lines = el("div", null, "va-transcript");
+      data.transcript.forEach(function (line) {
+        var p = el("p", null, "va-line va-" + line.role);
+        p.appendChild(el("span", (line.role === "user" ? "You" : line.role === "assistant" ? "Agent" : line.role) + ": ", "va-who"));
+        p.appendChild(el("span", line.text));
+        lines.appendChild(p);
+      });
+      if (!data.transcript.length) lines.appendChild(el("p", "No transcript stored."));
+      detail.appendChild(lines);
+      detail.appendChild(el("h3", "Tool calls"));
+      var table = el("table");
+      var head = table.appendChild(el("thead")).appendChild(el("tr"));
+      ["Tool", "Status", "HTTP", "ms", "Arguments", "Error"].forEach(function (h) { head.appendChild(el("th", h)); });
+      var tbody = table.appendChild(el("tbody"));
+      data.toolLogs.forEach(function (entry) {
+        var row = tbody.appendChild(el("tr"));
+        [entry.tool, entry.status, entry.httpStatus, entry.latencyMs !== null ? Math.round(entry.latencyMs) : ""]
+          .forEach(function (value) { row.appendChild(el("td", value)); });
+        row.appendChild(el("td")).appendChild(el("pre", pretty(entry.arguments)));
+        row.appendChild(el("td", entry.errorClass || ""));
+      });
+      detail.appendChild(table);
+    }, function (err) { detail.textContent = err.message; });
+  }
+
+  $("sessions-refresh").addEventListener("click", loadSessions);
+
+  loadTenants();
+})();

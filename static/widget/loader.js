@@ -1,0 +1,153 @@
+/* Voice agent loader, served as /widget.js. Paste once:
+ *   <script src="(platform)/widget.js" data-key="pk_..." async></script>
+ * Adds a floating button inside a closed shadow root (the page's CSS cannot reach it, ours cannot leak),
+ * fetches the bootstrap from the platform (the browser's Origin header proves which site this is) and
+ * hands it to the widget iframe by postMessage; every message's origin and source are checked. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || !script.src || window.__voiceAgentLoader) return;
+  window.__voiceAgentLoader = true;
+
+  var KEY = script.getAttribute("data-key") || "";
+  var PLATFORM = new URL(script.src, location.href).origin;
+  var TOKEN_MARGIN_MS = 30000;
+  var host, button, panel, frame, pending = null, cached = null, open = false;
+
+  function bootstrap() {
+    // A token opens one socket only, so a cached answer is handed out once, and only while fresh.
+    if (cached && cached.expiresAt * 1000 - Date.now() > TOKEN_MARGIN_MS) {
+      var fresh = cached;
+      cached = null;
+      return Promise.resolve(fresh);
+    }
+    if (!pending) {
+      pending = fetch(PLATFORM + "/api/widget/bootstrap", {
+        method: "POST", mode: "cors", credentials: "omit", cache: "no-store",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify({ key: KEY }),
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (!response.ok) {
+            var error = new Error((body.error && body.error.message) || "Unavailable");
+            error.status = response.status;
+            error.code = body.error && body.error.code;
+            error.retryAfter = Number(response.headers.get("Retry-After")) || 0;
+            throw error;
+          }
+          var color = body.options && body.options.brandColor;
+          if (/^#[0-9a-fA-F]{6}$/.test(color || "")) button.style.background = color;
+          return body;
+        });
+      }, function () {
+        // Blocked by CORS (site not allowed) or offline: the body is unreadable either way.
+        var error = new Error("The assistant could not be reached.");
+        error.status = 0;
+        throw error;
+      });
+      pending.then(function () { pending = null; }, function () { pending = null; });
+    }
+    return pending;
+  }
+
+  function prefetch() {
+    if (!cached && !pending && !frame) bootstrap().then(function (data) { cached = data; }, function () {});
+  }
+
+  function post(message) {
+    if (frame && frame.contentWindow) frame.contentWindow.postMessage(message, PLATFORM);
+  }
+
+  function deliver() {
+    bootstrap().then(function (data) {
+      post({ type: "va:bootstrap", data: data });
+    }, function (error) {
+      post({ type: "va:bootstrap-error", status: error.status, code: error.code || "",
+             message: error.message, retryAfter: error.retryAfter || 0 });
+    });
+  }
+
+  function onMessage(event) {
+    // Only the platform's own iframe may talk to us.
+    if (event.origin !== PLATFORM || !frame || event.source !== frame.contentWindow) return;
+    var message = event.data;
+    if (!message || typeof message !== "object") return;
+    if (message.type === "va:ready" || message.type === "va:refresh") deliver();
+    else if (message.type === "va:close") toggle(false);
+  }
+
+  function makeFrame() {
+    frame = document.createElement("iframe");
+    frame.title = "Voice assistant";
+    frame.setAttribute("allow", "microphone; autoplay");
+    frame.src = PLATFORM + "/widget/?key=" + encodeURIComponent(KEY) + "#origin=" + encodeURIComponent(location.origin);
+    panel.appendChild(frame);
+  }
+
+  function toggle(show) {
+    open = show;
+    if (show && !frame) makeFrame();
+    panel.hidden = !show;
+    button.setAttribute("aria-expanded", String(show));
+    if (show && frame) frame.focus();
+    if (!show) {
+      // Closing ends the conversation: drop the iframe so the microphone and socket stop.
+      if (frame) { frame.remove(); frame = null; }
+      button.focus();
+    }
+  }
+
+  var CSS = [
+    ":host{all:initial}",
+    ".va-root{position:fixed;right:20px;bottom:20px;z-index:2147483000;font:16px/1.4 system-ui,sans-serif}",
+    ".va-button{width:60px;height:60px;border-radius:50%;border:0;cursor:pointer;background:#2563eb;",
+    "color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}",
+    ".va-button:focus-visible{outline:3px solid #111;outline-offset:3px}",
+    ".va-button svg{width:28px;height:28px;fill:currentColor}",
+    ".va-panel{position:fixed;right:20px;bottom:92px;width:380px;height:600px;max-height:calc(100vh - 112px);",
+    "border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff}",
+    ".va-panel[hidden]{display:none}",
+    ".va-panel iframe{border:0;width:100%;height:100%;display:block}",
+    "@media (max-width:480px){.va-panel{right:0;bottom:0;width:100vw;height:100%;max-height:none;border-radius:0}",
+    ".va-root{right:14px;bottom:14px}}",
+  ].join("");
+  var ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 ' +
+    '3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11h-2z"/></svg>';
+
+  function mount() {
+    host = document.createElement("voice-agent-widget");
+    host.style.setProperty("all", "initial", "important");
+    var root = host.attachShadow({ mode: "closed" });
+    var style = document.createElement("style");
+    style.textContent = CSS;
+    var wrap = document.createElement("div");
+    wrap.className = "va-root";
+    button = document.createElement("button");
+    button.type = "button";
+    button.className = "va-button";
+    button.setAttribute("aria-label", "Talk to our assistant");
+    button.setAttribute("aria-expanded", "false");
+    button.innerHTML = ICON;
+    panel = document.createElement("div");
+    panel.className = "va-panel";
+    panel.hidden = true;
+    panel.setAttribute("role", "dialog");
+    panel.setAttribute("aria-label", "Voice assistant");
+    wrap.appendChild(panel);
+    wrap.appendChild(button);
+    root.appendChild(style);
+    root.appendChild(wrap);
+    button.addEventListener("click", function () { toggle(!open); });
+    button.addEventListener("pointerenter", prefetch);
+    button.addEventListener("focus", prefetch);
+    root.addEventListener("keydown", function (event) { if (event.key === "Escape" && open) toggle(false); });
+    window.addEventListener("message", onMessage);
+    document.body.appendChild(host);
+  }
+
+  if (!/^pk_[A-Za-z0-9_]+$/.test(KEY)) {
+    if (window.console) console.warn("voice agent: the script tag needs data-key=\"pk_...\"");
+    return;
+  }
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();

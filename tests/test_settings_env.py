@@ -1,0 +1,60 @@
+"""Every typed environment reader stops start-up with exit code 2 and one stderr line naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Variables a developer or the test session may have set; each case starts from none of them.
+CLEARED = ["DEBUG", "PORT", "DATABASE_URL", "DJANGO_SECRET_KEY", "WIDGET_TOKEN_SECRET", "SECRETS_ENCRYPTION_KEY",
+           "REDIS_URL", "MONGODB_URI", "REALTIME_URL", "PUBLIC_BASE_URL", "OPENAI_API_KEY"]
+
+
+def manage_check(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
+    env = {name: value for name, value in os.environ.items() if name not in CLEARED}
+    env.update(VAR_DIR=str(tmp_path), **environment)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "check"], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60,
+    )
+
+
+def test_it_starts_with_a_clean_development_environment(tmp_path: Path) -> None:
+    result = manage_check(tmp_path, DEBUG="1")
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("environment", "variable"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DEBUG": "1", "PORT": "abc"}, "PORT"),
+        ({"DEBUG": "1", "PORT": "70000"}, "PORT"),
+        ({"DEBUG": "1", "DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "SECRETS_ENCRYPTION_KEY": "short"}, "SECRETS_ENCRYPTION_KEY"),
+        ({"DEBUG": "1", "WIDGET_TOKEN_SECRET": "short"}, "WIDGET_TOKEN_SECRET"),
+        ({"DEBUG": "1", "REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
+        ({"DEBUG": "1", "MONGODB_URI": "postgres://x"}, "MONGODB_URI"),
+        ({"DEBUG": "1", "REALTIME_URL": "https://api.openai.com"}, "REALTIME_URL"),
+        ({"DEBUG": "1", "PUBLIC_BASE_URL": "ftp://example.com"}, "PUBLIC_BASE_URL"),
+        ({"DEBUG": "1", "HTTPTOOLS_ALLOW_LOOPBACK": "sometimes"}, "HTTPTOOLS_ALLOW_LOOPBACK"),
+        ({"DEBUG": "0"}, "DJANGO_SECRET_KEY"),
+    ],
+    ids=lambda value: "-".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value,
+)
+def test_it_refuses_a_bad_value_with_one_line_naming_the_variable(
+    tmp_path: Path, environment: dict[str, str], variable: str
+) -> None:
+    result = manage_check(tmp_path, **environment)
+
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Configuration error: ")
+    assert variable in lines[0]

@@ -1,0 +1,118 @@
+"""Input and output schemas of the widget bootstrap and console APIs (JSON keys in camelCase, like the socket)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class CamelSchema(Schema):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+# --- bootstrap ---------------------------------------------------------------------------------------------
+
+
+class BootstrapIn(Schema):
+    # Publishable keys look like pk_ + url-safe letters; anything else is refused before a query runs.
+    key: str = Field(min_length=4, max_length=64, pattern=r"^pk_[A-Za-z0-9_]+$")
+
+
+class WidgetOptionsOut(CamelSchema):
+    tenant_name: str
+    brand_color: str
+    logo_url: str
+    agent_name: str
+    greeting: str
+    welcome_text: str
+    disclaimer_text: str
+    capabilities: list[str]
+    voice_available: bool
+    text_available: bool
+    simulator: bool
+
+
+class BootstrapOut(CamelSchema):
+    token: str
+    expires_at: int = Field(description="Unix seconds; ask for a fresh bootstrap before then.")
+    origin: str = Field(description="The embedding origin the token is bound to.")
+    ws_path: str
+    options: WidgetOptionsOut
+
+
+# --- console -----------------------------------------------------------------------------------------------
+
+
+class ConsoleTokenIn(Schema):
+    agent_id: int = Field(gt=0)
+
+
+class NamedRefOut(CamelSchema):
+    id: int
+    name: str
+
+
+class ConsoleTokenOut(CamelSchema):
+    token: str
+    expires_at: int
+    ws_path: str
+    tenant: NamedRefOut
+    agent: NamedRefOut
+
+
+class ConsoleAgentOut(CamelSchema):
+    id: int
+    name: str
+    active: bool
+
+
+class ConsoleTenantOut(CamelSchema):
+    id: int
+    name: str
+    slug: str
+    active: bool
+    agents: list[ConsoleAgentOut]
+
+
+class SessionUsageOut(CamelSchema):
+    dollars: float = 0.0
+    total_tokens: int = 0
+
+
+class SessionSummaryOut(CamelSchema):
+    session_id: str
+    agent: str | None = None
+    channel: str | None = None
+    status: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+    simulator: bool | None = None
+    usage: SessionUsageOut
+
+
+class TranscriptLineOut(CamelSchema):
+    role: str
+    text: str
+    created_at: datetime | None = None
+
+
+class ToolLogOut(CamelSchema):
+    tool: str
+    arguments: Any = None
+    result: Any = None
+    status: str | None = None
+    http_status: int | None = None
+    latency_ms: float | None = None
+    error_class: str | None = None
+    created_at: datetime | None = None
+
+
+class SessionDetailOut(CamelSchema):
+    session: SessionSummaryOut
+    transcript: list[TranscriptLineOut]
+    tool_logs: list[ToolLogOut]

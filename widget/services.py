@@ -1,0 +1,264 @@
+"""Widget bootstrap and console rules: who may get a session token, and what the widget shows."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+
+from agents.models import Agent, AgentTool
+from config.errors import Forbidden, NotFound, RateLimited, Unauthorized, Unavailable
+from tenants.models import Channel, Tenant, WidgetKey
+from tenants.selectors import tenants_visible_to
+from tenants.tokens import token_issue
+from tenants.validators import normalize_origin
+from transcripts import store as transcripts_store
+from usage import store as usage_store
+from usage.limits import rate_limit_hit
+
+WS_PATH = "/ws/voice/"
+# The whole tenant may bootstrap this many times its per-IP rate: a brake on a distributed flood.
+TENANT_RATE_MULTIPLIER = 20
+CAPABILITY_MAX_CHARS = 160
+_FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)", re.S)
+
+
+def origin_normalize_or_none(raw: str | None) -> str | None:
+    """The Origin header as `scheme://host[:port]`, or None when missing, opaque ("null") or malformed."""
+    if not raw or raw.strip().lower() == "null":
+        return None
+    try:
+        return normalize_origin(raw)
+    except ValidationError:
+        return None
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    match = _FIRST_SENTENCE.match(text)
+    sentence = match.group(1) if match else text
+    if len(sentence) > CAPABILITY_MAX_CHARS:
+        sentence = sentence[: CAPABILITY_MAX_CHARS - 1].rstrip() + "…"
+    return sentence
+
+
+def agent_capabilities(*, agent_id: int, tenant_id: int, channel: str = Channel.WIDGET) -> list[str]:
+    """'What I can do': the first sentence of each enabled tool the agent may use on this channel."""
+    links = AgentTool.objects.filter(agent_id=agent_id, tool__enabled=True, tool__tenant_id=tenant_id)
+    links = links.filter(on_widget=True) if channel == Channel.WIDGET else links.filter(on_console=True)
+    descriptions = links.order_by("tool__name").values_list("tool__description", flat=True)
+    return [sentence for sentence in (_first_sentence(d) for d in descriptions) if sentence]
+
+
+# Which agent the widget talks to and its "what I can do" list change only when staff edit them in admin,
+# yet cost two of bootstrap's three queries: each process keeps them a few seconds. Keys, tenants and
+# origins are never cached (a revoked key stops bootstrap at once).
+AGENT_CACHE_SECONDS = 5.0
+_agent_cache: dict[tuple[int, Any], tuple[float, dict[str, Any] | None, list[str]]] = {}
+_agent_cache_lock = threading.Lock()
+
+
+def _widget_agent_cached(tenant: Tenant) -> tuple[dict[str, Any] | None, list[str]]:
+    """The tenant's first active agent (as the voice consumer picks it) and its widget capabilities."""
+    cache_key = (tenant.pk, tenant.created_at)  # created_at: a recreated tenant with a reused pk misses
+    now = time.monotonic()
+    cached = _agent_cache.get(cache_key)
+    if cached and cached[0] > now:
+        return cached[1], cached[2]
+    row = Agent.objects.filter(tenant=tenant, active=True).order_by("pk").values("pk", "name", "greeting").first()
+    agent: dict[str, Any] | None = dict(row) if row else None
+    capabilities = agent_capabilities(agent_id=agent["pk"], tenant_id=tenant.pk) if agent else []
+    with _agent_cache_lock:
+        if len(_agent_cache) > 10_000:
+            _agent_cache.clear()  # bounded memory
+        _agent_cache[cache_key] = (now + AGENT_CACHE_SECONDS, agent, capabilities)
+    return agent, capabilities
+
+
+def widget_agent_cache_clear() -> None:
+    with _agent_cache_lock:
+        _agent_cache.clear()
+
+
+def _widget_key_checked(key: str) -> WidgetKey:
+    # order_by(): the model's default ordering would add a sort to a unique lookup.
+    widget_key = WidgetKey.objects.select_related("tenant").filter(public_id=key).order_by().first()
+    if widget_key is None:
+        raise NotFound("This widget key does not exist.", code="unknown_key")
+    if not widget_key.is_active:
+        raise Unauthorized("This widget key has been revoked.", code="key_revoked")
+    if widget_key.channel != Channel.WIDGET:
+        raise Unauthorized("This key is not a website widget key.", code="wrong_key_channel")
+    if not widget_key.tenant.active:
+        raise Forbidden("This assistant is switched off.", code="tenant_inactive")
+    return widget_key
+
+
+def widget_bootstrap(*, key: str, origin: str | None, ip: str) -> dict[str, Any]:
+    """Check key, tenant, embedding origin and rate limits; return the widget options and a session token.
+
+    The per-IP limit is counted before the origin check so refused origins are throttled too; the
+    per-tenant limit only after it, so junk from foreign origins cannot use up a tenant's allowance.
+    """
+    widget_key = _widget_key_checked(key)
+    tenant = widget_key.tenant
+    embedding_origin = origin_normalize_or_none(origin)
+
+    per_ip = rate_limit_hit(key=f"bootstrap:ip:{tenant.pk}:{ip}", limit=tenant.requests_per_minute)
+    if not per_ip.allowed:
+        raise RateLimited("Too many requests, please try again shortly.", retry_after=per_ip.retry_after)
+    if embedding_origin is None:
+        raise Forbidden("The request has no usable Origin header.", code="origin_missing")
+    if embedding_origin not in tenant.origins:
+        raise Forbidden("This website is not allowed to embed the widget.", code="origin_not_allowed")
+    per_tenant = rate_limit_hit(key=f"bootstrap:tenant:{tenant.pk}",
+                                limit=tenant.requests_per_minute * TENANT_RATE_MULTIPLIER)
+    if not per_tenant.allowed:
+        raise RateLimited("The agent is busy, please try again shortly.", retry_after=per_tenant.retry_after)
+
+    agent, capabilities = _widget_agent_cached(tenant)
+    if agent is None:
+        raise Unavailable("This assistant is not available right now.", code="no_agent")
+    token, claims = token_issue(tenant_id=tenant.pk, key_id=widget_key.pk, channel=Channel.WIDGET,
+                                origin=embedding_origin, agent_id=agent["pk"])
+    return {
+        "token": token,
+        "expires_at": claims.expires_at,
+        "origin": embedding_origin,
+        "ws_path": WS_PATH,
+        "options": {
+            "tenant_name": tenant.name,
+            "brand_color": tenant.brand_color,
+            "logo_url": tenant.logo_url,
+            "agent_name": agent["name"],
+            "greeting": agent["greeting"],
+            "welcome_text": tenant.welcome_text,
+            "disclaimer_text": tenant.disclaimer_text,
+            "capabilities": capabilities,
+            # Both ways in are always offered; the consumer refuses with a notice when limits bite.
+            "voice_available": True,
+            "text_available": True,
+            "simulator": not settings.OPENAI_API_KEY,
+        },
+    }
+
+
+def bootstrap_cors_origin(*, key: str, origin: str | None) -> str | None:
+    """The origin to allow in CORS on a refused bootstrap (so the loader can read e.g. a 429), or None."""
+    embedding_origin = origin_normalize_or_none(origin)
+    if embedding_origin is None:
+        return None
+    widget_key = WidgetKey.objects.select_related("tenant").filter(public_id=key).first()
+    if widget_key is None or embedding_origin not in widget_key.tenant.origins:
+        return None
+    return embedding_origin
+
+
+def preflight_cors_origin(*, origin: str | None) -> str | None:
+    """A preflight carries no body, so no key: allow only origins on some active tenant's allowlist."""
+    embedding_origin = origin_normalize_or_none(origin)
+    if embedding_origin is None:
+        return None
+    # The substring filter narrows the scan; the exact comparison below is what decides.
+    candidates = Tenant.objects.filter(active=True, allowed_origins__icontains=embedding_origin)
+    for tenant in candidates.only("allowed_origins"):
+        if embedding_origin in tenant.origins:
+            return embedding_origin
+    return None
+
+
+def widget_page_origins(*, key: str) -> list[str] | None:
+    """The origins allowed to frame the widget page for this key; None when the key cannot be used."""
+    try:
+        widget_key = _widget_key_checked(key)
+    except (NotFound, Unauthorized, Forbidden):
+        return None
+    return widget_key.tenant.origins
+
+
+# --- console -----------------------------------------------------------------------------------------------
+
+
+# Console sessions are authorised by the staff user's own session when the socket opens, not by a key.
+CONSOLE_KEY_ID = 0
+
+
+def console_token_issue(*, user: Any, agent_id: int, origin: str) -> dict[str, Any]:
+    """A console-channel token for an agent of a tenant the staff user may see (404 otherwise)."""
+    agent = (Agent.objects.select_related("tenant")
+             .filter(pk=agent_id, tenant__in=tenants_visible_to(user)).first())
+    if agent is None:
+        raise NotFound("No such agent.", code="not_found")
+    token, claims = token_issue(tenant_id=agent.tenant_id, key_id=CONSOLE_KEY_ID, channel=Channel.CONSOLE,
+                                origin=origin, agent_id=agent.pk)
+    return {
+        "token": token,
+        "expires_at": claims.expires_at,
+        "ws_path": WS_PATH,
+        "tenant": {"id": agent.tenant_id, "name": agent.tenant.name},
+        "agent": {"id": agent.pk, "name": agent.name},
+    }
+
+
+def console_tenants_list(*, user: Any) -> list[dict[str, Any]]:
+    tenants = tenants_visible_to(user).prefetch_related(
+        Prefetch("agents", queryset=Agent.objects.order_by("name"))
+    )
+    return [
+        {"id": t.pk, "name": t.name, "slug": t.slug, "active": t.active,
+         "agents": [{"id": a.pk, "name": a.name, "active": a.active} for a in t.agents.all()]}
+        for t in tenants
+    ]
+
+
+def _visible_tenant_id(user: Any, tenant_id: int) -> int:
+    if not tenants_visible_to(user).filter(pk=tenant_id).exists():
+        raise NotFound("No such tenant.", code="not_found")
+    return tenant_id
+
+
+def _session_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    usage = doc.get("usage") or {}
+    return {
+        "session_id": doc.get("sessionId") or "",
+        "agent": doc.get("agent"),
+        "channel": doc.get("channel"),
+        "status": doc.get("status"),
+        "started_at": doc.get("startedAt"),
+        "ended_at": doc.get("endedAt"),
+        "end_reason": doc.get("endReason"),
+        "simulator": doc.get("simulator"),
+        "usage": {"dollars": float(usage.get("dollars") or 0),
+                  "total_tokens": int(usage.get("total_tokens") or usage.get("total") or 0)},
+    }
+
+
+def console_sessions_list(*, user: Any, tenant_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    tenant_id = _visible_tenant_id(user, tenant_id)
+    return [_session_summary(doc) for doc in usage_store.sessions_recent(tenant_id=tenant_id, limit=limit)]
+
+
+def console_session_get(*, user: Any, tenant_id: int, session_id: str) -> dict[str, Any]:
+    """A stored session with its transcript and tool logs; 404 for unknown ids and tenants the user can't see."""
+    tenant_id = _visible_tenant_id(user, tenant_id)
+    doc = usage_store.session_get(tenant_id=tenant_id, session_id=session_id)
+    if doc is None:
+        raise NotFound("No such session.", code="not_found")
+    transcript = transcripts_store.transcript_for_session(tenant_id=tenant_id, session_id=session_id)
+    tool_logs = transcripts_store.tool_logs_for_session(tenant_id=tenant_id, session_id=session_id)
+    return {
+        "session": _session_summary(doc),
+        "transcript": [{"role": u.get("role", ""), "text": u.get("text", ""), "created_at": u.get("createdAt")}
+                       for u in transcript],
+        "tool_logs": [
+            {"tool": log.get("tool", ""), "arguments": log.get("arguments"), "result": log.get("result"),
+             "status": log.get("status"), "http_status": log.get("httpStatus"), "latency_ms": log.get("latencyMs"),
+             "error_class": log.get("errorClass"), "created_at": log.get("createdAt")}
+            for log in tool_logs
+        ],
+    }
