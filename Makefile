@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PACKAGES := config tenants agents httptools transcripts usage widget
-SQL_MODEL_TESTS := tenants agents httptools usage
+# SQL-model tests: the apps with SQL models, plus the cross-app tests of their rules, secrets and admin.
+SQL_MODEL_TESTS := tenants agents httptools usage tests/test_models_validation.py tests/test_secrets.py \
+	tests/test_admin_pages.py
 POSTGRES_TEST_URL := postgres://postgres@127.0.0.1:5432/voiceagents
 APT_PACKAGES := chromium espeak-ng
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

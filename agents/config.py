@@ -36,14 +36,6 @@ class SessionPlan:
         return copy.deepcopy(self.session)
 
 
-def allowed_tools(agent: Agent, channel: str) -> list[HttpTool]:
-    flag = {"widget": "on_widget", "console": "on_console"}[channel]
-    return [
-        link.tool for link in agent.agent_tools.select_related("tool").order_by("tool__name")
-        if getattr(link, flag) and link.tool.enabled and link.tool.tenant_id == agent.tenant_id
-    ]
-
-
 def safety_instructions(agent: Agent) -> str:
     lines = [
         "# Safety",
@@ -59,6 +51,7 @@ def safety_instructions(agent: Agent) -> str:
 def session_plan_build(*, agent: Agent, channel: str) -> SessionPlan:
     """Instructions = published prompt + generated tools section + visuals guidance + safety rules."""
     from httptools.generation import function_definitions, tools_instructions
+    from httptools.services import tools_allowed
     from httptools.visuals import visuals_guidance
 
     if not agent.active:
@@ -66,7 +59,7 @@ def session_plan_build(*, agent: Agent, channel: str) -> SessionPlan:
     version = agent.prompt.published_version
     if version is None:
         raise AgentNotReady("this agent's prompt has no published version")
-    tools = allowed_tools(agent, channel)
+    tools = tools_allowed(agent=agent, channel=channel)
     parts = [version.render()]
     if tools:
         parts.append(tools_instructions(tools))

@@ -192,7 +192,7 @@ class AgentSession:
                 await self._client_error("invalid_event", "An action needs a short text.")
                 return
             action = str(event.get("action") or "")[:64]
-            recorder().submit(transcripts.tool_log_write, retention_days=self.retention_days, document={
+            self._record_tool_log({
                 "tenantId": self.plan.tenant_id, "channel": self.plan.channel, "sessionId": self.session_id,
                 "kind": "card_action", "tool": None, "action": action, "text": text.strip(), "status": "clicked",
             })
@@ -358,7 +358,8 @@ class AgentSession:
                                          "status": "error"}))
             return json.dumps({"error": f"There is no tool named {call.name[:64]!r}."})
         result = await tool_execute(tool=tool, arguments_json=call.arguments, tenant_id=self.plan.tenant_id,
-                                    channel=self.plan.channel, session_id=self.session_id, call_id=call.call_id)
+                                    channel=self.plan.channel, session_id=self.session_id, call_id=call.call_id,
+                                    record=self._record_tool_log)
         await self._emit(json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name,
                                      "status": "ok" if result.ok else "error",
                                      "latencyMs": round(result.latency_ms, 1)}))
@@ -370,6 +371,10 @@ class AgentSession:
                                        "result": result.output, "status": result.status,
                                        "httpStatus": result.http_status, "latencyMs": round(result.latency_ms, 1)})
         return result.output
+
+    def _record_tool_log(self, document: dict[str, Any]) -> None:
+        document.setdefault("createdAt", datetime.now(UTC))
+        recorder().submit(transcripts.tool_log_write, document=document, retention_days=self.retention_days)
 
     # ---- timers ------------------------------------------------------------------------------
 

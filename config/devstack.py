@@ -144,7 +144,6 @@ class Devstack:
         self.preexec = _parent_death_signal()
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.commands = set(get_commands())
-        self.simulator_answers = False
         self.simulator_note = ""
 
     # -- start ---------------------------------------------------------------------------------------
@@ -244,7 +243,6 @@ class Devstack:
             else:
                 port = str(parts.port or SIMULATOR_DEFAULT_PORT)
                 self.spawn("realtime", self.manage("realtime_sim", "--port", port))
-                self.simulator_answers = True
                 self.simulator_note = (f"SIMULATOR: the local realtime simulator answers ({realtime_url}), "
                                        "not OpenAI; set OPENAI_API_KEY for the real model")
         self.spawn("daphne", [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),

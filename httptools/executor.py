@@ -16,7 +16,7 @@ import logging
 import re
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -626,9 +626,10 @@ async def _remember(key: str, result: ToolResult) -> None:
 
 async def tool_execute(
     *, tool: HttpTool, arguments_json: str, tenant_id: int, channel: str, session_id: str, call_id: str,
-    resolver: Resolver | None = None,
+    resolver: Resolver | None = None, record: Callable[[dict[str, Any]], None] | None = None,
 ) -> ToolResult:
-    """Run one model tool call safely and log it to tool_logs; the result's `output` goes to the model."""
+    """Run one model tool call safely and log it to tool_logs (through `record` when given, else directly);
+    the result's `output` goes to the model."""
     started = time.perf_counter()
     secrets: dict[str, str] = {}
     logged_arguments: Any = None
@@ -646,17 +647,18 @@ async def tool_execute(
         logger.warning("tool %s crashed: %s", tool.name, type(exc).__name__)
         result = _failure("unavailable", "internal_error")
     result.latency_ms = (time.perf_counter() - started) * 1000
-    try:
-        from httptools.store import tool_log_write
+    document = {
+        "kind": "call", "tenantId": tenant_id, "channel": channel, "sessionId": session_id, "callId": call_id,
+        "tool": tool.name, "toolVersion": tool.version, "arguments": logged_arguments, "status": result.status,
+        "httpStatus": result.http_status, "latencyMs": round(result.latency_ms, 2),
+        "responseBytes": result.response_bytes, "errorClass": result.error_class,
+    }
+    if record is not None:
+        record(document)  # a live session queues it with its other records (kept and retried)
+    else:
+        from transcripts.store import tool_log_write
 
-        await asyncio.to_thread(
-            tool_log_write, tenant_id=tenant_id, channel=channel, session_id=session_id, call_id=call_id,
-            tool=tool.name, tool_version=tool.version, arguments=logged_arguments, status=result.status,
-            http_status=result.http_status, latency_ms=result.latency_ms, response_bytes=result.response_bytes,
-            error_class=result.error_class,
-        )
-    except Exception as exc:  # the visitor's answer matters more than the log line
-        logger.warning("tool_logs write failed: %s", type(exc).__name__)
+        await asyncio.to_thread(tool_log_write, document)
     return result
 
 

@@ -79,8 +79,8 @@ def transcript_verify_chain(*, tenant_id: int, session_id: str) -> bool:
     return True
 
 
-def tool_log_write(document: dict[str, Any], *, retention_days: int) -> None:
-    """One document per tool call; the caller has already redacted secrets from it."""
+def tool_log_write(document: dict[str, Any], *, retention_days: int = 30) -> None:
+    """One document per tool call or card click; the caller has already redacted secrets from it."""
     _require_tenant(document.get("tenantId"))
     created = document.setdefault("createdAt", datetime.now(UTC))
     document["expireAt"] = created + timedelta(days=retention_days)

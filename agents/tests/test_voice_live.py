@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from agents.tests.conftest import LiveServer, VoiceClient, open_voice, widget_token
+from tests.live import LiveServer, VoiceClient, open_voice, widget_token
 from tenants.models import Tenant, WidgetKey
 from transcripts import store as transcripts
 from usage import limits
@@ -159,12 +160,35 @@ async def test_an_upstream_drop_mid_response_tells_the_visitor_and_records_once(
     assert await sync_to_async(limits.leases_active)(tenant_id=session["tenantId"]) == 0
 
 
-async def test_a_session_ends_at_its_maximum_duration(demo_live: LiveServer, settings: Any) -> None:
-    await demo_live.process.terminate() if False else None
-    client, session_id = await start(demo_live)
-    # max_session_minutes=1 scaled by the server's SESSION_TIME_SCALE (see the fixture below)
-    ended = await client.until_type("platform.ended", timeout=20)
-    assert ended["reason"] in ("max_duration", "idle_timeout")
+async def test_a_session_ends_at_its_maximum_duration(demo_server: Any) -> None:
+    # Timers scaled by 1/20: one minute lasts three seconds, the idle timeout stays far away.
+    server = await sync_to_async(demo_server)(SESSION_TIME_SCALE="0.05")
+    await sync_to_async(Tenant.objects.filter(slug="productco").update)(max_session_minutes=1,
+                                                                         idle_timeout_seconds=3600)
+    client, session_id = await start(server)
+    notice = await client.until_type("platform.notice", timeout=15)
+    assert notice["code"] == "max_duration"
+    assert (await client.until_type("platform.ended"))["reason"] == "max_duration"
+    session = await wait_for(lambda: ended_session(session_id))
+    assert session["endReason"] == "max_duration"
+
+
+async def test_a_silent_session_hits_the_idle_timeout(demo_server: Any) -> None:
+    server = await sync_to_async(demo_server)(SESSION_TIME_SCALE="0.05")
+    await sync_to_async(Tenant.objects.filter(slug="productco").update)(idle_timeout_seconds=40)
+    client, session_id = await start(server)
+    await append_audio(client, pcm_chunks(400, loud=False))  # silence is not activity
+    assert (await client.until_type("platform.ended", timeout=15))["reason"] == "idle_timeout"
+    assert (await wait_for(lambda: ended_session(session_id)))["endReason"] == "idle_timeout"
+
+
+async def test_a_revoked_key_ends_a_live_session_at_the_next_heartbeat(demo_server: Any) -> None:
+    server = await sync_to_async(demo_server)(SESSION_TIME_SCALE="0.05")  # heartbeat every 2.25 s
+    client, session_id = await start(server)
+    await sync_to_async(WidgetKey.objects.filter(public_id="pk_demo_productco").update)(revoked_at=timezone.now())
+    notice = await client.until_type("platform.notice", timeout=15)
+    assert notice["code"] == "key_revoked"
+    assert (await wait_for(lambda: ended_session(session_id)))["endReason"] == "key_revoked"
 
 
 async def test_a_token_opens_one_socket_only(demo_live: LiveServer) -> None:
@@ -193,6 +217,6 @@ async def test_n_plus_one_opens_against_a_cap_of_n_admit_exactly_n(demo_live: Li
 async def test_a_revoked_key_refuses_new_sockets(demo_live: LiveServer) -> None:
     token = await sync_to_async(widget_token)("productco")
     await sync_to_async(WidgetKey.objects.filter(public_id="pk_demo_productco").update)(
-        revoked_at=__import__("django.utils.timezone", fromlist=["now"]).now())
+        revoked_at=timezone.now())
     with pytest.raises(InvalidStatus):
         await open_voice(demo_live, token)

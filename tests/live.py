@@ -1,5 +1,5 @@
-"""Live fixtures for voice tests: a real Daphne process serving the project, the realtime simulator as the
-upstream, and the demo tenants seeded in the test database."""
+"""Live fixtures: a real Daphne process serving the project, the realtime simulator as the upstream, and the
+demo tenants seeded in the test database. Registered for the whole suite by the root conftest."""
 
 from __future__ import annotations
 
@@ -113,16 +113,28 @@ def live_server_factory(transactional_db: None, settings: Any, simulator_url: st
 
 
 @pytest.fixture
-def demo_live(live_server_factory: Any, settings: Any) -> LiveServer:
-    """The demo tenants seeded with their tools pointing at the live server's own /demo/ APIs."""
+def demo_server(live_server_factory: Any, settings: Any) -> Any:
+    """Seed the demo tenants with tools pointing at the live server's own /demo/ APIs, then start it.
+
+    Returns a function taking extra environment for the server process (e.g. SESSION_TIME_SCALE)."""
     from tenants.demo_seed import demo_seed
 
-    port = free_port()
-    settings.PORT = port
-    settings.HTTPTOOLS_ALLOW_LOOPBACK = True
-    settings.HTTPTOOLS_ALLOWED_PORTS = [port]
-    demo_seed()
-    return live_server_factory(port)
+    def start(**env: str) -> LiveServer:
+        port = free_port()
+        settings.PORT = port
+        settings.PUBLIC_BASE_URL = f"http://127.0.0.1:{port}"
+        settings.HTTPTOOLS_ALLOW_LOOPBACK = True
+        settings.HTTPTOOLS_ALLOWED_PORTS = [port]
+        demo_seed()
+        return live_server_factory(port, PUBLIC_BASE_URL=settings.PUBLIC_BASE_URL, **env)
+
+    return start
+
+
+@pytest.fixture
+def demo_live(demo_server: Any) -> LiveServer:
+    """The demo tenants and a live server with default settings."""
+    return demo_server()
 
 
 def widget_token(slug: str = "productco", *, origin: str = ORIGIN, minutes: int = 5) -> str:
@@ -152,12 +164,7 @@ class VoiceClient:
         """Read events until one matches; returns it."""
         async with asyncio.timeout(timeout):
             while True:
-                try:
-                    raw = await self.ws.recv()
-                except BaseException:
-                    print("EVENTS SO FAR", [e if e.get("type","").startswith("platform") else e.get("type") for e in self.events][-60:])
-                    raise
-                event = json.loads(raw)
+                event = json.loads(await self.ws.recv())
                 self.events.append(event)
                 if predicate(event):
                     return event
