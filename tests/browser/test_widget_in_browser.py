@@ -108,6 +108,8 @@ def new_page(browser: Any, **options: Any) -> Any:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: print(f"console.{message.type}: {message.text}"))  # shown on failure
+    page.on("requestfailed", lambda request: print(f"request failed: {request.url} {request.failure}"))
     page.js_errors = errors  # checked at the end of each test
     return page
 

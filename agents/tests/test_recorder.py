@@ -1,0 +1,45 @@
+"""Records survive a MongoDB outage: kept in order and written when it returns."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import pytest
+from secantus import SecantusDBServer
+
+from agents.recorder import RecordWriter
+from config import mongo as mongo_module
+from transcripts import store
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.asyncio
+async def test_records_written_while_mongodb_is_down_arrive_when_it_returns(settings: Any, tmp_path: Any) -> None:
+    port = _free_port()
+    settings.MONGODB_URI = f"mongodb://127.0.0.1:{port}/recorder_test"
+    mongo_module.close()
+    writer = RecordWriter()
+    try:
+        for seq in range(1, 4):
+            writer.submit(store.tool_log_write, document={"tenantId": 1, "sessionId": "vs_1", "seq": seq})
+        await asyncio.sleep(3)  # one server-selection timeout (2 s) has passed
+        assert writer.stats.retried >= 1 and len(writer.pending) == 3  # kept, not dropped
+        server = SecantusDBServer(port=port, storage_path=str(tmp_path / "mongo"))
+        server.start()
+        try:
+            assert await writer.drain(timeout=20)
+            docs = await asyncio.to_thread(lambda: list(mongo_module.collection("tool_logs").find({}, {"seq": 1})))
+            assert [doc["seq"] for doc in docs] == [1, 2, 3]
+            assert writer.stats.dropped == 0
+        finally:
+            mongo_module.close()
+            server.stop()
+    finally:
+        mongo_module.close()

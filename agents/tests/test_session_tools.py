@@ -1,0 +1,88 @@
+"""Tool calls inside a response: writes wait for the response to complete, and a barge-in cancels them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from agents.config import session_plan_build
+from agents.models import Agent
+from agents.session import AgentSession, PendingCall, SessionLimits
+from tenants.demo_seed import demo_seed
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+async def make_session() -> tuple[AgentSession, list[dict[str, Any]]]:
+    await sync_to_async(demo_seed)()
+    agent = await sync_to_async(Agent.objects.select_related("tenant", "prompt__published_version").get)(
+        name="ProductCo Assistant")
+    plan = await sync_to_async(session_plan_build)(agent=agent, channel="widget")
+    emitted: list[dict[str, Any]] = []
+
+    async def emit(text: str) -> None:
+        emitted.append(json.loads(text))
+
+    async def nothing(*args: Any) -> None:
+        return None
+
+    session = AgentSession(
+        plan=plan, session_id="vs_unit", key_id=None,
+        limits=SessionLimits(max_duration_seconds=60, idle_timeout_seconds=60), retention_days=1,
+        upstream_url="ws://127.0.0.1:9/unused", api_key="sk", price=None, emit=emit, close_client=nothing,
+        still_allowed=nothing,
+    )
+    return session, emitted
+
+
+def call_done(name: str, call_id: str, response_id: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "response.function_call_arguments.done", "response_id": response_id, "item_id": "item_1",
+            "output_index": 0, "call_id": call_id, "name": name, "arguments": json.dumps(arguments)}
+
+
+async def test_a_write_call_from_a_cancelled_response_never_runs(mongo: Any, redis_conn: Any) -> None:
+    session, emitted = await make_session()
+    order = {"product_id": "p-001", "option": "42", "quantity": 1, "customer_name": "Ana",
+             "customer_email": "ana@example.com", "confirmed": True}
+    await session._upstream_event(call_done("place_order", "call_w", "resp_1", order))
+    assert session._calls["call_w"].task is None  # a write waits for its response to complete
+    await session._upstream_event({"type": "response.done", "response": {
+        "id": "resp_1", "status": "cancelled", "status_details": {"type": "cancelled", "reason": "turn_detected"},
+        "output": [], "usage": None}})
+    await asyncio.sleep(0.2)
+    assert session._calls == {} and session._tool_queue.empty()
+    assert not any(e["type"] == "platform.tool" for e in emitted)
+    assert mongo["tool_logs"].count_documents({}) == 0 and mongo["demo_orders"].count_documents({}) == 0
+
+
+async def test_a_read_call_starts_at_once_and_is_stopped_by_a_cancel(mongo: Any, redis_conn: Any) -> None:
+    session, emitted = await make_session()
+    await session._upstream_event(call_done("search_products", "call_r", "resp_2", {"sort": "cheapest"}))
+    task = session._calls["call_r"].task
+    assert task is not None
+    await session._upstream_event({"type": "response.done", "response": {"id": "resp_2", "status": "cancelled"}})
+    await asyncio.sleep(0)
+    assert task.cancelled() or task.done()
+    assert session._tool_queue.empty()
+
+
+async def test_a_completed_response_hands_its_calls_to_the_tool_worker(mongo: Any, redis_conn: Any) -> None:
+    session, _ = await make_session()
+    await session._upstream_event(call_done("place_order", "call_w2", "resp_3", {"confirmed": False}))
+    await session._upstream_event({"type": "response.done", "response": {"id": "resp_3", "status": "completed"}})
+    response_id, calls = session._tool_queue.get_nowait()
+    assert response_id == "resp_3" and [c.call_id for c in calls] == ["call_w2"]
+
+
+async def test_a_tool_the_agent_does_not_allow_runs_nothing(mongo: Any, redis_conn: Any) -> None:
+    session, emitted = await make_session()
+    session.upstream = None
+    call = PendingCall(call_id="c", name="list_speakers", arguments="{}", response_id="r")
+    output = await session._execute(call)
+    assert "no tool named" in output
+    assert emitted[-1] == {"type": "platform.tool", "callId": "c", "tool": "list_speakers", "status": "error"}
+    assert mongo["tool_logs"].count_documents({}) == 0
