@@ -233,8 +233,8 @@ class AgentSession:
 
     async def _upstream_event(self, event: dict[str, Any]) -> None:
         kind = str(event.get("type", ""))
-        if self.debug and kind not in ("response.output_audio_transcript.delta",):
-            await self._emit(json.dumps(event))
+        if self.debug or kind in VISITOR_EVENTS:
+            await self._emit(json.dumps(event))  # the console sees the raw stream; visitors an allowlist
         if kind == "response.created":
             self._active_response = str((event.get("response") or {}).get("id") or "")
         elif kind == "input_audio_buffer.speech_started":
@@ -242,15 +242,7 @@ class AgentSession:
         elif kind == "conversation.item.input_audio_transcription.completed":
             self._record_utterance(str(event.get("item_id")), "user", str(event.get("transcript") or ""))
         elif kind == "conversation.item.done":
-            item = event.get("item") or {}
-            text = _user_text(item)
-            if text is not None:
-                self._record_utterance(str(item.get("id")), "user", text)
-                if not self.debug:
-                    await self._emit(json.dumps({"type": kind, "item": {
-                        "id": item.get("id"), "type": "message", "role": "user",
-                        "content": [{"type": "input_text", "text": text}]}}))
-            return
+            await self._item_done(event.get("item") or {})
         elif kind in ("response.output_audio_transcript.done", "response.output_text.done"):
             text = event.get("transcript") if "transcript" in event else event.get("text")
             self._record_utterance(str(event.get("item_id")), "assistant", str(text or ""))
@@ -258,12 +250,18 @@ class AgentSession:
             self._register_call(event)
         elif kind == "response.done":
             await self._response_done(event.get("response") or {})
-            return
         elif kind == "error":
             await self._upstream_error(event.get("error") or {})
+
+    async def _item_done(self, item: dict[str, Any]) -> None:
+        text = _user_text(item)
+        if text is None:
             return
-        if kind in VISITOR_EVENTS and not self.debug:
-            await self._emit(json.dumps(event))
+        self._record_utterance(str(item.get("id")), "user", text)
+        if not self.debug:  # the visitor sees their own typed turn, nothing else about items
+            await self._emit(json.dumps({"type": "conversation.item.done", "item": {
+                "id": item.get("id"), "type": "message", "role": "user",
+                "content": [{"type": "input_text", "text": text}]}}))
 
     async def _upstream_error(self, error: dict[str, Any]) -> None:
         code = str(error.get("code") or "upstream_error")
@@ -322,9 +320,10 @@ class AgentSession:
                 self._tool_queue.put_nowait((response_id, calls))
             except asyncio.QueueFull:
                 await self._notice("busy", retryable=True)
-        await self._emit(json.dumps({"type": "response.done", "response": {
-            "id": response_id, "status": status, "status_details": response.get("status_details"),
-            "usage": response.get("usage")}}))
+        if not self.debug:
+            await self._emit(json.dumps({"type": "response.done", "response": {
+                "id": response_id, "status": status, "status_details": response.get("status_details"),
+                "usage": response.get("usage")}}))
 
     def _meter(self, *, response_id: str, usage: dict[str, Any]) -> None:
         usage_cost = usage_meter_sync(self, response_id, usage)

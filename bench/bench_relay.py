@@ -320,6 +320,7 @@ async def _open_loop(client: Client, stop: asyncio.Event, appends_per_s: float, 
 class Counters:
     received: Any
     sent: Any
+    simulator_pid: int = 0
 
     def total(self) -> int:
         return int(self.received.value + self.sent.value)
@@ -352,13 +353,14 @@ async def _phase_throughput(target: Target, n: int, seconds: float, counters: Co
     stop = asyncio.Event()
     load = asyncio.gather(*(_saturate(c, stop) for c in clients))
     await asyncio.sleep(1.0)  # warm-up
-    def snap() -> tuple[int, float, int, int, float]:
+    def snap() -> tuple[int, float, int, int, float, float, float]:
         return (counters.total(), _cpu(pid), sum(c.turns for c in clients),
-                sum(c.appends + 2 * c.clears for c in clients), time.perf_counter())
+                sum(c.appends + 2 * c.clears for c in clients), time.perf_counter(),
+                _cpu(counters.simulator_pid), _cpu(os.getpid()))
 
-    frames0, cpu0, turns0, up0, t0 = snap()
+    frames0, cpu0, turns0, up0, t0, sim0, me0 = snap()
     await asyncio.sleep(seconds)
-    frames1, cpu1, turns1, up1, t1 = snap()
+    frames1, cpu1, turns1, up1, t1, sim1, me1 = snap()
     stop.set()
     for c in clients:
         c.cleared.set()
@@ -366,13 +368,14 @@ async def _phase_throughput(target: Target, n: int, seconds: float, counters: Co
     await asyncio.wait_for(load, 10)
     await _close_all(clients)
     frames = frames1 - frames0
-    return {"fps": frames / (t1 - t0), "cpu": cpu1 - cpu0, "frames_per_cpu_s": frames / max(cpu1 - cpu0, 1e-9),
-            "turns": turns1 - turns0, "frames": frames,
+    return {"fps": frames / (t1 - t0), "cpu": cpu1 - cpu0, "frames_per_cpu_s": frames / (cpu1 - cpu0) if cpu1 > cpu0 else 0.0,
+            "turns": turns1 - turns0, "frames": frames, "sim_cores": (sim1 - sim0) / (t1 - t0),
+            "bench_cores": (me1 - me0) / (t1 - t0), "relay_cores": (cpu1 - cpu0) / (t1 - t0),
             "frames_per_turn": (frames - (up1 - up0)) / max(turns1 - turns0, 1), "mem_per_session": (after - before) / n}
 
 
-async def _phase_latency(target: Target, n: int, seconds: float, counters: Counters, rate: float,
-                         frames_per_turn: float) -> dict[str, Any]:
+async def _phase_latency(target: Target, n: int, seconds: float, counters: Counters, pid: int | None,
+                         rate: float, frames_per_turn: float) -> dict[str, Any]:
     clients = await _open_all(target, n)
     per_session = rate / n
     probes = 2 / PROBE_EVERY  # a clear and its answer
@@ -383,9 +386,11 @@ async def _phase_latency(target: Target, n: int, seconds: float, counters: Count
     await asyncio.sleep(1.0)
     for c in clients:
         c.measuring = True
-    frames0, t0 = counters.total(), time.perf_counter()
+    frames0, t0, cpu0, sim0, me0 = (counters.total(), time.perf_counter(), _cpu(pid),
+                                    _cpu(counters.simulator_pid), _cpu(os.getpid()))
     await asyncio.sleep(seconds)
-    frames1, t1 = counters.total(), time.perf_counter()
+    frames1, t1, cpu1, sim1, me1 = (counters.total(), time.perf_counter(), _cpu(pid),
+                                    _cpu(counters.simulator_pid), _cpu(os.getpid()))
     for c in clients:
         c.measuring = False
     stop.set()
@@ -394,7 +399,8 @@ async def _phase_latency(target: Target, n: int, seconds: float, counters: Count
     await _close_all(clients)
     rtts = sorted(r for c in clients for r in c.rtts)
     return {"fps": (frames1 - frames0) / (t1 - t0), "p50": _pct(rtts, 50), "p99": _pct(rtts, 99),
-            "probes": len(rtts)}
+            "probes": len(rtts), "relay_cores": (cpu1 - cpu0) / (t1 - t0), "sim_cores": (sim1 - sim0) / (t1 - t0),
+            "bench_cores": (me1 - me0) / (t1 - t0)}
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -519,6 +525,10 @@ def _redis_flush() -> None:
             raise RuntimeError("could not flush Redis db 8")
 
 
+def _cores(x: dict[str, Any]) -> str:
+    return f"cores: relay {x['relay_cores']:.2f} sim {x['sim_cores']:.2f} clients {x['bench_cores']:.2f}"
+
+
 def _row(metric: str, bare: str, platform: str, ratio: str, goal: str, met: str) -> str:
     return f"{metric:<44} {bare:>12} {platform:>12} {ratio:>7}  {goal:<26} {met}"
 
@@ -547,7 +557,7 @@ def main() -> int:
             return queue.get(timeout=30), child
 
         mongo_uri, _ = spawn(_mongo_main)
-        sim_port, _ = spawn(_simulator_main, factor, received, sent)
+        sim_port, simulator = spawn(_simulator_main, factor, received, sent)
         sim_url = f"ws://127.0.0.1:{sim_port}/v1/realtime"
         bare_port, bare = spawn(_bare_main, sim_url)
         bare_url = f"ws://127.0.0.1:{bare_port}/v1/realtime"
@@ -579,7 +589,7 @@ def main() -> int:
                    "direct": Target("direct", sim_url, session_update=upstream_open["session"],
                                     greeting=upstream_open["greeting"])}
         pids = {"platform": daphne.pid, "bare": bare.pid, "direct": None}
-        counters = Counters(received, sent)
+        counters = Counters(received, sent, simulator.pid)
         return asyncio.run(_run(args, targets, tool_target, pids, counters, factor))
     finally:
         if daphne is not None:
@@ -605,17 +615,17 @@ async def _run(args: argparse.Namespace, targets: dict[str, Target], tool_target
         tput[name] = await _phase_throughput(targets[name], n, seconds, counters, pids[name])
         t = tput[name]
         print(f"throughput {name:8s} {t['fps']:8.0f} frames/s  {t['turns'] / seconds:6.1f} turns/s  "
-              f"relay CPU {t['cpu'] / seconds:4.2f} cores  {t['frames_per_cpu_s']:8.0f} frames/CPU-s  "
+              f"{_cores(t)}  {t['frames_per_cpu_s']:8.0f} frames/CPU-s  "
               f"mem/session {t['mem_per_session'] / 1024:7.1f} KiB  {t['frames_per_turn']:.0f} frames/turn")
     bare_t = tput["bare"]
     frames_per_turn = max(1.0, bare_t["frames_per_turn"])  # a typed turn: its 2 frames up and the reply down
     rate = 0.5 * bare_t["fps"]
     lat: dict[str, dict[str, Any]] = {}
     for name in ("direct", "bare", "platform"):
-        lat[name] = await _phase_latency(targets[name], n, seconds, counters, rate, frames_per_turn)
+        lat[name] = await _phase_latency(targets[name], n, seconds, counters, pids[name], rate, frames_per_turn)
         x = lat[name]
         print(f"latency    {name:8s} load {x['fps']:8.0f} frames/s  clear->cleared p50 {x['p50'] * 1000:7.2f} ms"
-              f"  p99 {x['p99'] * 1000:7.2f} ms  ({x['probes']} probes)")
+              f"  p99 {x['p99'] * 1000:7.2f} ms  ({x['probes']} probes)  {_cores(x)}")
     gap = await _phase_tool(targets["platform"], tool_target, targets["direct"], n, args.tool_calls, factor)
     print(f"tool calls {gap['tool_ms']} ms wall ({gap['statuses']}); {gap['deltas']} listener deltas; "
           f"largest gap beyond {PACE_MS:.0f} ms pacing: platform {gap['platform_in']:.1f} ms during calls, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from config.errors import ApiError
@@ -33,3 +34,12 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
 
 
 api.add_router("/", widget_router)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own errors (an unparsable body, auth) in the same JSON shape as ours."""
+    code = {400: "invalid_json", 401: "unauthorized", 403: "forbidden", 429: "rate_limited"}.get(
+        exc.status_code, "error")
+    message = "The request body is not valid JSON." if code == "invalid_json" else str(exc.message)
+    return api.create_response(request, {"error": {"code": code, "message": message}}, status=exc.status_code)

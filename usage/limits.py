@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from redis.exceptions import RedisError
 
@@ -47,6 +48,16 @@ return 1
 """
 
 LEASE_TTL_SECONDS = 120
+_scripts: dict[tuple[int, str], Any] = {}
+
+
+def _script(source: str) -> Any:
+    """A registered script (EVALSHA after the first call) on the current connection."""
+    connection = redis.connection()
+    key = (id(connection), source)
+    if key not in _scripts:
+        _scripts[key] = connection.register_script(source)
+    return _scripts[key]
 
 
 class LimitUnavailable(Exception):
@@ -86,7 +97,7 @@ def rate_limit_hit(*, key: str, limit: int, window_seconds: int = 60) -> RateDec
     """Count one request against `key`; allowed while the window holds at most `limit`."""
     full_key = f"rl:{key}"
     try:
-        count, ttl_ms = redis.connection().eval(_RATE_LUA, 1, full_key, window_seconds * 1000)
+        count, ttl_ms = _script(_RATE_LUA)(keys=[full_key], args=[window_seconds * 1000])
     except RedisError:
         logger.warning("rate limit falling back to the per-process limiter: redis unavailable")
         return _local.hit(full_key, limit, window_seconds)
@@ -102,9 +113,8 @@ def lease_acquire(*, tenant_id: int, session_id: str, limit: int, ttl_seconds: i
     """Take one of the tenant's `limit` concurrent-session slots; False when all are taken."""
     try:
         now_ms = int(time.time() * 1000)
-        result = redis.connection().eval(
-            _LEASE_ACQUIRE_LUA, 1, _lease_key(tenant_id), now_ms, limit, session_id, ttl_seconds * 1000
-        )
+        result = _script(_LEASE_ACQUIRE_LUA)(keys=[_lease_key(tenant_id)],
+                                             args=[now_ms, limit, session_id, ttl_seconds * 1000])
     except RedisError as exc:
         raise LimitUnavailable("session leases are unavailable") from exc
     return bool(result)
@@ -113,9 +123,8 @@ def lease_acquire(*, tenant_id: int, session_id: str, limit: int, ttl_seconds: i
 def lease_renew(*, tenant_id: int, session_id: str, ttl_seconds: int = LEASE_TTL_SECONDS) -> bool:
     try:
         now_ms = int(time.time() * 1000)
-        return bool(
-            redis.connection().eval(_LEASE_RENEW_LUA, 1, _lease_key(tenant_id), now_ms, session_id, ttl_seconds * 1000)
-        )
+        return bool(_script(_LEASE_RENEW_LUA)(keys=[_lease_key(tenant_id)], args=[now_ms, session_id,
+                                                                                ttl_seconds * 1000]))
     except RedisError:
         logger.warning("lease renewal failed: redis unavailable")
         return False

@@ -101,6 +101,20 @@ def serve_missing_static(route: Any) -> None:
     route.fulfill(status=200, body=Path(str(found)).read_bytes(), content_type=content_type)
 
 
+def wait_widget(frame: Any, predicate: str, arg: Any = None, timeout: int = TIMEOUT_MS) -> None:
+    """Wait for a JS predicate in the widget frame; on timeout, say what the widget shows and received."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        frame.wait_for_function(predicate, arg=arg, timeout=timeout)
+    except PlaywrightTimeout:
+        hook = debug_hook(frame)
+        shown = frame.locator("#va-app").inner_text()
+        raise AssertionError(f"widget: timed out waiting for {predicate}\nshown: {shown}\nstate={hook['state']} "
+                             f"events={hook['events'][-40:]} sent={hook['sent'][-20:]} "
+                             f"notices={hook['notices']} playedMs={hook['playedMs']}") from None
+
+
 def new_page(browser: Any, **options: Any) -> Any:
     context = browser.new_context(**options)
     context.set_default_timeout(TIMEOUT_MS)
@@ -131,7 +145,7 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
 
     # 3. Accept and talk; mute while typing so the looping fake microphone cannot barge in on the answer.
     frame.locator("#va-start-voice").click()
-    frame.wait_for_function("() => window.__voiceWidget.state === 'live'", timeout=TIMEOUT_MS)
+    wait_widget(frame, "() => window.__voiceWidget.state === 'live'")
     frame.locator("#va-mute").click()
     assert frame.locator("#va-mute").get_attribute("aria-pressed") == "true"
     frame.locator("#va-input").fill(PHRASE)
@@ -149,12 +163,10 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
 
     # 4. Unmute: the fake microphone speaks; the simulator's VAD detects it and the spoken reply plays.
     frame.locator("#va-mute").click()
-    frame.wait_for_function(
-        "() => window.__voiceWidget.events.includes('input_audio_buffer.speech_started')", timeout=TIMEOUT_MS)
+    wait_widget(frame, "() => window.__voiceWidget.events.includes('input_audio_buffer.speech_started')")
     played_before = debug_hook(frame)["playedMs"]  # barge-in already stopped (and counted) earlier audio
     frame.locator(".va-assistant", has_text="I heard you").first.wait_for(state="visible", timeout=TIMEOUT_MS)
-    frame.wait_for_function("(before) => window.__voiceWidget.playedMs > before", arg=played_before,
-                           timeout=TIMEOUT_MS)
+    wait_widget(frame, "(before) => window.__voiceWidget.playedMs > before", played_before)
     hook = debug_hook(frame)
     assert "input_audio_buffer.append" in hook["sent"]
     assert "response.output_audio.delta" in hook["events"]
@@ -164,7 +176,7 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
 
     # 5. End the conversation, then find its transcript in the staff console.
     frame.locator("#va-end").click()
-    frame.wait_for_function("() => window.__voiceWidget.state === 'ended'")
+    wait_widget(frame, "() => window.__voiceWidget.state === 'ended'")
     assert frame.locator("#va-restart").is_visible()
 
     page.goto(demo_live.http + "/console/")
@@ -199,7 +211,7 @@ def test_the_panel_fits_a_phone_screen(chromium_browser: Any, demo_live: Any, sc
                     device_scale_factor=2)
     frame = open_widget(page, demo_live)
     frame.locator("#va-start-text").click()
-    frame.wait_for_function("() => window.__voiceWidget.state === 'live'")
+    wait_widget(frame, "() => window.__voiceWidget.state === 'live'")
     frame.locator("#va-input").fill(PHRASE)
     frame.locator("#va-input").press("Enter")
     frame.locator(".va-visual .va-product").first.wait_for(state="visible")
