@@ -44,7 +44,7 @@ class PromptVersionInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["number", "created_at", "created_by", "identity"]
-    readonly_fields = fields
+    readonly_fields = ["number", "created_at", "created_by", "identity"]
     show_change_link = True
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

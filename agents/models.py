@@ -65,7 +65,7 @@ class PromptVersion(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise ValidationError("Prompt versions are immutable; publish a new version instead.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def render(self) -> str:
         """The instructions text for the model, section by section."""

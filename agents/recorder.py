@@ -4,6 +4,7 @@ MongoDB is away. Bounded: past MAX_PENDING the oldest record is dropped and coun
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -32,6 +33,7 @@ class RecordWriter:
     pending: deque[tuple[Callable[..., Any], dict[str, Any]]] = field(default_factory=deque)
     stats: RecorderStats = field(default_factory=RecorderStats)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
 
     def submit(self, write: Callable[..., Any], **kwargs: Any) -> None:
@@ -44,12 +46,13 @@ class RecordWriter:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="record-writer")
 
-    async def drain(self, timeout: float = 5.0) -> bool:
-        """Wait until everything submitted so far is written (or the timeout passes)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self.pending and loop.time() < deadline:
-            await asyncio.sleep(0.02)
+    async def drain(self, within: float = 5.0) -> bool:
+        """Wait until everything submitted so far is written, for at most `within` seconds."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                while self.pending:
+                    self._idle.clear()
+                    await self._idle.wait()
         return not self.pending
 
     async def _run(self) -> None:
@@ -76,6 +79,8 @@ class RecordWriter:
             self.pending.popleft()
             self.stats.written += 1
             backoff = 0.25
+            if not self.pending:
+                self._idle.set()
 
 
 _writers: dict[asyncio.AbstractEventLoop, RecordWriter] = {}

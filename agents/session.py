@@ -332,7 +332,7 @@ class AgentSession:
 
     async def _tool_worker(self) -> None:
         while True:
-            response_id, calls = await self._tool_queue.get()
+            _response_id, calls = await self._tool_queue.get()
             results = []
             for call in calls:
                 if call.task is None:

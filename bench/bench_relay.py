@@ -38,7 +38,6 @@ import json
 import multiprocessing as mp
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -142,7 +141,7 @@ def _mongo_main(ready: Any) -> None:
 
 
 class _SlowHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         time.sleep(TOOL_SLEEP)
         body = b'{"status": "ok"}'
         self.send_response(200)

@@ -118,5 +118,4 @@ class TenantSecretAdmin(TenantScopedAdmin):
     list_filter = ["tenant"]
     search_fields = ["name", "tenant__name"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["tenant", "name", "value"]
+    fields = ["tenant", "name", "value"]

@@ -4,13 +4,13 @@ demo tenants seeded in the test database. Registered for the whole suite by the 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
-import json
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any

@@ -34,7 +34,7 @@ async def test_records_written_while_mongodb_is_down_arrive_when_it_returns(sett
         server = SecantusDBServer(port=port, storage_path=str(tmp_path / "mongo"))
         server.start()
         try:
-            assert await writer.drain(timeout=20)
+            assert await writer.drain(within=20)
             docs = await asyncio.to_thread(lambda: list(mongo_module.collection("tool_logs").find({}, {"seq": 1})))
             assert [doc["seq"] for doc in docs] == [1, 2, 3]
             assert writer.stats.dropped == 0

@@ -60,7 +60,7 @@ async def test_a_write_call_from_a_cancelled_response_never_runs(mongo: Any, red
 
 
 async def test_a_read_call_starts_at_once_and_is_stopped_by_a_cancel(mongo: Any, redis_conn: Any) -> None:
-    session, emitted = await make_session()
+    session, _ = await make_session()
     await session._upstream_event(call_done("search_products", "call_r", "resp_2", {"sort": "cheapest"}))
     task = session._calls["call_r"].task
     assert task is not None

@@ -13,8 +13,8 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.live import LiveServer, VoiceClient, open_voice, widget_token
 from tenants.models import Tenant, WidgetKey
+from tests.live import LiveServer, VoiceClient, open_voice, widget_token
 from transcripts import store as transcripts
 from usage import limits
 from usage import store as usage_store
@@ -109,7 +109,7 @@ async def test_a_tool_turn_shows_a_card_and_logs_the_call(demo_live: LiveServer)
     tool = await client.until(lambda e: e.get("type") == "platform.tool" and e.get("status") != "running")
     assert tool["tool"] == "search_products" and tool["status"] == "ok"
     visual = await client.until_type("platform.visual")
-    assert "<" in visual["html"] and "€" in visual["html"] or "EUR" in visual["html"]
+    assert ("<" in visual["html"] and "€" in visual["html"]) or "EUR" in visual["html"]
     follow_up = await client.until(lambda e: e.get("type") == "response.done" and e["response"]["status"] == "completed"
                                    and len([x for x in client.events if x.get("type") == "response.done"]) >= 2)
     assert follow_up

@@ -97,6 +97,7 @@ def serve_missing_static(route: Any) -> None:
         route.fulfill(response=response)
         return
     MISSING_STATIC.add(path)
+    print("served from finders:", path)
     content_type = mimetypes.guess_type(str(found))[0] or "application/octet-stream"
     route.fulfill(status=200, body=Path(str(found)).read_bytes(), content_type=content_type)
 
