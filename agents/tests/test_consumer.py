@@ -97,3 +97,17 @@ async def test_the_prompt_and_tool_definitions_never_reach_the_visitor(seeded: N
     assert prompt[:40] not in everything
     assert "search_products" not in everything and '"instructions"' not in everything
     await socket.disconnect()
+
+
+async def test_a_tenant_over_its_daily_budget_gets_the_busy_message(seeded: None) -> None:
+    from tenants.models import Tenant
+
+    await sync_to_async(Tenant.objects.filter(slug="productco").update)(daily_budget_usd=0)
+    token = await sync_to_async(widget_token)("productco")
+    socket = communicator(["voice.v1", f"token.{token}"])
+    connected, _ = await socket.connect()
+    assert connected
+    notice = await socket.receive_json_from(timeout=5)
+    assert notice["type"] == "platform.notice" and notice["code"] == "budget_exhausted"
+    assert notice["message"] == "The agent is busy, please try again shortly."
+    assert (await socket.receive_output(timeout=5))["code"] == 4429

@@ -220,3 +220,20 @@ async def test_a_revoked_key_refuses_new_sockets(demo_live: LiveServer) -> None:
         revoked_at=timezone.now())
     with pytest.raises(InvalidStatus):
         await open_voice(demo_live, token)
+
+
+async def test_a_server_killed_mid_session_is_reaped_once_and_its_lease_freed(demo_live: LiveServer) -> None:
+    from usage.services import sessions_reap
+
+    client, session_id = await start(demo_live)
+    tenant_id = await sync_to_async(lambda: Tenant.objects.get(slug="productco").pk)()
+    await wait_for(lambda: usage_store.session_get(tenant_id=tenant_id, session_id=session_id))
+    assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 1
+    demo_live.process.kill()  # no clean shutdown: the session is left "live"
+    demo_live.process.wait(5)
+    reaped = await asyncio.gather(*(sync_to_async(sessions_reap, thread_sensitive=False)(stale_after_seconds=0)
+                                    for _ in range(2)))
+    assert sum(reaped) == 1
+    session = usage_store.session_get(tenant_id=tenant_id, session_id=session_id)
+    assert session["endReason"] == "heartbeat_lost"
+    assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 0

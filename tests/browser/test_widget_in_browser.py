@@ -8,10 +8,8 @@ phone-sized screen."""
 
 from __future__ import annotations
 
-import mimetypes
 import re
 import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -69,37 +67,18 @@ def open_widget(page: Any, server: Any) -> Any:
     assert button["width"] >= 44 and button["height"] >= 44, button  # a comfortable touch target
     page.mouse.click(button["x"], button["y"])
     frame = widget_frame(page)
-    frame.locator("#va-welcome").wait_for(state="visible", timeout=TIMEOUT_MS)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        frame.locator("#va-welcome").wait_for(state="visible", timeout=TIMEOUT_MS)
+    except PlaywrightTimeout:
+        raise AssertionError(f"the welcome screen did not appear; failed responses: {page.bad_responses}; "
+                             f"the widget shows: {frame.locator('body').inner_text()!r}") from None
     return frame
 
 
 def debug_hook(frame: Any) -> dict[str, Any]:
     return frame.evaluate("() => JSON.parse(JSON.stringify(window.__voiceWidget))")
-
-
-MISSING_STATIC: set[str] = set()  # static files the live server did not serve (see serve_missing_static)
-
-
-def serve_missing_static(route: Any) -> None:
-    """Stopgap while Daphne serves no /static/ (config/asgi.py has no static handler): answer such a 404
-    from Django's static finders so the rest of the flow is still tested. The failure itself is reported
-    by test_the_live_server_serves_the_widget_static_files."""
-    response = route.fetch()
-    if response.status != 404:
-        route.fulfill(response=response)
-        return
-    from django.conf import settings
-    from django.contrib.staticfiles import finders
-
-    path = urllib.parse.urlsplit(route.request.url).path
-    found = finders.find(path.removeprefix(settings.STATIC_URL))
-    if not found:
-        route.fulfill(response=response)
-        return
-    MISSING_STATIC.add(path)
-    print("served from finders:", path)
-    content_type = mimetypes.guess_type(str(found))[0] or "application/octet-stream"
-    route.fulfill(status=200, body=Path(str(found)).read_bytes(), content_type=content_type)
 
 
 def wait_widget(frame: Any, predicate: str, arg: Any = None, timeout: int = TIMEOUT_MS) -> None:
@@ -113,18 +92,21 @@ def wait_widget(frame: Any, predicate: str, arg: Any = None, timeout: int = TIME
         shown = frame.locator("#va-app").inner_text()
         raise AssertionError(f"widget: timed out waiting for {predicate}\nshown: {shown}\nstate={hook['state']} "
                              f"events={hook['events'][-40:]} sent={hook['sent'][-20:]} "
-                             f"notices={hook['notices']} playedMs={hook['playedMs']}") from None
+                             f"notices={hook['notices']} playedMs={hook['playedMs']}\n"
+                             f"failed responses: {frame.page.bad_responses}") from None
 
 
 def new_page(browser: Any, **options: Any) -> Any:
     context = browser.new_context(**options)
     context.set_default_timeout(TIMEOUT_MS)
-    context.route(re.compile(r"^https?://[^/]+/static/"), serve_missing_static)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: print(f"console.{message.type}: {message.text}"))  # shown on failure
-    page.on("requestfailed", lambda request: print(f"request failed: {request.url} {request.failure}"))
+    bad: list[str] = []
+    page.on("response", lambda response: bad.append(f"{response.status} {response.url}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+    page.bad_responses = bad  # named in failure messages
     page.js_errors = errors  # checked at the end of each test
     return page
 
