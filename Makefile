@@ -68,6 +68,7 @@ test: $(STAMP) system-packages postgres
 	@status=0; \
 	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
 	echo "== mypy $(PACKAGES)"; DEBUG=1 $(BIN)/mypy $(PACKAGES) || status=1; \
+	echo "== mkdocs build --strict"; NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet || status=1; \
 	echo "== pytest on SQLite: $(SQL_MODEL_TESTS)"; \
 	env -u DATABASE_URL $(BIN)/pytest $(SQL_MODEL_TESTS) -m "not browser" || status=1; \
 	echo "== pytest on PostgreSQL: the whole suite"; \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -47,6 +48,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return [int(item) for item in raw.split(",") if item.strip()]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be comma-separated integers, got {raw!r}") from None
+
+
 def env_url(name: str, *, schemes: set[str], default: str = "") -> str:
     raw = env_str(name, default)
     if raw and urlsplit(raw).scheme not in schemes:
@@ -72,7 +83,7 @@ def env_fernet_key(name: str) -> str:
     return raw
 
 
-def database_from_url(name: str, default: str) -> dict[str, object]:
+def database_from_url(name: str, default: str) -> dict[str, Any]:
     """Django DATABASES entry from `sqlite:///path` or `postgres://user:pass@host:port/db`."""
     raw = env_str(name, default)
     parts = urlsplit(raw)

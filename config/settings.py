@@ -10,7 +10,16 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import database_from_url, env_bool, env_fernet_key, env_int, env_list, env_str, env_url
+from config.env import (
+    database_from_url,
+    env_bool,
+    env_fernet_key,
+    env_int,
+    env_int_list,
+    env_list,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var").resolve()  # SQLite, dev secrets, static, embedded data
@@ -82,7 +91,7 @@ SESSION_TIME_SCALE = float(env_str("SESSION_TIME_SCALE", "1") or "1")
 
 # Development only: lets HTTP tools reach loopback (the demo tools call this server's /demo/ APIs).
 HTTPTOOLS_ALLOW_LOOPBACK = env_bool("HTTPTOOLS_ALLOW_LOOPBACK", default=False)
-HTTPTOOLS_ALLOWED_PORTS = [int(p) for p in env_list("HTTPTOOLS_ALLOWED_PORTS", ["80", "443", "8000", "8080", "8443"])]
+HTTPTOOLS_ALLOWED_PORTS = env_int_list("HTTPTOOLS_ALLOWED_PORTS", [80, 443, 8000, 8080, 8443])
 
 INSTALLED_APPS = [
     "daphne",
@@ -138,6 +147,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+FORMS_URLFIELD_ASSUME_HTTPS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 STATIC_URL = "/static/"
