@@ -137,6 +137,31 @@ def _mongo_main(ready: Any) -> None:
     server.wait()
 
 
+# --- experiment (--skip-close-old-connections): served by Daphne as `bench_relay:patched_application` -----------
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: only the Daphne process builds this. Channels' AsyncConsumer.dispatch awaits aclose_old_connections()
+    # (a sync_to_async hop onto the one thread-sensitive executor) before every handler; this skips it for
+    # websocket.receive, which touches no database in VoiceConsumer.
+    if name == "patched_application":
+        from config.asgi import application  # first: sets Django up
+
+        from agents.consumers import VoiceConsumer
+
+        original = VoiceConsumer.dispatch
+
+        async def dispatch(self: Any, message: dict[str, Any]) -> None:
+            if message["type"] == "websocket.receive":
+                await self.websocket_receive(message)
+            else:
+                await original(self, message)
+
+        VoiceConsumer.dispatch = dispatch  # type: ignore[method-assign]
+        return application
+    raise AttributeError(name)
+
+
 # --- the slow tool's HTTP endpoint ----------------------------------------------------------------------------
 
 
@@ -192,6 +217,7 @@ class Client:
         self.deltas: list[float] = []
         self.record_deltas = False
         self.tool_events: list[tuple[str, float]] = []
+        self.tool_finished = asyncio.Event()
         self.reader = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
@@ -233,7 +259,10 @@ class Client:
                     self.turns += 1
                     self.done.set()
                 elif kind == "platform.tool":
-                    self.tool_events.append((json.loads(raw)["status"], time.perf_counter()))
+                    status = json.loads(raw)["status"]
+                    self.tool_events.append((status, time.perf_counter()))
+                    if status in ("ok", "error"):
+                        self.tool_finished.set()
                 elif kind == "platform.ended":
                     print(f"  session ended: {raw[:120]}", file=sys.stderr)
         except ConnectionClosed:
@@ -367,10 +396,12 @@ async def _phase_throughput(target: Target, n: int, seconds: float, counters: Co
     await asyncio.wait_for(load, 10)
     await _close_all(clients)
     frames = frames1 - frames0
-    return {"fps": frames / (t1 - t0), "cpu": cpu1 - cpu0, "frames_per_cpu_s": frames / (cpu1 - cpu0) if cpu1 > cpu0 else 0.0,
+    return {"fps": frames / (t1 - t0), "cpu": cpu1 - cpu0,
+            "frames_per_cpu_s": frames / (cpu1 - cpu0) if cpu1 > cpu0 else 0.0,
             "turns": turns1 - turns0, "frames": frames, "sim_cores": (sim1 - sim0) / (t1 - t0),
             "bench_cores": (me1 - me0) / (t1 - t0), "relay_cores": (cpu1 - cpu0) / (t1 - t0),
-            "frames_per_turn": (frames - (up1 - up0)) / max(turns1 - turns0, 1), "mem_per_session": (after - before) / n}
+            "frames_per_turn": (frames - (up1 - up0)) / max(turns1 - turns0, 1),
+            "mem_per_session": (after - before) / n}
 
 
 async def _phase_latency(target: Target, n: int, seconds: float, counters: Counters, pid: int | None,
@@ -405,7 +436,7 @@ async def _phase_latency(target: Target, n: int, seconds: float, counters: Count
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
 
 
 async def _phase_tool(platform: Target, tool_target: Target, direct: Target, n: int, calls: int,
@@ -422,10 +453,9 @@ async def _phase_tool(platform: Target, tool_target: Target, direct: Target, n: 
     windows = []
     for _ in range(calls):
         caller.tool_events.clear()
+        caller.tool_finished.clear()
         await caller.say(TOOL_TEXT)
-        async with asyncio.timeout(10):
-            while not any(s in ("ok", "error") for s, _ in caller.tool_events):
-                await asyncio.sleep(0.01)
+        await asyncio.wait_for(caller.tool_finished.wait(), 10)
         running = next(t for s, t in caller.tool_events if s == "running")
         finished = next(t for s, t in caller.tool_events if s in ("ok", "error"))
         statuses = [s for s, _ in caller.tool_events]
@@ -436,17 +466,20 @@ async def _phase_tool(platform: Target, tool_target: Target, direct: Target, n: 
         c.record_deltas = False
     await _close_all(listeners + references + [caller])
 
-    def worst(clients: list[Client], inside: bool) -> float:
+    def worst(clients: list[Client], inside: bool, only: Any = None) -> float:
         excess = 0.0
+        chosen = windows if only is None else [only]
         for c in clients:
             for previous, current in zip(c.deltas, c.deltas[1:], strict=False):
-                hit = any(start <= current and previous <= end + 0.005 for start, end, _ in windows)
+                hit = any(start <= current and previous <= end + 0.005 for start, end, _ in chosen)
                 if hit == inside:
                     excess = max(excess, (current - previous) * 1000 - PACE_MS)
         return excess
 
     return {"platform_in": worst(listeners, True), "direct_in": worst(references, True),
             "platform_out": worst(listeners, False), "direct_out": worst(references, False),
+            "per_call": [round(worst(listeners, True, w), 1) for w in windows],
+            "per_call_direct": [round(worst(references, True, w), 1) for w in windows],
             "tool_ms": [round((end - start) * 1000) for start, end, _ in windows],
             "statuses": [status for _, _, status in windows],
             "deltas": sum(len(c.deltas) for c in listeners)}
@@ -537,6 +570,9 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=6.0, help="measuring window of each load phase")
     parser.add_argument("--tool-calls", type=int, default=3)
+    parser.add_argument("--skip-close-old-connections", action="store_true",
+                        help="experiment: serve the consumer without Channels' per-message close_old_connections "
+                             "thread hop (patched in the Daphne process only)")
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     children: list[Any] = []
@@ -578,8 +614,10 @@ def main() -> int:
             "HTTPTOOLS_ALLOW_LOOPBACK": "1", "HTTPTOOLS_ALLOWED_PORTS": str(tool_port),
         }
         platform, tool_target, upstream_open = _prepare(env, args.sessions, tool_port)
+        app = "bench_relay:patched_application" if args.skip_close_old_connections else "config.asgi:application"
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")])
         daphne = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                                   "--access-log", os.devnull, "config.asgi:application"], cwd=ROOT, env=env)
+                                   "--access-log", os.devnull, app], cwd=ROOT, env=env)
         _wait_http(port, daphne)
         platform.url = tool_target.url = f"ws://127.0.0.1:{port}/ws/voice/"
         targets = {"platform": platform,
@@ -608,7 +646,9 @@ async def _run(args: argparse.Namespace, targets: dict[str, Target], tool_target
                pids: dict[str, int | None], counters: Counters, factor: Any) -> int:
     n, seconds = args.sessions, args.seconds
     started = time.perf_counter()
-    print(f"{n} sessions, {seconds:g} s windows, {os.cpu_count()} CPUs shared by all processes")
+    print(f"{n} sessions, {seconds:g} s windows, {os.cpu_count()} CPUs shared by all processes"
+          + (" [experiment: consumer without the per-message close_old_connections hop]"
+             if args.skip_close_old_connections else ""))
     tput: dict[str, dict[str, float]] = {}
     for name in ("bare", "platform", "direct"):
         tput[name] = await _phase_throughput(targets[name], n, seconds, counters, pids[name])
@@ -627,8 +667,10 @@ async def _run(args: argparse.Namespace, targets: dict[str, Target], tool_target
               f"  p99 {x['p99'] * 1000:7.2f} ms  ({x['probes']} probes)  {_cores(x)}")
     gap = await _phase_tool(targets["platform"], tool_target, targets["direct"], n, args.tool_calls, factor)
     print(f"tool calls {gap['tool_ms']} ms wall ({gap['statuses']}); {gap['deltas']} listener deltas; "
-          f"largest gap beyond {PACE_MS:.0f} ms pacing: platform {gap['platform_in']:.1f} ms during calls, "
-          f"{gap['platform_out']:.1f} ms outside; direct-to-simulator reference {gap['direct_in']:.1f} ms during,"
+          f"largest gap beyond {PACE_MS:.0f} ms pacing: platform {gap['platform_in']:.1f} ms during calls "
+          f"(per call {gap['per_call']}), "
+          f"{gap['platform_out']:.1f} ms outside; direct-to-simulator reference {gap['direct_in']:.1f} ms during "
+          f"(per call {gap['per_call_direct']}),"
           f" {gap['direct_out']:.1f} ms outside")
 
     ratio_t = tput["platform"]["fps"] / bare_t["fps"]

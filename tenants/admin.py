@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -71,6 +72,7 @@ class WidgetKeyInline(admin.TabularInline):
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
     tenant_path = "pk"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "slug", "active", "origin_count", "max_concurrent_sessions", "daily_budget_usd"]
     list_filter = ["active"]
     search_fields = ["name", "slug", "allowed_origins"]

@@ -15,20 +15,26 @@ logger = logging.getLogger(__name__)
 STALE_AFTER_SECONDS = 150  # three missed heartbeats of 45 s, with slack
 
 
-def price_for(model: str) -> ModelPrice | None:
-    """The price row for a model; dated snapshots (gpt-realtime-2025-08-28) fall back to their family."""
-    rows = {row.model: row for row in ModelPrice.objects.all()}
+def price_for(model: str) -> ModelPrice:
+    """The admin's price row for a model; dated snapshots (gpt-realtime-2025-08-28) use their family's row.
+
+    Without a row the published default applies, and an unknown model is priced as the dearest one, so a
+    missing row can never make usage free and switch the budget guard off."""
+    rows = {name: ModelPrice(model=name, **{kind: Decimal(value) for kind, value in prices.items()})
+            for name, prices in pricing.DEFAULT_PRICES.items()}
+    rows.update({row.model: row for row in ModelPrice.objects.all()})
     candidates = [name for name in rows if model == name or model.startswith(name + "-")]
-    return rows[max(candidates, key=len)] if candidates else None
+    if candidates:
+        return rows[max(candidates, key=len)]
+    logger.warning("no price for model %s: priced as the dearest known model", model)
+    return max(rows.values(), key=lambda row: row.audio_output)
 
 
 def usage_meter(*, tenant_id: int, channel: str, session_id: str, model: str, response_id: str,
                 usage: dict[str, Any], price: ModelPrice | None) -> Decimal | None:
     """Record one response's usage once; returns its dollars, or None when it was already counted."""
     counts = pricing.token_counts(usage)
-    dollars = pricing.cost_usd(counts, price) if price else Decimal(0)
-    if price is None:
-        logger.warning("no price row for model %s: usage recorded at $0", model)
+    dollars = pricing.cost_usd(counts, price or price_for(model))
     if not store.usage_record(tenant_id=tenant_id, channel=channel, session_id=session_id, model=model,
                               response_id=response_id, counts=counts, dollars=dollars):
         return None

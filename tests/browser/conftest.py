@@ -67,6 +67,12 @@ def _to_fake_mic_wav(source: Path, target: Path) -> None:
         writer.writeframes(out.tobytes())
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords() -> None:
+    """Keep the default password hashers: the demo login is checked by the live server, a separate process
+    that knows nothing of tests/conftest.py's MD5 hasher."""
+
+
 @pytest.fixture(scope="session")
 def fake_mic_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The phrase spoken by espeak-ng, as Chromium's fake capture device wants it."""

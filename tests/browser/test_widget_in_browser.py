@@ -141,7 +141,7 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
     assert re.search(r"\d+(\.\d+)?\s*EUR", price), price
     assert f"{cheapest['price']:g}" in price.replace(" ", ""), (price, cheapest["price"])
     frame.locator(".va-transcript .va-assistant").first.wait_for(state="visible")
-    frame.locator(".va-visual").first.scroll_into_view_if_needed()
+    frame.locator(".va-visual").first.evaluate("(card) => card.scrollIntoView({block: 'start'})")
     page.screenshot(path=screenshots / "03-product-card.png")
 
     # 4. Unmute: the fake microphone speaks; the simulator's VAD detects it and the spoken reply plays.

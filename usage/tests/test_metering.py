@@ -31,10 +31,18 @@ def test_the_published_example_costs_what_the_price_list_says() -> None:
 
 
 @pytest.mark.django_db
-def test_a_dated_snapshot_is_priced_as_its_family() -> None:
+def test_a_dated_snapshot_is_priced_as_its_family_and_an_unknown_model_as_the_dearest() -> None:
     assert services.price_for("gpt-realtime-2025-08-28").model == "gpt-realtime"
     assert services.price_for("gpt-realtime-mini-2025-12-15").model == "gpt-realtime-mini"
-    assert services.price_for("unknown-model") is None
+    assert services.price_for("unknown-model").model == "gpt-realtime"
+
+
+@pytest.mark.django_db
+def test_the_admin_price_table_wins_and_a_deleted_row_falls_back_to_the_published_price() -> None:
+    ModelPrice.objects.filter(model="gpt-realtime-mini").update(audio_output=Decimal("99"))
+    assert services.price_for("gpt-realtime-mini").audio_output == Decimal("99")
+    ModelPrice.objects.all().delete()
+    assert services.price_for("gpt-realtime").audio_output == Decimal("64.00")
 
 
 def _meter(response_id: str, session_id: str = "vs_1", tenant_id: int = 1) -> Decimal | None:
@@ -83,7 +91,10 @@ def test_the_budget_guard_counts_spend_and_fails_closed_without_redis(mongo: Any
         limits.lease_acquire(tenant_id=1, session_id="vs_x", limit=5)
 
 
-def _stale_session(session_id: str, tenant_id: int = 1) -> None:
+REAPER_TENANT = 777  # no other test uses it, so lease counts are this test's own
+
+
+def _stale_session(session_id: str, tenant_id: int = REAPER_TENANT) -> None:
     store.session_start(tenant_id=tenant_id, channel="widget", session_id=session_id, agent_id=1,
                         agent_name="A", model="gpt-realtime", key_id=1, simulator=True)
     from config import mongo as mongo_module
@@ -95,14 +106,14 @@ def _stale_session(session_id: str, tenant_id: int = 1) -> None:
 
 def test_the_reaper_ends_a_crashed_session_once_and_frees_its_lease(mongo: Any, redis_conn: Any) -> None:
     _stale_session("vs_crashed")
-    store.session_start(tenant_id=1, channel="widget", session_id="vs_alive", agent_id=1, agent_name="A",
-                        model="gpt-realtime", key_id=1, simulator=True)
+    store.session_start(tenant_id=REAPER_TENANT, channel="widget", session_id="vs_alive", agent_id=1,
+                        agent_name="A", model="gpt-realtime", key_id=1, simulator=True)
     assert services.sessions_reap() == 1
     assert services.sessions_reap() == 0
-    crashed = store.session_get(tenant_id=1, session_id="vs_crashed")
+    crashed = store.session_get(tenant_id=REAPER_TENANT, session_id="vs_crashed")
     assert crashed["status"] == "ended" and crashed["endReason"] == "heartbeat_lost"
-    assert store.session_get(tenant_id=1, session_id="vs_alive")["status"] == "live"
-    assert limits.leases_active(tenant_id=1) == 0
+    assert store.session_get(tenant_id=REAPER_TENANT, session_id="vs_alive")["status"] == "live"
+    assert limits.leases_active(tenant_id=REAPER_TENANT) == 0
 
 
 def test_two_janitors_at_once_reap_each_stale_session_once(mongo: Any, redis_conn: Any) -> None:
