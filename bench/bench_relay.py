@@ -145,7 +145,7 @@ def __getattr__(name: str) -> Any:
     # (a sync_to_async hop onto the one thread-sensitive executor) before every handler; this skips it for
     # websocket.receive, which touches no database in VoiceConsumer.
     if name == "patched_application":
-        from config.asgi import application  # first: sets Django up
+        from config.asgi import application  # noqa: I001  (first: sets Django up)
 
         from agents.consumers import VoiceConsumer
 

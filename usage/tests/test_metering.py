@@ -45,7 +45,7 @@ def test_the_admin_price_table_wins_and_a_deleted_row_falls_back_to_the_publishe
     assert services.price_for("gpt-realtime").audio_output == Decimal("64.00")
 
 
-def _meter(response_id: str, session_id: str = "vs_1", tenant_id: int = 1) -> Decimal | None:
+def _meter(response_id: str, session_id: str = "vs_1", tenant_id: int = 4242) -> Decimal | None:
     return services.usage_meter(tenant_id=tenant_id, channel="widget", session_id=session_id,
                                 model="gpt-realtime", response_id=response_id, usage=USAGE,
                                 price=ModelPrice.objects.get(model="gpt-realtime"))
@@ -53,27 +53,27 @@ def _meter(response_id: str, session_id: str = "vs_1", tenant_id: int = 1) -> De
 
 @pytest.mark.django_db
 def test_the_same_usage_events_twice_or_out_of_order_leave_totals_unchanged(mongo: Any, redis_conn: Any) -> None:
-    store.session_start(tenant_id=1, channel="widget", session_id="vs_1", agent_id=1, agent_name="A",
+    store.session_start(tenant_id=4242, channel="widget", session_id="vs_1", agent_id=1, agent_name="A",
                         model="gpt-realtime", key_id=1, simulator=True)
     for response_id in ["resp_2", "resp_1", "resp_2", "resp_1", "resp_3"]:
         _meter(response_id)
     day = datetime.now(UTC).strftime("%Y-%m-%d")
-    [daily] = store.usage_daily_for(tenant_id=1, day=day)
+    [daily] = store.usage_daily_for(tenant_id=4242, day=day)
     assert daily["responses"] == 3 and daily["tokens"]["total"] == 960
     assert daily["dollars"] == pytest.approx(3 * 0.0106136)
-    session = store.session_get(tenant_id=1, session_id="vs_1")
+    session = store.session_get(tenant_id=4242, session_id="vs_1")
     assert session["usage"]["responses"] == 3 and session["usage"]["dollars"] == pytest.approx(3 * 0.0106136)
-    assert limits.spend_today(tenant_id=1, day=day) == 3 * 10613
+    assert limits.spend_today(tenant_id=4242, day=day) == 3 * 10613
 
 
 @pytest.mark.django_db
 def test_usage_of_one_tenant_is_invisible_to_another(mongo: Any, redis_conn: Any) -> None:
-    store.session_start(tenant_id=1, channel="widget", session_id="vs_a", agent_id=1, agent_name="A",
+    store.session_start(tenant_id=4242, channel="widget", session_id="vs_a", agent_id=1, agent_name="A",
                         model="gpt-realtime", key_id=1, simulator=True)
-    _meter("resp_1", session_id="vs_a", tenant_id=1)
+    _meter("resp_1", session_id="vs_a")
     day = datetime.now(UTC).strftime("%Y-%m-%d")
-    assert store.usage_daily_for(tenant_id=2, day=day) == []
-    assert store.session_get(tenant_id=2, session_id="vs_a") is None
+    assert store.usage_daily_for(tenant_id=4243, day=day) == []
+    assert store.session_get(tenant_id=4243, session_id="vs_a") is None
     with pytest.raises(ValueError):
         store.sessions_recent(tenant_id=None)  # type: ignore[arg-type]
 
@@ -82,8 +82,8 @@ def test_usage_of_one_tenant_is_invisible_to_another(mongo: Any, redis_conn: Any
 def test_the_budget_guard_counts_spend_and_fails_closed_without_redis(mongo: Any, redis_conn: Any,
                                                                       settings: Any) -> None:
     _meter("resp_1")
-    assert services.budget_remaining(tenant_id=1, daily_budget_usd=Decimal("0.01")) < 0
-    assert services.budget_remaining(tenant_id=1, daily_budget_usd=Decimal("1")) > Decimal("0.98")
+    assert services.budget_remaining(tenant_id=4242, daily_budget_usd=Decimal("0.01")) < 0
+    assert services.budget_remaining(tenant_id=4242, daily_budget_usd=Decimal("1")) > Decimal("0.98")
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
     with pytest.raises(limits.LimitUnavailable):
         services.budget_remaining(tenant_id=1, daily_budget_usd=Decimal("1"))
