@@ -71,6 +71,14 @@ class VoiceConsumer(AsyncWebsocketConsumer):
         )
         await self.session.open()
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Visitor frames touch no database: skip Channels' per-message close_old_connections, a trip
+        # through the sync thread that would otherwise sit on the audio hot path.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
+
     async def _emit(self, text: str) -> None:
         await self.send(text_data=text)
 

@@ -24,6 +24,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from agents.config import SessionPlan
 from agents.recorder import recorder
+from httptools.executor import tool_execute
 from transcripts import store as transcripts
 from usage import limits
 from usage import services as usage_services
@@ -106,7 +107,8 @@ class AgentSession:
             self.upstream = await connect(
                 f"{self.upstream_url}?model={plan.model}",
                 additional_headers={"Authorization": f"Bearer {self.api_key}"},
-                max_size=None, open_timeout=10, close_timeout=2,
+                # No permessage-deflate: base64 audio barely compresses and deflate costs CPU per frame.
+                max_size=None, open_timeout=10, close_timeout=2, compression=None,
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             logger.warning("upstream connect failed: %s", type(exc).__name__)
@@ -347,8 +349,6 @@ class AgentSession:
 
     async def _execute(self, call: PendingCall) -> str:
         """Run one call; returns the text for the model. Unknown tools run nothing."""
-        from httptools.executor import tool_execute
-
         tool = self.plan.tools.get(call.name)
         await self._emit(json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name,
                                      "status": "running"}))
