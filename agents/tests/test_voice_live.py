@@ -225,7 +225,7 @@ async def test_a_revoked_key_refuses_new_sockets(demo_live: LiveServer) -> None:
 async def test_a_server_killed_mid_session_is_reaped_once_and_its_lease_freed(demo_live: LiveServer) -> None:
     from usage.services import sessions_reap
 
-    client, session_id = await start(demo_live)
+    _client, session_id = await start(demo_live)
     tenant_id = await sync_to_async(lambda: Tenant.objects.get(slug="productco").pk)()
     await wait_for(lambda: usage_store.session_get(tenant_id=tenant_id, session_id=session_id))
     assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 1
