@@ -194,6 +194,8 @@ class Devstack:
             self.run_step("seed", self.manage("seed_demo"))
         else:
             say("manage.py seed_demo does not exist yet: skipping demo data (no demo tenants, no demo login)")
+        say("ensuring MongoDB indexes and retention (janitor)")
+        self.run_step("janitor", self.manage("janitor"))
         if self.static_needs_collecting():
             say("collecting static files into " + str(self.settings.STATIC_ROOT))
             self.run_step("static", self.manage("collectstatic", "--noinput", "-v", "0"))

@@ -82,7 +82,6 @@ REALTIME_URL = env_url(
     schemes={"ws", "wss"},
     default="wss://api.openai.com/v1/realtime" if OPENAI_API_KEY else "ws://127.0.0.1:8765/v1/realtime",
 )
-REALTIME_DEFAULT_MODEL = env_str("REALTIME_DEFAULT_MODEL", "gpt-realtime")
 OPENAI_EDITOR_MODEL = env_str("OPENAI_EDITOR_MODEL", "gpt-4.1-mini")
 # Live sessions: lastSeenAt and the lease are renewed this often; revocation and budget are rechecked too.
 SESSION_HEARTBEAT_SECONDS = 45.0
