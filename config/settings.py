@@ -160,7 +160,9 @@ CACHES = {
     }
 }
 
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# No channel layer: audio never goes through one (Channels dispatches one message at a time per
+# connection), and without a layer each consumer waits on its socket alone.
+CHANNEL_LAYERS: dict[str, dict[str, str]] = {}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and not TESTING
