@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tenants.demo_seed import DEMO_PASSWORD, DEMO_USERNAME
 from tests.browser.conftest import PHRASE
@@ -67,8 +69,6 @@ def open_widget(page: Any, server: Any) -> Any:
     assert button["width"] >= 44 and button["height"] >= 44, button  # a comfortable touch target
     page.mouse.click(button["x"], button["y"])
     frame = widget_frame(page)
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     try:
         frame.locator("#va-welcome").wait_for(state="visible", timeout=TIMEOUT_MS)
     except PlaywrightTimeout:
@@ -83,8 +83,6 @@ def debug_hook(frame: Any) -> dict[str, Any]:
 
 def wait_widget(frame: Any, predicate: str, arg: Any = None, timeout: int = TIMEOUT_MS) -> None:
     """Wait for a JS predicate in the widget frame; on timeout, say what the widget shows and received."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     try:
         frame.wait_for_function(predicate, arg=arg, timeout=timeout)
     except PlaywrightTimeout:
