@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -54,7 +53,6 @@ class Admission:
     tenant_id: int
     max_duration_seconds: float
     idle_timeout_seconds: float
-    daily_budget_usd: Decimal
     retention_days: int
     price: Any
 
@@ -101,7 +99,7 @@ def session_admit(*, claims: WidgetClaims, user: Any, session_id: str) -> Admiss
         plan=plan, session_id=session_id, key_id=key.pk if key else None, tenant_id=tenant.pk,
         max_duration_seconds=tenant.max_session_minutes * 60 * scale,
         idle_timeout_seconds=tenant.idle_timeout_seconds * scale,
-        daily_budget_usd=tenant.daily_budget_usd, retention_days=tenant.transcript_retention_days,
+        retention_days=tenant.transcript_retention_days,
         price=price_for(plan.model),
     )
 

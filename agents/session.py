@@ -54,7 +54,6 @@ class SessionLimits:
     max_duration_seconds: float
     idle_timeout_seconds: float
     heartbeat_seconds: float = 45.0
-    daily_budget_usd: Any = None
 
 
 @dataclass
@@ -98,7 +97,7 @@ class AgentSession:
     # ---- lifecycle ---------------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Connect upstream, configure the model, start the workers. Raises UpstreamUnavailable."""
+        """Connect upstream, configure the model, start the workers; an unreachable upstream ends the session."""
         plan = self.plan
         recorder().submit(sessions.session_start, tenant_id=plan.tenant_id, channel=plan.channel,
                           session_id=self.session_id, agent_id=plan.agent_id, agent_name=plan.agent_name,
@@ -328,9 +327,13 @@ class AgentSession:
                 "usage": response.get("usage")}}))
 
     def _meter(self, *, response_id: str, usage: dict[str, Any]) -> None:
-        usage_cost = usage_meter_sync(self, response_id, usage)
-        if usage_cost is not None and self.debug:
-            self._debug_later("usage", {"responseId": response_id, "usage": usage, "dollars": float(usage_cost)})
+        """Runs in the recorder's thread: count the response once, and show it on the console."""
+        dollars = usage_services.usage_meter(
+            tenant_id=self.plan.tenant_id, channel=self.plan.channel, session_id=self.session_id,
+            model=self.plan.model, response_id=response_id, usage=usage, price=self.price)
+        if dollars is not None and self.debug:
+            data = {"responseId": response_id, "usage": usage, "dollars": float(dollars)}
+            self._loop.call_soon_threadsafe(lambda: self._loop.create_task(self._debug("usage", data)))
 
     async def _tool_worker(self) -> None:
         while True:
@@ -339,7 +342,12 @@ class AgentSession:
             for call in calls:
                 if call.task is None:
                     call.task = asyncio.get_running_loop().create_task(self._execute(call))
-                results.append((call, await call.task))
+                try:
+                    output = await call.task
+                except Exception:
+                    logger.exception("tool call %s failed inside the platform", call.name)
+                    output = json.dumps({"error": "The tool is unavailable right now."})
+                results.append((call, output))
                 self._calls.pop(call.call_id, None)
             for call, output in results:
                 await self._send_upstream({"type": "conversation.item.create", "item": {
@@ -430,9 +438,6 @@ class AgentSession:
     async def _debug(self, kind: str, data: dict[str, Any]) -> None:
         await self._emit(json.dumps({"type": "platform.debug", "kind": kind, "data": data}, default=str))
 
-    def _debug_later(self, kind: str, data: dict[str, Any]) -> None:
-        self._loop.call_soon_threadsafe(lambda: self._loop.create_task(self._debug(kind, data)))
-
     def __post_init__(self) -> None:
         self._loop = asyncio.get_running_loop()
 
@@ -448,12 +453,6 @@ NOTICES = {
     "session_expired": "The conversation reached its time limit. Start a new one to continue.",
     "invalid_api_key": "Sorry, the voice service is not configured correctly.",
 }
-
-
-def usage_meter_sync(session: AgentSession, response_id: str, usage: dict[str, Any]) -> Any:
-    return usage_services.usage_meter(tenant_id=session.plan.tenant_id, channel=session.plan.channel,
-                             session_id=session.session_id, model=session.plan.model, response_id=response_id,
-                             usage=usage, price=session.price)
 
 
 def _user_text(item: Any) -> str | None:
