@@ -86,3 +86,16 @@ def redis_conn() -> Iterator[Any]:
     connection = redis_module.connection()
     yield connection
     connection.flushdb()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_database_sessions(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Live servers and executor threads may leave PostgreSQL sessions open; end them so the test
+    database can be dropped at the end of the run."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")

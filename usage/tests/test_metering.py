@@ -136,11 +136,15 @@ def test_two_janitors_at_once_reap_each_stale_session_once(mongo: Any, redis_con
 
 def test_n_plus_one_leases_against_a_cap_of_n_admit_exactly_n(redis_conn: Any) -> None:
     outcomes: list[bool] = []
+    admitted: list[str] = []
     barrier = threading.Barrier(6)
 
     def take(index: int) -> None:
         barrier.wait()
-        outcomes.append(limits.lease_acquire(tenant_id=9, session_id=f"vs_{index}", limit=5))
+        taken = limits.lease_acquire(tenant_id=9, session_id=f"vs_{index}", limit=5)
+        outcomes.append(taken)
+        if taken:
+            admitted.append(f"vs_{index}")
 
     threads = [threading.Thread(target=take, args=(i,)) for i in range(6)]
     for thread in threads:
@@ -148,7 +152,8 @@ def test_n_plus_one_leases_against_a_cap_of_n_admit_exactly_n(redis_conn: Any) -
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == [False, True, True, True, True, True]
-    limits.lease_release(tenant_id=9, session_id="vs_0")
+    assert not limits.lease_acquire(tenant_id=9, session_id="vs_new", limit=5)
+    limits.lease_release(tenant_id=9, session_id=admitted[0])
     assert limits.lease_acquire(tenant_id=9, session_id="vs_new", limit=5)
 
 
