@@ -18,12 +18,16 @@ from config import redis
 
 logger = logging.getLogger(__name__)
 
-# Fixed-window counter: INCR and set the expiry on first hit, in one round trip.
+# Fixed-window counters, several in one round trip: INCR each key and set its expiry on the first hit.
 _RATE_LUA = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-return {count, ttl}
+local result = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+  result[#result + 1] = count
+  result[#result + 1] = redis.call('PTTL', key)
+end
+return result
 """
 
 # Lease = member of a sorted set scored by expiry; expired members are dropped before counting.
@@ -95,14 +99,23 @@ _local = _LocalLimiter()
 
 def rate_limit_hit(*, key: str, limit: int, window_seconds: int = 60) -> RateDecision:
     """Count one request against `key`; allowed while the window holds at most `limit`."""
-    full_key = f"rl:{key}"
+    return rate_limits_hit(limits={key: limit}, window_seconds=window_seconds)[0]
+
+
+def rate_limits_hit(*, limits: dict[str, int], window_seconds: int = 60) -> list[RateDecision]:
+    """Count one request against each key (one Redis round trip); a decision per key, in order."""
+    keys = [f"rl:{key}" for key in limits]
     try:
-        count, ttl_ms = _script(_RATE_LUA)(keys=[full_key], args=[window_seconds * 1000])
+        flat = _script(_RATE_LUA)(keys=keys, args=[window_seconds * 1000])
     except RedisError:
         logger.warning("rate limit falling back to the per-process limiter: redis unavailable")
-        return _local.hit(full_key, limit, window_seconds)
-    retry_after = max(1, -(-int(ttl_ms) // 1000)) if ttl_ms and int(ttl_ms) > 0 else window_seconds
-    return RateDecision(int(count) <= limit, retry_after)
+        return [_local.hit(key, limit, window_seconds) for key, limit in zip(keys, limits.values(), strict=True)]
+    decisions = []
+    for index, limit in enumerate(limits.values()):
+        count, ttl_ms = int(flat[2 * index]), int(flat[2 * index + 1])
+        retry_after = max(1, -(-ttl_ms // 1000)) if ttl_ms > 0 else window_seconds
+        decisions.append(RateDecision(count <= limit, retry_after))
+    return decisions
 
 
 def _lease_key(tenant_id: int) -> str:

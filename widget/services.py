@@ -19,7 +19,7 @@ from tenants.tokens import token_issue
 from tenants.validators import normalize_origin
 from transcripts import store as transcripts_store
 from usage import store as usage_store
-from usage.limits import rate_limit_hit
+from usage.limits import rate_limits_hit
 
 WS_PATH = "/ws/voice/"
 # The whole tenant may bootstrap this many times its per-IP rate: a brake on a distributed flood.
@@ -109,15 +109,18 @@ def widget_bootstrap(*, key: str, origin: str | None, ip: str) -> dict[str, Any]
     tenant = widget_key.tenant
     embedding_origin = origin_normalize_or_none(origin)
 
-    per_ip = rate_limit_hit(key=f"bootstrap:ip:{tenant.pk}:{ip}", limit=tenant.requests_per_minute)
+    origin_allowed = embedding_origin is not None and embedding_origin in tenant.origins
+    counters = {f"bootstrap:ip:{tenant.pk}:{ip}": tenant.requests_per_minute}
+    if origin_allowed:
+        counters[f"bootstrap:tenant:{tenant.pk}"] = tenant.requests_per_minute * TENANT_RATE_MULTIPLIER
+    per_ip, *per_tenant_decision = rate_limits_hit(limits=counters)  # one Redis round trip
     if not per_ip.allowed:
         raise RateLimited("Too many requests, please try again shortly.", retry_after=per_ip.retry_after)
     if embedding_origin is None:
         raise Forbidden("The request has no usable Origin header.", code="origin_missing")
-    if embedding_origin not in tenant.origins:
+    if not origin_allowed:
         raise Forbidden("This website is not allowed to embed the widget.", code="origin_not_allowed")
-    per_tenant = rate_limit_hit(key=f"bootstrap:tenant:{tenant.pk}",
-                                limit=tenant.requests_per_minute * TENANT_RATE_MULTIPLIER)
+    per_tenant = per_tenant_decision[0]
     if not per_tenant.allowed:
         raise RateLimited("The agent is busy, please try again shortly.", retry_after=per_tenant.retry_after)
 
