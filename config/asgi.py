@@ -15,6 +15,9 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from httptools.executor import executor_warm_up  # noqa: E402
+
+executor_warm_up()
 
 application = ProtocolTypeRouter(
     {

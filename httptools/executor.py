@@ -624,6 +624,16 @@ async def _remember(key: str, result: ToolResult) -> None:
     await asyncio.to_thread(_redis().set, key, json.dumps(stored), xx=True, keepttl=True)
 
 
+def executor_warm_up() -> None:
+    """Do the one-time work of a first call (TLS trust store, card templates) at start-up, not on the
+    event loop of a live process where it would stall every session's audio for tens of milliseconds."""
+    from httptools.guard import _ssl_context
+    from httptools.visuals import visuals_warm_up
+
+    _ssl_context()
+    visuals_warm_up()
+
+
 async def tool_execute(
     *, tool: HttpTool, arguments_json: str, tenant_id: int, channel: str, session_id: str, call_id: str,
     resolver: Resolver | None = None, record: Callable[[dict[str, Any]], None] | None = None,

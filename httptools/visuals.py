@@ -361,6 +361,15 @@ def props_problems(name: str, props: Any) -> list[str]:
     ][:5]
 
 
+def visuals_warm_up() -> None:
+    """Compile every card template and props validator now (see `executor.executor_warm_up`)."""
+    from django.template.loader import get_template
+
+    for name, visual in VISUALS.items():
+        get_template(visual.template)
+        _validator(name)
+
+
 def render_visual(name: str, props: dict[str, Any]) -> str:
     """The card as an HTML fragment; props are checked against the visual's schema first (VisualError)."""
     problems = props_problems(name, props)
