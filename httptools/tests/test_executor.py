@@ -140,11 +140,9 @@ async def test_concurrent_repeats_of_a_call_id_send_one_request(server, make_too
 
 
 @pytest.mark.asyncio
-async def test_writes_fail_closed_when_the_idempotency_store_is_down(server, make_tool, mongo, monkeypatch):
-    def broken():
-        raise ConnectionError("redis down")
-
-    monkeypatch.setattr(executor, "_redis", broken)
+async def test_writes_fail_closed_when_the_idempotency_store_is_down(server, make_tool, mongo, settings):
+    # A Redis that really is not there: nothing listens on port 1.
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
     write = await tool_execute(tool=order_tool(make_tool, server.base), tenant_id=1, channel="widget",
                                arguments_json='{"product_id": 1, "quantity": 1, "confirmed": true}',
                                session_id="s", call_id="c")
