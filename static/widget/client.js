@@ -122,6 +122,8 @@
     var socket = new WebSocket(scheme + "//" + location.host + this.wsPath, ["voice.v1", "token." + token]);
     this.socket = socket;
     this.refreshOnClose = false;
+    this.opened = false;
+    socket.onopen = function () { if (socket === self.socket) self.opened = true; };
     socket.onmessage = function (message) { self.handleMessage(message.data); };
     socket.onclose = function (event) { if (socket === self.socket) self.handleClose(event); };
   };
@@ -207,7 +209,9 @@
 
   VoiceClient.prototype.handleClose = function (event) {
     var self = this;
-    var refused = event.code === CLOSE_TOKEN_REFUSED || this.refreshOnClose;
+    // The server checks the token before the handshake completes: a socket that never opened was refused
+    // (expired, already used, or its key changed).
+    var refused = event.code === CLOSE_TOKEN_REFUSED || this.refreshOnClose || !this.opened;
     this.emit("client.closed", { code: event.code, reason: event.reason });
     if (refused && !this.retried && this.state !== "ended") {
       // The token expired or was refused: get a fresh one and reconnect, once.

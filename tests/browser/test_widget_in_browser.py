@@ -228,3 +228,22 @@ def test_the_live_server_serves_the_widget_static_files(demo_live: Any) -> None:
             missing.append(f"{name}: {error.code}")
     assert not missing, ("Daphne (config.asgi:application) serves no /static/ files, so the widget page and "
                          f"the console load without CSS and JavaScript: {missing}")
+
+
+def test_a_refused_token_is_replaced_and_the_session_opens(chromium_browser: Any, demo_live: Any) -> None:
+    from tenants.tokens import token_consume, token_verify
+
+    page = new_page(chromium_browser, viewport={"width": 1280, "height": 800})
+    bootstraps: list[Any] = []
+    page.on("response", lambda response: bootstraps.append(response)
+            if response.url.endswith("/api/widget/bootstrap") and response.request.method == "POST" else None)
+    frame = open_widget(page, demo_live)
+    # The visitor lingers on the welcome screen; meanwhile the token is spent (as an expired or replayed
+    # one would be refused): the server refuses the handshake, and the widget must fetch a fresh token once.
+    first = bootstraps[0].json()["token"]
+    token_consume(token_verify(first))
+    frame.locator("#va-start-voice").click()
+    wait_widget(frame, "() => window.__voiceWidget.state === 'live' && !!window.__voiceWidget.sessionId")
+    tokens = [response.json()["token"] for response in bootstraps]
+    assert len(tokens) == 2 and tokens[0] != tokens[1]
+    assert not page.js_errors, page.js_errors
