@@ -237,3 +237,13 @@ async def test_a_server_killed_mid_session_is_reaped_once_and_its_lease_freed(de
     session = usage_store.session_get(tenant_id=tenant_id, session_id=session_id)
     assert session["endReason"] == "heartbeat_lost"
     assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 0
+
+
+async def test_a_live_session_over_the_daily_budget_is_warned_and_ended(demo_server: Any) -> None:
+    server = await sync_to_async(demo_server)(SESSION_TIME_SCALE="0.05")  # heartbeat every 2.25 s
+    client, session_id = await start(server)
+    await client.until(completed)  # the greeting was spoken and metered
+    await sync_to_async(Tenant.objects.filter(slug="productco").update)(daily_budget_usd=0)
+    notice = await client.until_type("platform.notice", timeout=15)
+    assert notice["code"] == "budget_exhausted" and notice["message"] == "The agent is busy, please try again shortly."
+    assert (await wait_for(lambda: ended_session(session_id)))["endReason"] == "budget_exhausted"
