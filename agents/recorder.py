@@ -95,3 +95,13 @@ def recorder() -> RecordWriter:
             del _writers[stale]
         writer = _writers[loop] = RecordWriter()
     return writer
+
+
+def recorder_stats() -> dict[str, int]:
+    """This process's record writers added up: pending, written, retried, dropped, failed (for /readyz)."""
+    totals = {"pending": 0, "written": 0, "retried": 0, "dropped": 0, "failed": 0}
+    for writer in list(_writers.values()):
+        totals["pending"] += len(writer.pending)
+        for name in ("written", "retried", "dropped", "failed"):
+            totals[name] += getattr(writer.stats, name)
+    return totals

@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.utils import Error as DatabaseError
 from django.http import HttpRequest, JsonResponse
 
+from agents.recorder import recorder_stats
 from config import mongo, redis
 
 
@@ -30,7 +31,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         except error:
             states[name] = "down"
     down = sorted(name for name, state in states.items() if state == "down")
-    body: dict[str, object] = {"status": "ready" if not down else "unavailable", "checks": states}
+    body: dict[str, object] = {"status": "ready" if not down else "unavailable", "checks": states,
+                               "records": recorder_stats()}
     if down:
         body["down"] = down
     return JsonResponse(body, status=503 if down else 200)

@@ -48,7 +48,9 @@ def test_readyz_is_ready_when_everything_is_up(client: Any) -> None:
     response = client.get("/readyz")
 
     assert response.status_code == 200, response.content
-    assert response.json() == {"status": "ready", "checks": {"database": "up", "redis": "up", "mongodb": "up"}}
+    body = response.json()
+    assert body["status"] == "ready" and body["checks"] == {"database": "up", "redis": "up", "mongodb": "up"}
+    assert set(body["records"]) == {"pending", "written", "retried", "dropped", "failed"}
 
 
 def test_readyz_names_a_stopped_mongodb(client: Any, own_mongo: EmbeddedMongo) -> None:

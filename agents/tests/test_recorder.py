@@ -43,3 +43,22 @@ async def test_records_written_while_mongodb_is_down_arrive_when_it_returns(sett
             server.stop()
     finally:
         mongo_module.close()
+
+
+@pytest.mark.django_db
+def test_readyz_reports_the_record_writers_counters(client: Any, mongo: Any, redis_conn: Any) -> None:
+    from agents import recorder as recorder_module
+
+    async def submit_and_drain() -> None:
+        writer = recorder_module.recorder()
+        writer.submit(store.tool_log_write, document={"tenantId": 1, "sessionId": "vs_1"})
+        await writer.drain(within=10)
+        writer.stats.dropped += 2  # as if the bounded queue had overflowed twice
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(submit_and_drain())
+        records = client.get("/readyz").json()["records"]
+        assert records["written"] >= 1 and records["dropped"] >= 2 and records["pending"] == 0
+    finally:
+        loop.close()
