@@ -14,6 +14,7 @@ from config.env import (
     database_from_url,
     env_bool,
     env_fernet_key,
+    env_float,
     env_int,
     env_int_list,
     env_list,
@@ -86,7 +87,7 @@ OPENAI_EDITOR_MODEL = env_str("OPENAI_EDITOR_MODEL", "gpt-4.1-mini")
 # Live sessions: lastSeenAt and the lease are renewed this often; revocation and budget are rechecked too.
 SESSION_HEARTBEAT_SECONDS = 45.0
 # Multiplies every session timer (duration, idle, heartbeat); 1 in production, smaller in drills and tests.
-SESSION_TIME_SCALE = float(env_str("SESSION_TIME_SCALE", "1") or "1")
+SESSION_TIME_SCALE = env_float("SESSION_TIME_SCALE", 1.0, minimum=0.001, maximum=1.0)
 
 # Development only: lets HTTP tools reach loopback (the demo tools call this server's /demo/ APIs).
 HTTPTOOLS_ALLOW_LOOPBACK = env_bool("HTTPTOOLS_ALLOW_LOOPBACK", default=False)
