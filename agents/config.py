@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,10 +29,6 @@ class SessionPlan:
     tools: dict[str, HttpTool] = field(default_factory=dict)
     greeting: str = ""
     fallback_message: str = ""
-
-    def masked(self) -> dict[str, Any]:
-        """The config as sent, for the console: descriptors never carry secret values, only {{secret:NAME}}."""
-        return copy.deepcopy(self.session)
 
 
 def safety_instructions(agent: Agent) -> str:

@@ -115,7 +115,8 @@ class AgentSession:
             return
         await self._send_upstream({"type": "session.update", "session": plan.session})
         if self.debug:
-            await self._debug("config", {"model": plan.model, "session": plan.masked()})
+            # Nothing to mask: secrets live only in request headers, never in the session config.
+            await self._debug("config", {"model": plan.model, "session": plan.session})
         if plan.greeting:
             await self._send_upstream({"type": "response.create", "response": {
                 "instructions": f"Greet the visitor with exactly: {plan.greeting}"}})

@@ -29,8 +29,8 @@ TESTING = "pytest" in sys.modules
 DEBUG = env_bool("DEBUG", default=False)
 
 # Embedded defaults: `make run` and the test setup start these when the variable is unset.
-EMBEDDED_REDIS_PORT = 6390
-EMBEDDED_MONGODB_PORT = 27018
+EMBEDDED_REDIS_PORT = env_int("EMBEDDED_REDIS_PORT", 6390, minimum=1, maximum=65535)
+EMBEDDED_MONGODB_PORT = env_int("EMBEDDED_MONGODB_PORT", 27018, minimum=1, maximum=65535)
 
 
 def _dev_secret(name: str, make: str = "token") -> str:

@@ -7,7 +7,6 @@ and no test depends on another's rows.
 from __future__ import annotations
 
 import itertools
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,12 +22,6 @@ from tenants.models import Tenant, TenantSecret, WidgetKey
 
 PASSWORD = "a-long-test-password-1"
 _sequence = itertools.count(1)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)

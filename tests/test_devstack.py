@@ -16,11 +16,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from config.embedded import port_holder, port_in_use
-from tests.conftest import free_port
+from config.embedded import port_in_use
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXED_PORTS = {6390: "embedded Redis", 27018: "embedded MongoDB", 8765: "realtime simulator"}
 # The test session points these at its own servers; the stack under test must start the embedded ones.
 CLEARED = ["REDIS_URL", "MONGODB_URI", "DATABASE_URL", "OPENAI_API_KEY", "REALTIME_URL", "DEBUG", "PORT",
            "DJANGO_SECRET_KEY", "WIDGET_TOKEN_SECRET", "SECRETS_ENCRYPTION_KEY", "PUBLIC_BASE_URL"]
@@ -53,13 +52,12 @@ def redis_server_pid(var_dir: Path) -> int:
 
 
 def test_it_runs_the_stack_and_stops_every_process_on_sigint(tmp_path: Path) -> None:
-    busy = {port: name for port, name in FIXED_PORTS.items() if port_in_use(port)}
-    if busy:
-        pytest.skip("fixed development ports in use (is `make run` running?): " + ", ".join(
-            f"{port} ({name}) held by {port_holder(port)}" for port, name in busy.items()))
-    port = free_port()
+    # Ports of its own, so a developer's running `make run` never collides with this stack.
+    port, redis_port, mongodb_port, simulator_port = (free_port() for _ in range(4))
     env = {name: value for name, value in os.environ.items() if name not in CLEARED}
-    env.update(VAR_DIR=str(tmp_path / "var"), PORT=str(port))
+    env.update(VAR_DIR=str(tmp_path / "var"), PORT=str(port), EMBEDDED_REDIS_PORT=str(redis_port),
+               EMBEDDED_MONGODB_PORT=str(mongodb_port),
+               REALTIME_URL=f"ws://127.0.0.1:{simulator_port}/v1/realtime")
     log = tmp_path / "devstack.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -94,5 +92,5 @@ def test_it_runs_the_stack_and_stops_every_process_on_sigint(tmp_path: Path) -> 
     _, alive = psutil.wait_procs(processes, timeout=5)
     leftovers = [names[p.pid] for p in alive if p.status() != psutil.STATUS_ZOMBIE]
     assert leftovers == [], f"still running after SIGINT: {leftovers}\n{log.read_text()}"
-    assert not any(port_in_use(p) for p in (port, *FIXED_PORTS)), log.read_text()
+    assert not any(port_in_use(p) for p in (port, redis_port, mongodb_port, simulator_port)), log.read_text()
     assert "stopped" in log.read_text().splitlines()[-1]

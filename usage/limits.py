@@ -97,11 +97,6 @@ class _LocalLimiter:
 _local = _LocalLimiter()
 
 
-def rate_limit_hit(*, key: str, limit: int, window_seconds: int = 60) -> RateDecision:
-    """Count one request against `key`; allowed while the window holds at most `limit`."""
-    return rate_limits_hit(limits={key: limit}, window_seconds=window_seconds)[0]
-
-
 def rate_limits_hit(*, limits: dict[str, int], window_seconds: int = 60) -> list[RateDecision]:
     """Count one request against each key (one Redis round trip); a decision per key, in order."""
     keys = [f"rl:{key}" for key in limits]

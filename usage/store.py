@@ -114,11 +114,6 @@ def usage_daily_for(*, tenant_id: int, day: str) -> list[dict[str, Any]]:
                                                    {"_id": 0}))
 
 
-def dollars_today(*, tenant_id: int, now: datetime | None = None) -> float:
-    day = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
-    return sum(float(doc.get("dollars", 0)) for doc in usage_daily_for(tenant_id=tenant_id, day=day))
-
-
 def indexes() -> dict[str, list[IndexModel]]:
     return {
         SESSIONS: [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Any
 
 import pytest
@@ -11,18 +10,13 @@ from secantus import SecantusDBServer
 
 from agents.recorder import RecordWriter
 from config import mongo as mongo_module
+from tests.live import free_port
 from transcripts import store
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.asyncio
 async def test_records_written_while_mongodb_is_down_arrive_when_it_returns(settings: Any, tmp_path: Any) -> None:
-    port = _free_port()
+    port = free_port()
     settings.MONGODB_URI = f"mongodb://127.0.0.1:{port}/recorder_test"
     mongo_module.close()
     writer = RecordWriter()
