@@ -48,6 +48,9 @@ def test_readyz_reports_the_record_writers_counters(client: Any, mongo: Any, red
         writer.submit(store.tool_log_write, document={"tenantId": 1, "sessionId": "vs_1"})
         await writer.drain(within=10)
         writer.stats.dropped += 2  # as if the bounded queue had overflowed twice
+        if writer._task is not None:  # the writer idles forever; stop it before its loop closes
+            writer._task.cancel()
+            await asyncio.gather(writer._task, return_exceptions=True)
 
     loop = asyncio.new_event_loop()
     try:
