@@ -59,6 +59,9 @@
 
   function deliver() {
     bootstrap().then(function (data) {
+      // A hover prefetch still in flight when the widget asked resolves to this same answer and caches it:
+      // this token is handed out now, so it must not be handed out again from the cache.
+      if (cached === data) cached = null;
       post({ type: "va:bootstrap", data: data });
     }, function (error) {
       post({ type: "va:bootstrap-error", status: error.status, code: error.code || "",
