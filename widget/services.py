@@ -86,10 +86,10 @@ def widget_agent_cache_clear() -> None:
 
 
 def _widget_key_checked(key: str) -> WidgetKey:
-    # order_by(): the model's default ordering would add a sort to a unique lookup.
-    widget_key = WidgetKey.objects.select_related("tenant").filter(public_id=key).order_by().first()
-    if widget_key is None:
-        raise NotFound("This widget key does not exist.", code="unknown_key")
+    try:  # get(), not first(): first() would add a sort to a unique lookup
+        widget_key = WidgetKey.objects.select_related("tenant").get(public_id=key)
+    except WidgetKey.DoesNotExist:
+        raise NotFound("This widget key does not exist.", code="unknown_key") from None
     if not widget_key.is_active:
         raise Unauthorized("This widget key has been revoked.", code="key_revoked")
     if widget_key.channel != Channel.WIDGET:
