@@ -96,8 +96,12 @@ def env_fernet_key(name: str) -> str:
     return raw
 
 
-def database_from_url(name: str, default: str) -> dict[str, Any]:
-    """Django DATABASES entry from `sqlite:///path` or `postgres://user:pass@host:port/db`."""
+def database_from_url(name: str, default: str, *, pool_size: int = 10) -> dict[str, Any]:
+    """Django DATABASES entry from `sqlite:///path` or `postgres://user:pass@host:port/db`.
+
+    No persistent connections: under ASGI each request runs in a thread of its own, so a kept connection is
+    never reused, only left behind until PostgreSQL runs out of slots. PostgreSQL gets a pool of
+    `pool_size` connections per process instead (psycopg's pool, as Django's docs advise for ASGI)."""
     raw = env_str(name, default)
     parts = urlsplit(raw)
     if parts.scheme == "sqlite":
@@ -106,8 +110,7 @@ def database_from_url(name: str, default: str) -> dict[str, Any]:
             path = path[1:]
         else:
             path = path.lstrip("/") or ":memory:"
-        # Kept open between requests: reconnecting costs more than the bootstrap's one query.
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "CONN_MAX_AGE": 60}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "CONN_MAX_AGE": 0}
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         options = dict(parse_qsl(parts.query))
         return {
@@ -117,7 +120,7 @@ def database_from_url(name: str, default: str) -> dict[str, Any]:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            "OPTIONS": options,
-            "CONN_MAX_AGE": 60,
+            "OPTIONS": {**options, "pool": {"min_size": 1, "max_size": pool_size, "timeout": 10}},
+            "CONN_MAX_AGE": 0,
         }
     raise ImproperlyConfigured(f"{name} must start with sqlite:/// or postgres://, got {parts.scheme!r}")

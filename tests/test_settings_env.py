@@ -11,8 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Variables a developer or the test session may have set; each case starts from none of them.
-CLEARED = ["DEBUG", "PORT", "DATABASE_URL", "DJANGO_SECRET_KEY", "WIDGET_TOKEN_SECRET", "SECRETS_ENCRYPTION_KEY",
-           "REDIS_URL", "MONGODB_URI", "REALTIME_URL", "PUBLIC_BASE_URL", "OPENAI_API_KEY"]
+CLEARED = ["DEBUG", "PORT", "DATABASE_URL", "DATABASE_POOL_SIZE", "DJANGO_SECRET_KEY", "WIDGET_TOKEN_SECRET",
+           "SECRETS_ENCRYPTION_KEY", "REDIS_URL", "MONGODB_URI", "REALTIME_URL", "PUBLIC_BASE_URL", "OPENAI_API_KEY"]
 
 
 def manage_check(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
@@ -37,6 +37,7 @@ def test_it_starts_with_a_clean_development_environment(tmp_path: Path) -> None:
         ({"DEBUG": "1", "PORT": "abc"}, "PORT"),
         ({"DEBUG": "1", "PORT": "70000"}, "PORT"),
         ({"DEBUG": "1", "DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE"),
         ({"DEBUG": "1", "SECRETS_ENCRYPTION_KEY": "short"}, "SECRETS_ENCRYPTION_KEY"),
         ({"DEBUG": "1", "WIDGET_TOKEN_SECRET": "short"}, "WIDGET_TOKEN_SECRET"),
         ({"DEBUG": "1", "REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
