@@ -122,5 +122,7 @@ def database_from_url(name: str, default: str, *, pool_size: int = 10) -> dict[s
             "PORT": str(parts.port or ""),
             "OPTIONS": {**options, "pool": {"min_size": 1, "max_size": pool_size, "timeout": 10}},
             "CONN_MAX_AGE": 0,
+            # The pool checks a connection before handing it out: one cut by a restart or failover is replaced.
+            "CONN_HEALTH_CHECKS": True,
         }
     raise ImproperlyConfigured(f"{name} must start with sqlite:/// or postgres://, got {parts.scheme!r}")

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from jsonschema import Draft202012Validator
 
 from httptools.generation import needs_confirmation, tool_parameters
@@ -584,7 +584,7 @@ def _result_from(tool: HttpTool, exchange: Exchange) -> ToolResult:
 
 
 def secrets_load(*, tenant_id: int, names: set[str]) -> dict[str, str]:
-    """Plaintext values of the named secrets of one tenant (sync ORM: call via sync_to_async)."""
+    """Plaintext values of the named secrets of one tenant (sync ORM: call via database_sync_to_async)."""
     from tenants.models import TenantSecret
 
     if not names:
@@ -705,7 +705,9 @@ async def _execute(
         return _failure("duplicate", "duplicate_call", ALREADY_EXECUTED)
     names = secret_names(tool)
     if names:
-        secrets.update(await sync_to_async(secrets_load)(tenant_id=tenant_id, names=names))
+        # database_sync_to_async hands the connection back after the call: one kept open in the shared
+        # thread would outlive a database restart and fail every later call.
+        secrets.update(await database_sync_to_async(secrets_load)(tenant_id=tenant_id, names=names))
     idempotency = idempotency_key(tenant_id=tenant_id, session_id=session_id, call_id=call_id) if writes else None
     trace = await tool_trace(tool=tool, arguments=arguments, secrets=secrets, resolver=resolver,
                              idempotency=idempotency)

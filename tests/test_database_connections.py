@@ -1,5 +1,8 @@
-"""Under ASGI every request runs in a thread of its own: the server must not leave a database connection
-behind per request, or a busy widget exhausts PostgreSQL's connection slots and bootstrap answers 500."""
+"""The server's database connections: bounded under load, and recovered after PostgreSQL drops them.
+
+Under ASGI every request runs in a thread of its own: a connection left behind per request exhausts
+PostgreSQL's slots and bootstrap answers 500. And a restart or failover of PostgreSQL drops every open
+connection: the next request and the next tool call must get a working one, not the dead one."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 
 from tenants.models import Tenant
+from tests.live import LiveServer, VoiceClient, open_voice, widget_token
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -53,3 +57,50 @@ async def test_a_burst_of_bootstraps_holds_a_bounded_number_of_database_connecti
     assert sorted(set(statuses)) == [200], {status: statuses.count(status) for status in set(statuses)}
     held = await sync_to_async(server_connections)(server.process.pid)
     assert held <= POOL_SIZE, f"the server holds {held} database connections after {REQUESTS} requests"
+
+
+def server_connections_drop() -> int:
+    """What a PostgreSQL restart does to the server: every one of its connections is cut."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s",
+                       [SERVER_NAME])
+        return int(cursor.fetchone()[0])
+
+
+async def bootstrap(server: LiveServer) -> int:
+    async with httpx.AsyncClient(base_url=server.http, timeout=30) as client:
+        response = await client.post("/api/widget/bootstrap", content='{"key": "pk_demo_productco"}',
+                                     headers={"Origin": server.http, "Content-Type": "application/json"})
+        return response.status_code
+
+
+async def tool_turn(client: VoiceClient) -> dict[str, Any]:
+    """Ask for the cheapest product; returns the finished tool event once the spoken answer is done."""
+    await client.say("what is your cheapest product")
+    tool = await client.until(lambda e: e.get("type") == "platform.tool" and e.get("status") != "running")
+    await client.until(lambda e: e.get("type") == "response.done" and e["response"]["status"] == "completed")
+    return tool
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="cuts PostgreSQL server connections")
+
+
+@postgres_only
+async def test_bootstrap_answers_after_postgresql_drops_the_servers_connections(demo_server: Any) -> None:
+    server = await sync_to_async(demo_server)(PGAPPNAME=SERVER_NAME)
+    assert await bootstrap(server) == 200
+    assert await sync_to_async(server_connections_drop)() >= 1
+    assert [await bootstrap(server) for _ in range(3)] == [200, 200, 200]
+
+
+@postgres_only
+async def test_a_tool_call_works_after_postgresql_drops_the_servers_connections(demo_server: Any) -> None:
+    server = await sync_to_async(demo_server)(PGAPPNAME=SERVER_NAME)
+    client = await open_voice(server, await sync_to_async(widget_token)("productco"))
+    await client.until_type("platform.session")
+    first = await tool_turn(client)  # reads the tenant's API key secret from the database
+    assert (first["tool"], first["status"]) == ("search_products", "ok")
+    assert await sync_to_async(server_connections_drop)() >= 1
+    second = await tool_turn(client)
+    assert (second["tool"], second["status"]) == ("search_products", "ok"), second
+    await client.ws.close()
