@@ -83,13 +83,17 @@ class Client:
             event = await self.recv(seconds)
             pytest.fail(f"unexpected event {event['type']}")
 
-    async def say(self, text: str, **response: Any) -> list[Event]:
-        """A text turn: user item + response.create; returns events through rate_limits.updated."""
+    async def ask(self, text: str, **response: Any) -> None:
+        """Start a text turn: user item + response.create."""
         await self.send(
             type="conversation.item.create",
             item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
         )
         await self.send(type="response.create", **({"response": response} if response else {}))
+
+    async def say(self, text: str, **response: Any) -> list[Event]:
+        """A text turn; returns its events through rate_limits.updated."""
+        await self.ask(text, **response)
         return await self.until("rate_limits.updated")
 
     async def append(self, pcm: bytes, chunk_ms: int = 40) -> None:
@@ -473,15 +477,7 @@ async def test_scripted_greeting_items_and_g711_output(client: Client) -> None:
 async def test_barge_in_cancels_with_turn_detected(paced: RealtimeSimulator) -> None:
     c = await open_client(paced)
     await c.recv()
-    await c.send(
-        type="conversation.item.create",
-        item={
-            "type": "message",
-            "role": "user",
-            "content": [{"type": "input_text", "text": "tell me a story " * 20}],
-        },
-    )
-    await c.send(type="response.create")
+    await c.ask("tell me a story " * 20)
     await c.until("response.output_audio.delta")
     await c.append(sine(200))
     events = await c.until("rate_limits.updated")
@@ -504,15 +500,7 @@ async def test_response_cancel_active_and_idle(paced: RealtimeSimulator) -> None
     await c.send(type="response.cancel", event_id="evt_cancel0")
     err = await c.recv()
     assert err["error"]["code"] == "response_cancel_not_active" and err["error"]["event_id"] == "evt_cancel0"
-    await c.send(
-        type="conversation.item.create",
-        item={
-            "type": "message",
-            "role": "user",
-            "content": [{"type": "input_text", "text": "a long answer " * 20}],
-        },
-    )
-    await c.send(type="response.create")
+    await c.ask("a long answer " * 20)
     await c.until("response.output_audio.delta")
     await c.send(type="response.cancel")
     resp = done(await c.until("rate_limits.updated"))
@@ -580,15 +568,7 @@ async def test_bad_json_unknown_type_and_missing_field(client: Client) -> None:
 
 @pytest.mark.asyncio
 async def test_sim_drop_closes_with_1011(client: Client) -> None:
-    await client.send(
-        type="conversation.item.create",
-        item={
-            "type": "message",
-            "role": "user",
-            "content": [{"type": "input_text", "text": "hello #sim:drop"}],
-        },
-    )
-    await client.send(type="response.create")
+    await client.ask("hello #sim:drop")
     seen: list[str] = []
     with pytest.raises(ConnectionClosed) as closed:
         while True:
@@ -607,11 +587,7 @@ async def test_sim_fail_incomplete_and_expire(client: Client) -> None:
     assert incomplete["status"] == "incomplete"
     assert incomplete["status_details"]["reason"] == "max_output_tokens"
     assert incomplete["output"][0]["status"] == "incomplete"
-    await client.send(
-        type="conversation.item.create",
-        item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": "#sim:expire"}]},
-    )
-    await client.send(type="response.create")
+    await client.ask("#sim:expire")
     events = await client.until("error")
     assert events[-1]["error"]["code"] == "session_expired"
     with pytest.raises(ConnectionClosed):
