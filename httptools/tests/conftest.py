@@ -1,4 +1,5 @@
-"""Fixtures: a real HTTP server on loopback with hostile behaviours, a stub resolver, tenant personas."""
+"""Fixtures: a real HTTP server on loopback with hostile behaviours (and the same behind TLS), a stub resolver,
+tenant personas."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import asyncio
 import gzip
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -131,11 +134,11 @@ async def _handle(server: LoopbackServer, reader: asyncio.StreamReader, writer: 
             pass
 
 
-def _serve(server: LoopbackServer, ready: threading.Event) -> None:
+def _serve(server: LoopbackServer, ready: threading.Event, tls: ssl.SSLContext | None = None) -> None:
     loop = asyncio.new_event_loop()
 
     async def main() -> None:
-        srv = await asyncio.start_server(lambda r, w: _handle(server, r, w), "127.0.0.1", 0)
+        srv = await asyncio.start_server(lambda r, w: _handle(server, r, w), "127.0.0.1", 0, ssl=tls)
         server.port = srv.sockets[0].getsockname()[1]
         ready.set()
         await asyncio.to_thread(server.stop_event.wait)
@@ -159,6 +162,86 @@ def loopback_server() -> Iterator[LoopbackServer]:
     yield server
     server.stop_event.set()
     thread.join(2)
+
+
+@dataclass
+class TlsServer(LoopbackServer):
+    """The same server behind TLS, with a certificate for `name` from a test CA; records the SNI names."""
+
+    name: str = "pinned.test"
+    server_names: list[str | None] = field(default_factory=list)
+
+
+def _test_certificates(name: str) -> tuple[bytes, bytes, bytes]:
+    """(CA certificate, leaf certificate, leaf key) as PEM: a CA of this test session and a leaf for `name`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+
+    def certificate(subject: str, key: Any, issuer: str, signer: Any, ca: bool) -> x509.Certificate:
+        builder = (x509.CertificateBuilder()
+                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+                   .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if ca:
+            builder = builder.add_extension(x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
+                key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False),
+                critical=True)
+            builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                                            critical=False)
+        else:
+            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                signer.public_key()), critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = certificate("Voice agents test CA", ca_key, "Voice agents test CA", ca_key, ca=True)
+    leaf = certificate(name, leaf_key, "Voice agents test CA", ca_key, ca=False)
+    pem = serialization.Encoding.PEM
+    key_pem = leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return ca.public_bytes(pem), leaf.public_bytes(pem), key_pem
+
+
+@pytest.fixture(scope="session")
+def tls_loopback_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
+    """An HTTPS server on loopback whose certificate names `pinned.test`, trusted through a test CA.
+
+    The CA is added to the executor's own verified context (what a private CA in the system store does);
+    verification itself stays on, so any other name or issuer is refused."""
+    from httptools.guard import _ssl_context
+
+    server = TlsServer()
+    ca_pem, leaf_pem, key_pem = _test_certificates(server.name)
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "leaf.pem").write_bytes(leaf_pem)
+    (folder / "key.pem").write_bytes(key_pem)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(folder / "leaf.pem", folder / "key.pem")
+    context.sni_callback = lambda _socket, name, _context: server.server_names.append(name)
+    _ssl_context().load_verify_locations(cadata=ca_pem.decode())
+    ready = threading.Event()
+    thread = threading.Thread(target=_serve, args=(server, ready, context), daemon=True)
+    thread.start()
+    ready.wait(5)
+    yield server
+    server.stop_event.set()
+    thread.join(2)
+
+
+@pytest.fixture
+def tls_server(tls_loopback_server: TlsServer, settings: Any) -> TlsServer:
+    tls_loopback_server.seen.clear()
+    tls_loopback_server.server_names.clear()
+    settings.HTTPTOOLS_ALLOW_LOOPBACK = True
+    settings.HTTPTOOLS_ALLOWED_PORTS = [443, tls_loopback_server.port]
+    return tls_loopback_server
 
 
 @pytest.fixture

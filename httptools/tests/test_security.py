@@ -1,6 +1,6 @@
 """SECURITY.md cases 1 to 15 (outbound calls and tools), one test each, plus close variants.
 
-DNS cases use the stub resolver; everything else talks to a real HTTP server on loopback.
+DNS cases use the stub resolver; everything else talks to a real HTTP or HTTPS server on loopback.
 """
 
 from __future__ import annotations
@@ -109,6 +109,21 @@ async def test_it_connects_to_the_address_it_checked_not_a_second_lookup(server,
     assert resolver.calls == ["rebind.test"]
     assert server.seen[-1].request_line.startswith("GET /products")
     assert ("Host", f"rebind.test:{server.port}") in server.seen[-1].headers  # original Host kept
+
+
+@pytest.mark.asyncio
+async def test_https_dials_the_checked_address_and_verifies_the_certificate_for_the_name(tls_server, make_tool):
+    # Pinning must not weaken TLS: the socket goes to the checked address, while SNI, Host and certificate
+    # verification all use the descriptor's host name.
+    resolver = StubResolver({"pinned.test": ["127.0.0.1"], "impostor.test": ["127.0.0.1"]})
+    trace = await run(make_tool(f"https://pinned.test:{tls_server.port}"), {"query": "x"}, resolver=resolver)
+    assert trace.result.ok, trace.detail
+    assert tls_server.server_names == ["pinned.test"]
+    assert ("Host", f"pinned.test:{tls_server.port}") in tls_server.seen[-1].headers
+    # The same address under a name its certificate does not cover: refused before any request is sent.
+    impostor = await run(make_tool(f"https://impostor.test:{tls_server.port}"), {"query": "x"}, resolver=resolver)
+    assert impostor.result.error_class == "connect_error", impostor.detail
+    assert len(tls_server.seen) == 1
 
 
 # 5 -------------------------------------------------------------------------------------------------------
