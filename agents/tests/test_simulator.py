@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import math
 from array import array
@@ -135,20 +136,26 @@ def check_usage(usage: Event) -> None:
         assert 0 <= cached[kind] <= ind[kind]
 
 
+@contextlib.asynccontextmanager
+async def running(audio_realtime_factor: float) -> AsyncIterator[RealtimeSimulator]:
+    simulator = RealtimeSimulator(audio_realtime_factor=audio_realtime_factor)
+    await simulator.start()
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()
+
+
 @pytest_asyncio.fixture
 async def sim() -> AsyncIterator[RealtimeSimulator]:
-    simulator = RealtimeSimulator(audio_realtime_factor=0)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+    async with running(0) as simulator:  # audio as fast as it can be made
+        yield simulator
 
 
 @pytest_asyncio.fixture
 async def paced() -> AsyncIterator[RealtimeSimulator]:
-    simulator = RealtimeSimulator(audio_realtime_factor=10)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
+    async with running(10) as simulator:  # audio at 10x real time, so barge-in can land mid-reply
+        yield simulator
 
 
 async def open_client(simulator: RealtimeSimulator, key: str | None = "sk-test") -> Client:

@@ -64,6 +64,8 @@ def test_every_page_renders_for_staff(client, setup):
     assert "Test this tool" in change
     listing = client.get(reverse("admin:httptools_httptool_changelist")).content.decode()
     assert "Import OpenAPI" in listing and "Import curl" in listing and "Draft with AI" in listing
+    for name in ("import_openapi", "import_curl"):
+        assert 'value="Propose tools"' in client.get(reverse(f"admin:httptools_httptool_{name}")).content.decode()
 
 
 def test_every_page_refuses_non_staff_and_anonymous(client, setup):
