@@ -20,7 +20,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 help:
 	@echo "make run    start the development stack (embedded Redis and MongoDB, Daphne, Celery, simulator)"
 	@echo "make test   ruff, mypy, then pytest on SQLite (SQL-model tests) and on PostgreSQL (everything)"
-	@echo "make lint   ruff and mypy only"
+	@echo "make lint   ruff (lint and format check) and mypy only"
 	@echo "make bench  run every bench/bench_*.py"
 	@echo "make docs   build the documentation site (mkdocs build --strict)"
 	@echo "make clean  remove caches and build output (keeps .venv and var/)"
@@ -60,6 +60,7 @@ endif
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/mypy $(PACKAGES)
 
 # Every step runs even if an earlier one failed, so one run shows every problem; the exit status is
@@ -67,6 +68,7 @@ lint: $(STAMP)
 test: $(STAMP) system-packages postgres
 	@status=0; \
 	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "== ruff format --check ."; $(BIN)/ruff format --check . || status=1; \
 	echo "== mypy $(PACKAGES)"; DEBUG=1 $(BIN)/mypy $(PACKAGES) || status=1; \
 	echo "== mkdocs build --strict"; NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet || status=1; \
 	echo "== pytest on SQLite: $(SQL_MODEL_TESTS)"; \

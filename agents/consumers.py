@@ -26,7 +26,7 @@ class VoiceConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         offered: list[str] = list(self.scope.get("subprotocols") or [])
-        tokens = [p[len(TOKEN_PREFIX):] for p in offered if p.startswith(TOKEN_PREFIX)]
+        tokens = [p[len(TOKEN_PREFIX) :] for p in offered if p.startswith(TOKEN_PREFIX)]
         if SUBPROTOCOL not in offered or len(tokens) != 1:
             await self.close()  # refused before the handshake completes: the browser sees a failed open
             return
@@ -34,15 +34,25 @@ class VoiceConsumer(AsyncWebsocketConsumer):
         try:
             claims = token_verify(tokens[0])
             admission = await database_sync_to_async(session_admit)(
-                claims=claims, user=self.scope.get("user"), session_id=session_id)
+                claims=claims, user=self.scope.get("user"), session_id=session_id
+            )
         except TokenInvalid as exc:
             logger.info("voice socket refused: %s", exc)
             await self.close()
             return
         except SessionRefused as refusal:
             await self.accept(SUBPROTOCOL)
-            await self.send(json.dumps({"type": "platform.notice", "level": "warning", "code": refusal.code,
-                                        "message": NOTICES.get(refusal.code, NOTICES["busy"]), "retryable": True}))
+            await self.send(
+                json.dumps(
+                    {
+                        "type": "platform.notice",
+                        "level": "warning",
+                        "code": refusal.code,
+                        "message": NOTICES.get(refusal.code, NOTICES["busy"]),
+                        "retryable": True,
+                    }
+                )
+            )
             await self.close(CLOSE_BUSY)
             return
         await self.accept(SUBPROTOCOL)
@@ -51,23 +61,40 @@ class VoiceConsumer(AsyncWebsocketConsumer):
     async def _start(self, admission: Admission) -> None:
         plan = admission.plan
         simulator = not settings.OPENAI_API_KEY
-        await self.send(json.dumps({
-            "type": "platform.session", "sessionId": admission.session_id, "channel": plan.channel,
-            "tenant": {"name": plan.tenant_name}, "agent": {"name": plan.agent_name}, "simulator": simulator,
-        }))
+        await self.send(
+            json.dumps(
+                {
+                    "type": "platform.session",
+                    "sessionId": admission.session_id,
+                    "channel": plan.channel,
+                    "tenant": {"name": plan.tenant_name},
+                    "agent": {"name": plan.agent_name},
+                    "simulator": simulator,
+                }
+            )
+        )
 
         async def still_allowed() -> str | None:
             return await database_sync_to_async(session_still_allowed)(admission=admission)
 
         self.session = AgentSession(
-            plan=plan, session_id=admission.session_id, key_id=admission.key_id,
-            limits=SessionLimits(max_duration_seconds=admission.max_duration_seconds,
-                                 idle_timeout_seconds=admission.idle_timeout_seconds,
-                                 heartbeat_seconds=settings.SESSION_HEARTBEAT_SECONDS * settings.SESSION_TIME_SCALE),
-            retention_days=admission.retention_days, upstream_url=settings.REALTIME_URL,
-            api_key=settings.OPENAI_API_KEY or "sk-simulator", price=admission.price,
-            emit=self._emit, close_client=self._close_client, still_allowed=still_allowed,
-            simulator=simulator, debug=plan.channel == "console",
+            plan=plan,
+            session_id=admission.session_id,
+            key_id=admission.key_id,
+            limits=SessionLimits(
+                max_duration_seconds=admission.max_duration_seconds,
+                idle_timeout_seconds=admission.idle_timeout_seconds,
+                heartbeat_seconds=settings.SESSION_HEARTBEAT_SECONDS * settings.SESSION_TIME_SCALE,
+            ),
+            retention_days=admission.retention_days,
+            upstream_url=settings.REALTIME_URL,
+            api_key=settings.OPENAI_API_KEY or "sk-simulator",
+            price=admission.price,
+            emit=self._emit,
+            close_client=self._close_client,
+            still_allowed=still_allowed,
+            simulator=simulator,
+            debug=plan.channel == "console",
         )
         await self.session.open()
 
@@ -89,9 +116,18 @@ class VoiceConsumer(AsyncWebsocketConsumer):
         if self.session is None:
             return
         if text_data is None:
-            await self.send(json.dumps({"type": "error", "error": {
-                "type": "invalid_request_error", "code": "binary_not_supported",
-                "message": "Send JSON text frames."}}))
+            await self.send(
+                json.dumps(
+                    {
+                        "type": "error",
+                        "error": {
+                            "type": "invalid_request_error",
+                            "code": "binary_not_supported",
+                            "message": "Send JSON text frames.",
+                        },
+                    }
+                )
+            )
             return
         await self.session.from_client(text_data)
 

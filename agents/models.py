@@ -87,8 +87,12 @@ class Agent(models.Model):
     voice = models.CharField(max_length=32, choices=VOICES, default="marin")
     language = models.CharField(max_length=16, default="en", help_text="ISO 639-1 code, e.g. en, es, de.")
     greeting = models.CharField(max_length=300, blank=True, help_text="Spoken first when a session opens.")
-    prompt = models.ForeignKey(Prompt, on_delete=models.PROTECT, related_name="agents",
-                               help_text="Sessions use this prompt's published version.")
+    prompt = models.ForeignKey(
+        Prompt,
+        on_delete=models.PROTECT,
+        related_name="agents",
+        help_text="Sessions use this prompt's published version.",
+    )
     fallback_message = models.CharField(
         max_length=300,
         default="Sorry, I can't help with that right now.",

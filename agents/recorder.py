@@ -68,8 +68,12 @@ class RecordWriter:
             except (PyMongoError, RedisError) as exc:
                 # The store is away: keep the record at the head and try again, so order is kept.
                 self.stats.retried += 1
-                logger.warning("record write failed (%s); retrying in %.1fs, %d pending",
-                               type(exc).__name__, backoff, len(self.pending))
+                logger.warning(
+                    "record write failed (%s); retrying in %.1fs, %d pending",
+                    type(exc).__name__,
+                    backoff,
+                    len(self.pending),
+                )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue

@@ -29,7 +29,9 @@ def prompt_publish(*, prompt: Prompt, user: Any = None) -> PromptVersion:
         return current
     number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = PromptVersion.objects.create(
-        prompt=locked, number=number, created_by=user if getattr(user, "pk", None) else None,
+        prompt=locked,
+        number=number,
+        created_by=user if getattr(user, "pk", None) else None,
         **{f: getattr(locked, f) for f in PROMPT_FIELDS},
     )
     Prompt.objects.filter(pk=locked.pk).update(published_version=version)
@@ -89,14 +91,16 @@ def session_admit(*, claims: WidgetClaims, user: Any, session_id: str) -> Admiss
     try:
         if budget_remaining(tenant_id=tenant.pk, daily_budget_usd=tenant.daily_budget_usd) <= 0:
             raise SessionRefused("budget_exhausted")
-        if not limits.lease_acquire(tenant_id=tenant.pk, session_id=session_id,
-                                    limit=tenant.max_concurrent_sessions):
+        if not limits.lease_acquire(tenant_id=tenant.pk, session_id=session_id, limit=tenant.max_concurrent_sessions):
             raise SessionRefused("busy")
     except limits.LimitUnavailable:
         raise SessionRefused("busy") from None
     scale = settings.SESSION_TIME_SCALE
     return Admission(
-        plan=plan, session_id=session_id, key_id=key.pk if key else None, tenant_id=tenant.pk,
+        plan=plan,
+        session_id=session_id,
+        key_id=key.pk if key else None,
+        tenant_id=tenant.pk,
         max_duration_seconds=tenant.max_session_minutes * 60 * scale,
         idle_timeout_seconds=tenant.idle_timeout_seconds * scale,
         retention_days=tenant.transcript_retention_days,

@@ -40,13 +40,23 @@ MAX_CLIENT_FRAME = 1_048_576
 MAX_USER_TEXT = 2000
 
 # Upstream events a visitor may see; session.* (instructions, tool definitions) never leave the server.
-VISITOR_EVENTS = frozenset({
-    "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed",
-    "input_audio_buffer.cleared", "conversation.item.input_audio_transcription.delta",
-    "conversation.item.input_audio_transcription.completed", "conversation.item.truncated", "response.created",
-    "response.output_audio.done", "response.output_audio_transcript.delta",
-    "response.output_audio_transcript.done", "response.output_text.delta", "response.output_text.done",
-})
+VISITOR_EVENTS = frozenset(
+    {
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.committed",
+        "input_audio_buffer.cleared",
+        "conversation.item.input_audio_transcription.delta",
+        "conversation.item.input_audio_transcription.completed",
+        "conversation.item.truncated",
+        "response.created",
+        "response.output_audio.done",
+        "response.output_audio_transcript.delta",
+        "response.output_audio_transcript.done",
+        "response.output_text.delta",
+        "response.output_text.done",
+    }
+)
 
 
 @dataclass
@@ -84,9 +94,7 @@ class AgentSession:
     ended_reason: str | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _calls: dict[str, PendingCall] = field(default_factory=dict)
-    _tool_queue: asyncio.Queue[tuple[str, list[PendingCall]]] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=16)
-    )
+    _tool_queue: asyncio.Queue[tuple[str, list[PendingCall]]] = field(default_factory=lambda: asyncio.Queue(maxsize=16))
     _seq: int = 0
     _last_hash: str = transcripts.GENESIS
     _started: float = field(default_factory=time.monotonic)
@@ -99,15 +107,26 @@ class AgentSession:
     async def open(self) -> None:
         """Connect upstream, configure the model, start the workers; an unreachable upstream ends the session."""
         plan = self.plan
-        recorder().submit(sessions.session_start, tenant_id=plan.tenant_id, channel=plan.channel,
-                          session_id=self.session_id, agent_id=plan.agent_id, agent_name=plan.agent_name,
-                          model=plan.model, key_id=self.key_id, simulator=self.simulator)
+        recorder().submit(
+            sessions.session_start,
+            tenant_id=plan.tenant_id,
+            channel=plan.channel,
+            session_id=self.session_id,
+            agent_id=plan.agent_id,
+            agent_name=plan.agent_name,
+            model=plan.model,
+            key_id=self.key_id,
+            simulator=self.simulator,
+        )
         try:
             self.upstream = await connect(
                 f"{self.upstream_url}?model={plan.model}",
                 additional_headers={"Authorization": f"Bearer {self.api_key}"},
                 # No permessage-deflate: base64 audio barely compresses and deflate costs CPU per frame.
-                max_size=None, open_timeout=10, close_timeout=2, compression=None,
+                max_size=None,
+                open_timeout=10,
+                close_timeout=2,
+                compression=None,
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             logger.warning("upstream connect failed: %s", type(exc).__name__)
@@ -118,11 +137,19 @@ class AgentSession:
             # Nothing to mask: secrets live only in request headers, never in the session config.
             await self._debug("config", {"model": plan.model, "session": plan.session})
         if plan.greeting:
-            await self._send_upstream({"type": "response.create", "response": {
-                "instructions": f"Greet the visitor with exactly: {plan.greeting}"}})
+            await self._send_upstream(
+                {
+                    "type": "response.create",
+                    "response": {"instructions": f"Greet the visitor with exactly: {plan.greeting}"},
+                }
+            )
         loop = asyncio.get_running_loop()
-        for worker, name in ((self._upstream_reader, "upstream"), (self._tool_worker, "tools"),
-                             (self._heartbeat, "heartbeat"), (self._watchdog, "watchdog")):
+        for worker, name in (
+            (self._upstream_reader, "upstream"),
+            (self._tool_worker, "tools"),
+            (self._heartbeat, "heartbeat"),
+            (self._watchdog, "watchdog"),
+        ):
             self._tasks.append(loop.create_task(worker(), name=f"{name}:{self.session_id}"))
 
     async def end(self, reason: str, *, notice: tuple[str, bool] | None = None, close_code: int = 1000) -> None:
@@ -180,8 +207,7 @@ class AgentSession:
             if not isinstance(item_id, str) or not isinstance(end_ms, int) or isinstance(end_ms, bool) or end_ms < 0:
                 await self._client_error("invalid_event", "truncate needs item_id and audio_end_ms.")
                 return
-            await self._send_upstream({"type": kind, "item_id": item_id, "content_index": 0,
-                                       "audio_end_ms": end_ms})
+            await self._send_upstream({"type": kind, "item_id": item_id, "content_index": 0, "audio_end_ms": end_ms})
         elif kind == "conversation.item.create":
             text = _user_text(event.get("item"))
             if text is None:
@@ -194,10 +220,18 @@ class AgentSession:
                 await self._client_error("invalid_event", "An action needs a short text.")
                 return
             action = str(event.get("action") or "")[:64]
-            self._record_tool_log({
-                "tenantId": self.plan.tenant_id, "channel": self.plan.channel, "sessionId": self.session_id,
-                "kind": "card_action", "tool": None, "action": action, "text": text.strip(), "status": "clicked",
-            })
+            self._record_tool_log(
+                {
+                    "tenantId": self.plan.tenant_id,
+                    "channel": self.plan.channel,
+                    "sessionId": self.session_id,
+                    "kind": "card_action",
+                    "tool": None,
+                    "action": action,
+                    "text": text.strip(),
+                    "status": "clicked",
+                }
+            )
             await self._user_turn(text.strip())
         else:
             await self._client_error("event_not_allowed", f"Event type {kind[:64]!r} is not allowed here.")
@@ -207,8 +241,12 @@ class AgentSession:
         if self._active_response:
             # Typing interrupts the agent as speaking does; only one response may be active at a time.
             await self._send_upstream({"type": "response.cancel"})
-        await self._send_upstream({"type": "conversation.item.create", "item": {
-            "type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}})
+        await self._send_upstream(
+            {
+                "type": "conversation.item.create",
+                "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
+            }
+        )
         await self._send_upstream({"type": "response.create"})
 
     # ---- upstream → visitor ------------------------------------------------------------------
@@ -261,9 +299,19 @@ class AgentSession:
             return
         self._record_utterance(str(item.get("id")), "user", text)
         if not self.debug:  # the visitor sees their own typed turn, nothing else about items
-            await self._emit(json.dumps({"type": "conversation.item.done", "item": {
-                "id": item.get("id"), "type": "message", "role": "user",
-                "content": [{"type": "input_text", "text": text}]}}))
+            await self._emit(
+                json.dumps(
+                    {
+                        "type": "conversation.item.done",
+                        "item": {
+                            "id": item.get("id"),
+                            "type": "message",
+                            "role": "user",
+                            "content": [{"type": "input_text", "text": text}],
+                        },
+                    }
+                )
+            )
 
     async def _upstream_error(self, error: dict[str, Any]) -> None:
         code = str(error.get("code") or "upstream_error")
@@ -276,8 +324,18 @@ class AgentSession:
             await self.end(code, notice=("upstream_failed", code == "session_expired"))
             return
         if not self.debug:
-            await self._emit(json.dumps({"type": "error", "error": {
-                "type": "upstream_error", "code": code, "message": str(error.get("message") or "")[:300]}}))
+            await self._emit(
+                json.dumps(
+                    {
+                        "type": "error",
+                        "error": {
+                            "type": "upstream_error",
+                            "code": code,
+                            "message": str(error.get("message") or "")[:300],
+                        },
+                    }
+                )
+            )
 
     def _record_utterance(self, item_id: str, role: str, text: str) -> None:
         if not text.strip():
@@ -285,17 +343,35 @@ class AgentSession:
         self._seq += 1
         now = datetime.now(UTC)
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        previous, self._last_hash = self._last_hash, transcripts.utterance_hash(
-            previous=self._last_hash, seq=self._seq, item_id=item_id, role=role, text=text, created_at=now)
-        recorder().submit(transcripts.transcript_write, tenant_id=self.plan.tenant_id, channel=self.plan.channel,
-                          session_id=self.session_id, item_id=item_id, role=role, text=text, seq=self._seq,
-                          previous_hash=previous, retention_days=self.retention_days, now=now)
+        previous, self._last_hash = (
+            self._last_hash,
+            transcripts.utterance_hash(
+                previous=self._last_hash, seq=self._seq, item_id=item_id, role=role, text=text, created_at=now
+            ),
+        )
+        recorder().submit(
+            transcripts.transcript_write,
+            tenant_id=self.plan.tenant_id,
+            channel=self.plan.channel,
+            session_id=self.session_id,
+            item_id=item_id,
+            role=role,
+            text=text,
+            seq=self._seq,
+            previous_hash=previous,
+            retention_days=self.retention_days,
+            now=now,
+        )
 
     # ---- tools -------------------------------------------------------------------------------
 
     def _register_call(self, event: dict[str, Any]) -> None:
-        call = PendingCall(call_id=str(event.get("call_id")), name=str(event.get("name")),
-                           arguments=str(event.get("arguments") or "{}"), response_id=str(event.get("response_id")))
+        call = PendingCall(
+            call_id=str(event.get("call_id")),
+            name=str(event.get("name")),
+            arguments=str(event.get("arguments") or "{}"),
+            response_id=str(event.get("response_id")),
+        )
         if call.call_id in self._calls:
             return  # a repeated event never runs a call twice
         self._calls[call.call_id] = call
@@ -323,15 +399,31 @@ class AgentSession:
             except asyncio.QueueFull:
                 await self._notice("busy", retryable=True)
         if not self.debug:
-            await self._emit(json.dumps({"type": "response.done", "response": {
-                "id": response_id, "status": status, "status_details": response.get("status_details"),
-                "usage": response.get("usage")}}))
+            await self._emit(
+                json.dumps(
+                    {
+                        "type": "response.done",
+                        "response": {
+                            "id": response_id,
+                            "status": status,
+                            "status_details": response.get("status_details"),
+                            "usage": response.get("usage"),
+                        },
+                    }
+                )
+            )
 
     def _meter(self, *, response_id: str, usage: dict[str, Any]) -> None:
         """Runs in the recorder's thread: count the response once, and show it on the console."""
         dollars = usage_services.usage_meter(
-            tenant_id=self.plan.tenant_id, channel=self.plan.channel, session_id=self.session_id,
-            model=self.plan.model, response_id=response_id, usage=usage, price=self.price)
+            tenant_id=self.plan.tenant_id,
+            channel=self.plan.channel,
+            session_id=self.session_id,
+            model=self.plan.model,
+            response_id=response_id,
+            usage=usage,
+            price=self.price,
+        )
         if dollars is not None and self.debug:
             data = {"responseId": response_id, "usage": usage, "dollars": float(dollars)}
             self._loop.call_soon_threadsafe(lambda: self._loop.create_task(self._debug("usage", data)))
@@ -351,33 +443,63 @@ class AgentSession:
                 results.append((call, output))
                 self._calls.pop(call.call_id, None)
             for call, output in results:
-                await self._send_upstream({"type": "conversation.item.create", "item": {
-                    "type": "function_call_output", "call_id": call.call_id, "output": output}})
+                await self._send_upstream(
+                    {
+                        "type": "conversation.item.create",
+                        "item": {"type": "function_call_output", "call_id": call.call_id, "output": output},
+                    }
+                )
             self._own_response_pending = True
             await self._send_upstream({"type": "response.create"})
 
     async def _execute(self, call: PendingCall) -> str:
         """Run one call; returns the text for the model. Unknown tools run nothing."""
         tool = self.plan.tools.get(call.name)
-        await self._emit(json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name,
-                                     "status": "running"}))
+        await self._emit(
+            json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name, "status": "running"})
+        )
         if tool is None:
-            await self._emit(json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name,
-                                         "status": "error"}))
+            await self._emit(
+                json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name, "status": "error"})
+            )
             return json.dumps({"error": f"There is no tool named {call.name[:64]!r}."})
-        result = await tool_execute(tool=tool, arguments_json=call.arguments, tenant_id=self.plan.tenant_id,
-                                    channel=self.plan.channel, session_id=self.session_id, call_id=call.call_id,
-                                    record=self._record_tool_log)
-        await self._emit(json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name,
-                                     "status": "ok" if result.ok else "error",
-                                     "latencyMs": round(result.latency_ms, 1)}))
+        result = await tool_execute(
+            tool=tool,
+            arguments_json=call.arguments,
+            tenant_id=self.plan.tenant_id,
+            channel=self.plan.channel,
+            session_id=self.session_id,
+            call_id=call.call_id,
+            record=self._record_tool_log,
+        )
+        await self._emit(
+            json.dumps(
+                {
+                    "type": "platform.tool",
+                    "callId": call.call_id,
+                    "tool": call.name,
+                    "status": "ok" if result.ok else "error",
+                    "latencyMs": round(result.latency_ms, 1),
+                }
+            )
+        )
         if result.html:
-            await self._emit(json.dumps({"type": "platform.visual", "callId": call.call_id, "tool": call.name,
-                                         "html": result.html}))
+            await self._emit(
+                json.dumps({"type": "platform.visual", "callId": call.call_id, "tool": call.name, "html": result.html})
+            )
         if self.debug:
-            await self._debug("tool", {"tool": call.name, "callId": call.call_id, "arguments": call.arguments,
-                                       "result": result.output, "status": result.status,
-                                       "httpStatus": result.http_status, "latencyMs": round(result.latency_ms, 1)})
+            await self._debug(
+                "tool",
+                {
+                    "tool": call.name,
+                    "callId": call.call_id,
+                    "arguments": call.arguments,
+                    "result": result.output,
+                    "status": result.status,
+                    "httpStatus": result.http_status,
+                    "latencyMs": round(result.latency_ms, 1),
+                },
+            )
         return result.output
 
     def _record_tool_log(self, document: dict[str, Any]) -> None:
@@ -428,13 +550,22 @@ class AgentSession:
             await self.emit(text)
 
     async def _client_error(self, code: str, message: str) -> None:
-        await self._emit(json.dumps({"type": "error", "error": {
-            "type": "invalid_request_error", "code": code, "message": message}}))
+        await self._emit(
+            json.dumps({"type": "error", "error": {"type": "invalid_request_error", "code": code, "message": message}})
+        )
 
     async def _notice(self, code: str, *, retryable: bool) -> None:
-        await self._emit(json.dumps({"type": "platform.notice", "level": "error" if not retryable else "warning",
-                                     "code": code, "message": NOTICES.get(code, NOTICES["upstream_failed"]),
-                                     "retryable": retryable}))
+        await self._emit(
+            json.dumps(
+                {
+                    "type": "platform.notice",
+                    "level": "error" if not retryable else "warning",
+                    "code": code,
+                    "message": NOTICES.get(code, NOTICES["upstream_failed"]),
+                    "retryable": retryable,
+                }
+            )
+        )
 
     async def _debug(self, kind: str, data: dict[str, Any]) -> None:
         await self._emit(json.dumps({"type": "platform.debug", "kind": kind, "data": data}, default=str))

@@ -146,8 +146,7 @@ def _prepare(env: dict[str, str]) -> str:
     from widget.services import widget_bootstrap
 
     # A per-IP limit no benchmark reaches: all requests come from 127.0.0.1.
-    tenant = Tenant.objects.create(slug="bench", name="BenchCo", allowed_origins=ORIGIN,
-                                   requests_per_minute=10_000_000)
+    tenant = Tenant.objects.create(slug="bench", name="BenchCo", allowed_origins=ORIGIN, requests_per_minute=10_000_000)
     prompt = Prompt.objects.create(tenant=tenant, name="bench", identity="A bench agent.", task="Answer.")
     prompt_publish(prompt=prompt)
     prompt.refresh_from_db()
@@ -202,9 +201,13 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--postgres", metavar="URL", default="",
-                        help="a PostgreSQL server (postgres://user@host:port/db) to make a throwaway database on; "
-                             "default: a throwaway SQLite file")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default="",
+        help="a PostgreSQL server (postgres://user@host:port/db) to make a throwaway database on; "
+        "default: a throwaway SQLite file",
+    )
     args = parser.parse_args()
 
     database_url, database_name = _postgres_database_create(args.postgres) if args.postgres else ("", "")
@@ -221,9 +224,20 @@ def _run(args: argparse.Namespace, database_url: str) -> int:
         key = _prepare(env)
         port = _free_port()
         daphne = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull,
-             "bench_bootstrap:application"],
-            cwd=str(ROOT / "bench"), env=env,
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "--access-log",
+                os.devnull,
+                "bench_bootstrap:application",
+            ],
+            cwd=str(ROOT / "bench"),
+            env=env,
         )
         try:
             _wait_until_up(port, daphne)
@@ -244,8 +258,10 @@ def _run(args: argparse.Namespace, database_url: str) -> int:
             daphne.wait(10)
     ratio = best["bootstrap"] / best["baseline"]
     verdict = "ok" if ratio >= GOAL else "below goal"
-    print(f"bootstrap {best['bootstrap']:.1f} req/s / bare view {best['baseline']:.1f} req/s = "
-          f"ratio {ratio:.2f} (goal >= {GOAL}: {verdict})")
+    print(
+        f"bootstrap {best['bootstrap']:.1f} req/s / bare view {best['baseline']:.1f} req/s = "
+        f"ratio {ratio:.2f} (goal >= {GOAL}: {verdict})"
+    )
     return 0 if ratio >= GOAL else 1
 
 

@@ -24,22 +24,34 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 1.3
-BODY = json.dumps({
-    "results": [
-        {"id": f"p-{i:03d}", "name": f"Trail Runner {i}", "price": 80 + i, "currency": "EUR", "category": "shoes",
-         "options": ["40", "41", "42", "43"], "stock": 5, "description": "A light trail shoe. " * 4,
-         "images": [f"https://cdn.example.com/p{i}-1.jpg", f"https://cdn.example.com/p{i}-2.jpg"]}
-        for i in range(8)
-    ],
-    "count": 8,
-}).encode()
+BODY = json.dumps(
+    {
+        "results": [
+            {
+                "id": f"p-{i:03d}",
+                "name": f"Trail Runner {i}",
+                "price": 80 + i,
+                "currency": "EUR",
+                "category": "shoes",
+                "options": ["40", "41", "42", "43"],
+                "stock": 5,
+                "description": "A light trail shoe. " * 4,
+                "images": [f"https://cdn.example.com/p{i}-1.jpg", f"https://cdn.example.com/p{i}-2.jpg"],
+            }
+            for i in range(8)
+        ],
+        "count": 8,
+    }
+).encode()
 
 
 # --- server process ---------------------------------------------------------------------------------------
 
+
 async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-            + str(len(BODY)).encode() + b"\r\n\r\n")
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + str(len(BODY)).encode() + b"\r\n\r\n"
+    )
     try:
         while True:
             line = await reader.readline()
@@ -64,6 +76,7 @@ async def _serve() -> None:
 
 # --- client side ------------------------------------------------------------------------------------------
 
+
 def _setup_django(port: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "1")  # development secrets under var/; nothing here needs production settings
@@ -85,15 +98,24 @@ def _tool(port: int, *, visual: bool) -> Any:
     from httptools.validation import validate_descriptor
 
     tool = HttpTool(
-        tenant_id=1, name="search_products", description="Search the catalog.", method="GET",
-        base_url=f"http://127.0.0.1:{port}", path_template="/api/products",
+        tenant_id=1,
+        name="search_products",
+        description="Search the catalog.",
+        method="GET",
+        base_url=f"http://127.0.0.1:{port}",
+        path_template="/api/products",
         query_params={"query": "{query}", "sort": "{sort}", "limit": "8"},
-        arguments_schema={"type": "object", "properties": {
-            "query": {"type": "string", "maxLength": 100},
-            "sort": {"type": "string", "enum": ["relevance", "cheapest", "priciest"]}},
-            "additionalProperties": False},
+        arguments_schema={
+            "type": "object",
+            "properties": {
+                "query": {"type": "string", "maxLength": 100},
+                "sort": {"type": "string", "enum": ["relevance", "cheapest", "priciest"]},
+            },
+            "additionalProperties": False,
+        },
         response_mapping={"items": "results", "fields": ["id", "name", "price", "options"], "max_items": 5},
-        visual="product_cards" if visual else "", visual_props={"products": "results"} if visual else {},
+        visual="product_cards" if visual else "",
+        visual_props={"products": "results"} if visual else {},
     )
     validate_descriptor(tool)
     return tool
@@ -109,6 +131,7 @@ async def _measure(port: int, calls: int, rounds: int) -> dict[str, list[float]]
     url = f"http://127.0.0.1:{port}/api/products"
 
     async with httpx.AsyncClient(trust_env=False) as client:
+
         async def bare() -> None:
             response = await client.get(url, params={"query": "trail runner", "sort": "cheapest", "limit": "8"})
             response.json()

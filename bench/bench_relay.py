@@ -61,8 +61,9 @@ PACE_MS = 100.0  # the simulator's output chunk at 1x
 BATCH = 10
 PROBE_EVERY = 0.2
 LONG_TEXT = ("hello " * 60).strip()  # a 20 s reply at 60 ms per character
-SILENCE = json.dumps({"type": "input_audio_buffer.append", "audio": base64.b64encode(bytes(1920)).decode()},
-                     separators=(",", ":"))  # the exact wire shape: the platform's unparsed hot path
+SILENCE = json.dumps(
+    {"type": "input_audio_buffer.append", "audio": base64.b64encode(bytes(1920)).decode()}, separators=(",", ":")
+)  # the exact wire shape: the platform's unparsed hot path
 CLEAR = json.dumps({"type": "input_audio_buffer.clear"})
 GOAL_THROUGHPUT, GOAL_P99_MS, GOAL_GAP_MS = 0.5, 5.0, 5.0
 
@@ -113,8 +114,9 @@ def _bare_main(ready: Any, upstream: str) -> None:
     async def handler(client: Any) -> None:
         query = urlsplit(client.request.path).query
         headers = {"Authorization": client.request.headers.get("Authorization", "")}
-        async with connect(f"{upstream}?{query}", additional_headers=headers, max_size=None,
-                           open_timeout=10, close_timeout=2) as up:
+        async with connect(
+            f"{upstream}?{query}", additional_headers=headers, max_size=None, open_timeout=10, close_timeout=2
+        ) as up:
             tasks = [asyncio.create_task(pump(client, up)), asyncio.create_task(pump(up, client))]
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in tasks:
@@ -199,7 +201,7 @@ def _kind(raw: str) -> str:
     if start < 0:
         return ""
     first = head.find('"', head.find(":", start) + 1)
-    return head[first + 1:head.find('"', first + 1)]
+    return head[first + 1 : head.find('"', first + 1)]
 
 
 class Client:
@@ -225,17 +227,32 @@ class Client:
         from websockets.asyncio.client import connect
 
         if target.name == "platform":
-            ws = await connect(target.url, subprotocols=["voice.v1", f"token.{token}"],  # type: ignore[list-item]
-                               origin=ORIGIN, max_size=None, compression=None)  # type: ignore[arg-type]
+            ws = await connect(
+                target.url,
+                subprotocols=["voice.v1", f"token.{token}"],  # type: ignore[list-item]
+                origin=ORIGIN,
+                max_size=None,
+                compression=None,
+            )  # type: ignore[arg-type]
         else:
-            ws = await connect(f"{target.url}?model=gpt-realtime", additional_headers={
-                "Authorization": "Bearer sk-bench"}, max_size=None, compression=None)
+            ws = await connect(
+                f"{target.url}?model=gpt-realtime",
+                additional_headers={"Authorization": "Bearer sk-bench"},
+                max_size=None,
+                compression=None,
+            )
         client = cls(ws, target)
         if target.name != "platform":  # do upstream what the platform does on open
             await ws.send(json.dumps({"type": "session.update", "session": target.session_update}))
             if target.greeting:
-                await ws.send(json.dumps({"type": "response.create", "response": {
-                    "instructions": f"Greet the visitor with exactly: {target.greeting}"}}))
+                await ws.send(
+                    json.dumps(
+                        {
+                            "type": "response.create",
+                            "response": {"instructions": f"Greet the visitor with exactly: {target.greeting}"},
+                        }
+                    )
+                )
         return client
 
     async def _read(self) -> None:
@@ -270,8 +287,14 @@ class Client:
 
     async def say(self, text: str) -> None:
         self.done.clear()
-        await self.ws.send(json.dumps({"type": "conversation.item.create", "item": {
-            "type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}}))
+        await self.ws.send(
+            json.dumps(
+                {
+                    "type": "conversation.item.create",
+                    "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
+                }
+            )
+        )
         if self.target.name != "platform":
             await self.ws.send(json.dumps({"type": "response.create"}))
 
@@ -369,8 +392,9 @@ def _rss(pid: int) -> int:
     return int(psutil.Process(pid).memory_info().rss)
 
 
-async def _phase_throughput(target: Target, n: int, seconds: float, counters: Counters,
-                            pid: int | None) -> dict[str, float]:
+async def _phase_throughput(
+    target: Target, n: int, seconds: float, counters: Counters, pid: int | None
+) -> dict[str, float]:
     if pid is not None:  # warm up lazy imports and caches before the memory baseline
         await _close_all(await _open_all(target, 2))
         await asyncio.sleep(0.5)
@@ -381,10 +405,17 @@ async def _phase_throughput(target: Target, n: int, seconds: float, counters: Co
     stop = asyncio.Event()
     load = asyncio.gather(*(_saturate(c, stop) for c in clients))
     await asyncio.sleep(1.0)  # warm-up
+
     def snap() -> tuple[int, float, int, int, float, float, float]:
-        return (counters.total(), _cpu(pid), sum(c.turns for c in clients),
-                sum(c.appends + 2 * c.clears for c in clients), time.perf_counter(),
-                _cpu(counters.simulator_pid), _cpu(os.getpid()))
+        return (
+            counters.total(),
+            _cpu(pid),
+            sum(c.turns for c in clients),
+            sum(c.appends + 2 * c.clears for c in clients),
+            time.perf_counter(),
+            _cpu(counters.simulator_pid),
+            _cpu(os.getpid()),
+        )
 
     frames0, cpu0, turns0, up0, t0, sim0, me0 = snap()
     await asyncio.sleep(seconds)
@@ -396,16 +427,23 @@ async def _phase_throughput(target: Target, n: int, seconds: float, counters: Co
     await asyncio.wait_for(load, 10)
     await _close_all(clients)
     frames = frames1 - frames0
-    return {"fps": frames / (t1 - t0), "cpu": cpu1 - cpu0,
-            "frames_per_cpu_s": frames / (cpu1 - cpu0) if cpu1 > cpu0 else 0.0,
-            "turns": turns1 - turns0, "frames": frames, "sim_cores": (sim1 - sim0) / (t1 - t0),
-            "bench_cores": (me1 - me0) / (t1 - t0), "relay_cores": (cpu1 - cpu0) / (t1 - t0),
-            "frames_per_turn": (frames - (up1 - up0)) / max(turns1 - turns0, 1),
-            "mem_per_session": (after - before) / n}
+    return {
+        "fps": frames / (t1 - t0),
+        "cpu": cpu1 - cpu0,
+        "frames_per_cpu_s": frames / (cpu1 - cpu0) if cpu1 > cpu0 else 0.0,
+        "turns": turns1 - turns0,
+        "frames": frames,
+        "sim_cores": (sim1 - sim0) / (t1 - t0),
+        "bench_cores": (me1 - me0) / (t1 - t0),
+        "relay_cores": (cpu1 - cpu0) / (t1 - t0),
+        "frames_per_turn": (frames - (up1 - up0)) / max(turns1 - turns0, 1),
+        "mem_per_session": (after - before) / n,
+    }
 
 
-async def _phase_latency(target: Target, n: int, seconds: float, counters: Counters, pid: int | None,
-                         rate: float, frames_per_turn: float) -> dict[str, Any]:
+async def _phase_latency(
+    target: Target, n: int, seconds: float, counters: Counters, pid: int | None, rate: float, frames_per_turn: float
+) -> dict[str, Any]:
     clients = await _open_all(target, n)
     per_session = rate / n
     probes = 2 / PROBE_EVERY  # a clear and its answer
@@ -416,11 +454,21 @@ async def _phase_latency(target: Target, n: int, seconds: float, counters: Count
     await asyncio.sleep(1.0)
     for c in clients:
         c.measuring = True
-    frames0, t0, cpu0, sim0, me0 = (counters.total(), time.perf_counter(), _cpu(pid),
-                                    _cpu(counters.simulator_pid), _cpu(os.getpid()))
+    frames0, t0, cpu0, sim0, me0 = (
+        counters.total(),
+        time.perf_counter(),
+        _cpu(pid),
+        _cpu(counters.simulator_pid),
+        _cpu(os.getpid()),
+    )
     await asyncio.sleep(seconds)
-    frames1, t1, cpu1, sim1, me1 = (counters.total(), time.perf_counter(), _cpu(pid),
-                                    _cpu(counters.simulator_pid), _cpu(os.getpid()))
+    frames1, t1, cpu1, sim1, me1 = (
+        counters.total(),
+        time.perf_counter(),
+        _cpu(pid),
+        _cpu(counters.simulator_pid),
+        _cpu(os.getpid()),
+    )
     for c in clients:
         c.measuring = False
     stop.set()
@@ -428,9 +476,15 @@ async def _phase_latency(target: Target, n: int, seconds: float, counters: Count
     await asyncio.sleep(0.3)
     await _close_all(clients)
     rtts = sorted(r for c in clients for r in c.rtts)
-    return {"fps": (frames1 - frames0) / (t1 - t0), "p50": _pct(rtts, 50), "p99": _pct(rtts, 99),
-            "probes": len(rtts), "relay_cores": (cpu1 - cpu0) / (t1 - t0), "sim_cores": (sim1 - sim0) / (t1 - t0),
-            "bench_cores": (me1 - me0) / (t1 - t0)}
+    return {
+        "fps": (frames1 - frames0) / (t1 - t0),
+        "p50": _pct(rtts, 50),
+        "p99": _pct(rtts, 99),
+        "probes": len(rtts),
+        "relay_cores": (cpu1 - cpu0) / (t1 - t0),
+        "sim_cores": (sim1 - sim0) / (t1 - t0),
+        "bench_cores": (me1 - me0) / (t1 - t0),
+    }
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -439,8 +493,9 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
 
 
-async def _phase_tool(platform: Target, tool_target: Target, direct: Target, n: int, calls: int,
-                      factor: Any) -> dict[str, Any]:
+async def _phase_tool(
+    platform: Target, tool_target: Target, direct: Target, n: int, calls: int, factor: Any
+) -> dict[str, Any]:
     factor.value = 0.0  # greetings at once
     listeners = await _open_all(platform, max(1, n - 1))
     references = await _open_all(direct, 4)
@@ -476,13 +531,17 @@ async def _phase_tool(platform: Target, tool_target: Target, direct: Target, n: 
                     excess = max(excess, (current - previous) * 1000 - PACE_MS)
         return excess
 
-    return {"platform_in": worst(listeners, True), "direct_in": worst(references, True),
-            "platform_out": worst(listeners, False), "direct_out": worst(references, False),
-            "per_call": [round(worst(listeners, True, w), 1) for w in windows],
-            "per_call_direct": [round(worst(references, True, w), 1) for w in windows],
-            "tool_ms": [round((end - start) * 1000) for start, end, _ in windows],
-            "statuses": [status for _, _, status in windows],
-            "deltas": sum(len(c.deltas) for c in listeners)}
+    return {
+        "platform_in": worst(listeners, True),
+        "direct_in": worst(references, True),
+        "platform_out": worst(listeners, False),
+        "direct_out": worst(references, False),
+        "per_call": [round(worst(listeners, True, w), 1) for w in windows],
+        "per_call_direct": [round(worst(references, True, w), 1) for w in windows],
+        "tool_ms": [round((end - start) * 1000) for start, end, _ in windows],
+        "statuses": [status for _, _, status in windows],
+        "deltas": sum(len(c.deltas) for c in listeners),
+    }
 
 
 # --- setup --------------------------------------------------------------------------------------------------
@@ -498,8 +557,9 @@ def _prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Targe
     """Migrate and seed the throwaway database, raise limits, add the slow tool; returns the platform targets
     (load on Cypress, which has no tools; tool calls on ProductCo) and what the platform sends upstream on open."""
     for command in (["migrate", "--verbosity", "0"], ["seed_demo"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        )
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -514,11 +574,20 @@ def _prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Targe
     from tenants.tokens import token_issue
 
     Tenant.objects.filter(slug__in=["cypress", "productco"]).update(
-        max_concurrent_sessions=10 * n + 50, daily_budget_usd=Decimal("100000"), idle_timeout_seconds=600)
+        max_concurrent_sessions=10 * n + 50, daily_budget_usd=Decimal("100000"), idle_timeout_seconds=600
+    )
     productco = Tenant.objects.get(slug="productco")
-    tool, _ = HttpTool.objects.update_or_create(tenant=productco, name=TOOL_NAME, defaults={
-        "description": "Bench probe that answers slowly.", "method": "GET",
-        "base_url": f"http://127.0.0.1:{tool_port}", "path_template": "/slow", "timeout_seconds": 5})
+    tool, _ = HttpTool.objects.update_or_create(
+        tenant=productco,
+        name=TOOL_NAME,
+        defaults={
+            "description": "Bench probe that answers slowly.",
+            "method": "GET",
+            "base_url": f"http://127.0.0.1:{tool_port}",
+            "path_template": "/slow",
+            "timeout_seconds": 5,
+        },
+    )
     AgentTool.objects.get_or_create(agent=productco.agents.order_by("pk").first(), tool=tool)
 
     def target(slug: str, count: int) -> Target:
@@ -526,14 +595,17 @@ def _prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Targe
         key = WidgetKey.objects.get(public_id=f"pk_demo_{slug}")
         agent = tenant.agents.order_by("pk").first()
         assert agent is not None
-        tokens = [token_issue(tenant_id=tenant.pk, key_id=key.pk, channel="widget", origin=ORIGIN,
-                              agent_id=agent.pk, minutes=30)[0] for _ in range(count)]
+        tokens = [
+            token_issue(
+                tenant_id=tenant.pk, key_id=key.pk, channel="widget", origin=ORIGIN, agent_id=agent.pk, minutes=30
+            )[0]
+            for _ in range(count)
+        ]
         return Target("platform", "", tokens=tokens)
 
     cypress = Tenant.objects.get(slug="cypress")
     plan = session_plan_build(agent=cypress.agents.order_by("pk").first(), channel="widget")
-    return target("cypress", 6 * n + 20), target("productco", 2), {"session": plan.session,
-                                                                    "greeting": plan.greeting}
+    return target("cypress", 6 * n + 20), target("productco", 2), {"session": plan.session, "greeting": plan.greeting}
 
 
 def _wait_http(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -570,9 +642,12 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=6.0, help="measuring window of each load phase")
     parser.add_argument("--tool-calls", type=int, default=3)
-    parser.add_argument("--skip-close-old-connections", action="store_true",
-                        help="experiment: serve the consumer without Channels' per-message close_old_connections "
-                             "thread hop (patched in the Daphne process only)")
+    parser.add_argument(
+        "--skip-close-old-connections",
+        action="store_true",
+        help="experiment: serve the consumer without Channels' per-message close_old_connections "
+        "thread hop (patched in the Daphne process only)",
+    )
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     children: list[Any] = []
@@ -605,26 +680,42 @@ def main() -> int:
 
         port = _free_port()
         env = {
-            **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1", "PORT": str(port),
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "1",
+            "PORT": str(port),
             "VAR_DIR": tempfile.mkdtemp(prefix="bench-relay-var-"),
-            "DJANGO_SECRET_KEY": os.urandom(32).hex(), "WIDGET_TOKEN_SECRET": os.urandom(32).hex(),
+            "DJANGO_SECRET_KEY": os.urandom(32).hex(),
+            "WIDGET_TOKEN_SECRET": os.urandom(32).hex(),
             "SECRETS_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-            "DATABASE_URL": f"sqlite:///{DB_FILE}", "MONGODB_URI": mongo_uri, "REDIS_URL": REDIS_URL,
-            "REALTIME_URL": sim_url, "OPENAI_API_KEY": "", "LOG_LEVEL": "WARNING",
-            "HTTPTOOLS_ALLOW_LOOPBACK": "1", "HTTPTOOLS_ALLOWED_PORTS": str(tool_port),
+            "DATABASE_URL": f"sqlite:///{DB_FILE}",
+            "MONGODB_URI": mongo_uri,
+            "REDIS_URL": REDIS_URL,
+            "REALTIME_URL": sim_url,
+            "OPENAI_API_KEY": "",
+            "LOG_LEVEL": "WARNING",
+            "HTTPTOOLS_ALLOW_LOOPBACK": "1",
+            "HTTPTOOLS_ALLOWED_PORTS": str(tool_port),
         }
         platform, tool_target, upstream_open = _prepare(env, args.sessions, tool_port)
         app = "bench_relay:patched_application" if args.skip_close_old_connections else "config.asgi:application"
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")])
-        daphne = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                                   "--access-log", os.devnull, app], cwd=ROOT, env=env)
+        daphne = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull, app],
+            cwd=ROOT,
+            env=env,
+        )
         _wait_http(port, daphne)
         platform.url = tool_target.url = f"ws://127.0.0.1:{port}/ws/voice/"
-        targets = {"platform": platform,
-                   "bare": Target("bare", bare_url, session_update=upstream_open["session"],
-                                  greeting=upstream_open["greeting"]),
-                   "direct": Target("direct", sim_url, session_update=upstream_open["session"],
-                                    greeting=upstream_open["greeting"])}
+        targets = {
+            "platform": platform,
+            "bare": Target(
+                "bare", bare_url, session_update=upstream_open["session"], greeting=upstream_open["greeting"]
+            ),
+            "direct": Target(
+                "direct", sim_url, session_update=upstream_open["session"], greeting=upstream_open["greeting"]
+            ),
+        }
         pids = {"platform": daphne.pid, "bare": bare.pid, "direct": None}
         counters = Counters(received, sent, simulator.pid)
         return asyncio.run(_run(args, targets, tool_target, pids, counters, factor))
@@ -642,20 +733,33 @@ def main() -> int:
             child.join(5)
 
 
-async def _run(args: argparse.Namespace, targets: dict[str, Target], tool_target: Target,
-               pids: dict[str, int | None], counters: Counters, factor: Any) -> int:
+async def _run(
+    args: argparse.Namespace,
+    targets: dict[str, Target],
+    tool_target: Target,
+    pids: dict[str, int | None],
+    counters: Counters,
+    factor: Any,
+) -> int:
     n, seconds = args.sessions, args.seconds
     started = time.perf_counter()
-    print(f"{n} sessions, {seconds:g} s windows, {os.cpu_count()} CPUs shared by all processes"
-          + (" [experiment: consumer without the per-message close_old_connections hop]"
-             if args.skip_close_old_connections else ""))
+    print(
+        f"{n} sessions, {seconds:g} s windows, {os.cpu_count()} CPUs shared by all processes"
+        + (
+            " [experiment: consumer without the per-message close_old_connections hop]"
+            if args.skip_close_old_connections
+            else ""
+        )
+    )
     tput: dict[str, dict[str, float]] = {}
     for name in ("bare", "platform", "direct"):
         tput[name] = await _phase_throughput(targets[name], n, seconds, counters, pids[name])
         t = tput[name]
-        print(f"throughput {name:8s} {t['fps']:8.0f} frames/s  {t['turns'] / seconds:6.1f} turns/s  "
-              f"{_cores(t)}  {t['frames_per_cpu_s']:8.0f} frames/CPU-s  "
-              f"mem/session {t['mem_per_session'] / 1024:7.1f} KiB  {t['frames_per_turn']:.0f} frames/turn")
+        print(
+            f"throughput {name:8s} {t['fps']:8.0f} frames/s  {t['turns'] / seconds:6.1f} turns/s  "
+            f"{_cores(t)}  {t['frames_per_cpu_s']:8.0f} frames/CPU-s  "
+            f"mem/session {t['mem_per_session'] / 1024:7.1f} KiB  {t['frames_per_turn']:.0f} frames/turn"
+        )
     bare_t = tput["bare"]
     frames_per_turn = max(1.0, bare_t["frames_per_turn"])  # a typed turn: its 2 frames up and the reply down
     rate = 0.5 * bare_t["fps"]
@@ -663,20 +767,25 @@ async def _run(args: argparse.Namespace, targets: dict[str, Target], tool_target
     for name in ("direct", "bare", "platform"):
         lat[name] = await _phase_latency(targets[name], n, seconds, counters, pids[name], rate, frames_per_turn)
         x = lat[name]
-        print(f"latency    {name:8s} load {x['fps']:8.0f} frames/s  clear->cleared p50 {x['p50'] * 1000:7.2f} ms"
-              f"  p99 {x['p99'] * 1000:7.2f} ms  ({x['probes']} probes)  {_cores(x)}")
+        print(
+            f"latency    {name:8s} load {x['fps']:8.0f} frames/s  clear->cleared p50 {x['p50'] * 1000:7.2f} ms"
+            f"  p99 {x['p99'] * 1000:7.2f} ms  ({x['probes']} probes)  {_cores(x)}"
+        )
     gap = await _phase_tool(targets["platform"], tool_target, targets["direct"], n, args.tool_calls, factor)
-    print(f"tool calls {gap['tool_ms']} ms wall ({gap['statuses']}); {gap['deltas']} listener deltas; "
-          f"largest gap beyond {PACE_MS:.0f} ms pacing: platform {gap['platform_in']:.1f} ms during calls "
-          f"(per call {gap['per_call']}), "
-          f"{gap['platform_out']:.1f} ms outside; direct-to-simulator reference {gap['direct_in']:.1f} ms during "
-          f"(per call {gap['per_call_direct']}),"
-          f" {gap['direct_out']:.1f} ms outside")
+    print(
+        f"tool calls {gap['tool_ms']} ms wall ({gap['statuses']}); {gap['deltas']} listener deltas; "
+        f"largest gap beyond {PACE_MS:.0f} ms pacing: platform {gap['platform_in']:.1f} ms during calls "
+        f"(per call {gap['per_call']}), "
+        f"{gap['platform_out']:.1f} ms outside; direct-to-simulator reference {gap['direct_in']:.1f} ms during "
+        f"(per call {gap['per_call_direct']}),"
+        f" {gap['direct_out']:.1f} ms outside"
+    )
 
     ratio_t = tput["platform"]["fps"] / bare_t["fps"]
     ratio_cpu = tput["platform"]["frames_per_cpu_s"] / bare_t["frames_per_cpu_s"]
-    added = {name: {q: (lat[name][q] - lat["direct"][q]) * 1000 for q in ("p50", "p99")} for name in ("bare",
-                                                                                                      "platform")}
+    added = {
+        name: {q: (lat[name][q] - lat["direct"][q]) * 1000 for q in ("p50", "p99")} for name in ("bare", "platform")
+    }
     mem = {name: tput[name]["mem_per_session"] / 1024 for name in ("bare", "platform")}
     met_t, met_p99 = ratio_t >= GOAL_THROUGHPUT, added["platform"]["p99"] < GOAL_P99_MS
     met_gap = gap["platform_in"] <= GOAL_GAP_MS
@@ -686,23 +795,71 @@ async def _run(args: argparse.Namespace, targets: dict[str, Target], tool_target
 
     print()
     print(_row("metric", "bare relay", "platform", "ratio", "goal", "met?"))
-    print(_row("relayed frames/s (saturated, both ways)", f"{bare_t['fps']:.0f}", f"{tput['platform']['fps']:.0f}",
-               f"{ratio_t:.2f}", f">= {GOAL_THROUGHPUT} of bare", "yes" if met_t else "NO"))
-    print(_row("frames per relay CPU-second", f"{bare_t['frames_per_cpu_s']:.0f}",
-               f"{tput['platform']['frames_per_cpu_s']:.0f}", f"{ratio_cpu:.2f}", "(info)", ""))
-    print(_row(f"added latency p50 @ {rate:.0f} frames/s", f"{added['bare']['p50']:.2f} ms",
-               f"{added['platform']['p50']:.2f} ms", ratio(added["platform"]["p50"], added["bare"]["p50"]),
-               "(info)", ""))
-    print(_row(f"added latency p99 @ {rate:.0f} frames/s", f"{added['bare']['p99']:.2f} ms",
-               f"{added['platform']['p99']:.2f} ms", ratio(added["platform"]["p99"], added["bare"]["p99"]),
-               f"< {GOAL_P99_MS:g} ms", "yes" if met_p99 else "NO"))
-    print(_row("memory per session (idle)", f"{mem['bare']:.0f} KiB", f"{mem['platform']:.0f} KiB",
-               ratio(mem["platform"], mem["bare"]), "(info)", ""))
-    print(_row("audio gap beyond pacing, 500 ms tool call", "-", f"{gap['platform_in']:.1f} ms", "-",
-               f"<= {GOAL_GAP_MS:g} ms", "yes" if met_gap else "NO"))
-    print(f"(direct-to-simulator throughput ceiling: {tput['direct']['fps']:.0f} frames/s; "
-          f"gap reference straight from the simulator: {gap['direct_in']:.1f} ms; "
-          f"run took {time.perf_counter() - started:.0f} s)")
+    print(
+        _row(
+            "relayed frames/s (saturated, both ways)",
+            f"{bare_t['fps']:.0f}",
+            f"{tput['platform']['fps']:.0f}",
+            f"{ratio_t:.2f}",
+            f">= {GOAL_THROUGHPUT} of bare",
+            "yes" if met_t else "NO",
+        )
+    )
+    print(
+        _row(
+            "frames per relay CPU-second",
+            f"{bare_t['frames_per_cpu_s']:.0f}",
+            f"{tput['platform']['frames_per_cpu_s']:.0f}",
+            f"{ratio_cpu:.2f}",
+            "(info)",
+            "",
+        )
+    )
+    print(
+        _row(
+            f"added latency p50 @ {rate:.0f} frames/s",
+            f"{added['bare']['p50']:.2f} ms",
+            f"{added['platform']['p50']:.2f} ms",
+            ratio(added["platform"]["p50"], added["bare"]["p50"]),
+            "(info)",
+            "",
+        )
+    )
+    print(
+        _row(
+            f"added latency p99 @ {rate:.0f} frames/s",
+            f"{added['bare']['p99']:.2f} ms",
+            f"{added['platform']['p99']:.2f} ms",
+            ratio(added["platform"]["p99"], added["bare"]["p99"]),
+            f"< {GOAL_P99_MS:g} ms",
+            "yes" if met_p99 else "NO",
+        )
+    )
+    print(
+        _row(
+            "memory per session (idle)",
+            f"{mem['bare']:.0f} KiB",
+            f"{mem['platform']:.0f} KiB",
+            ratio(mem["platform"], mem["bare"]),
+            "(info)",
+            "",
+        )
+    )
+    print(
+        _row(
+            "audio gap beyond pacing, 500 ms tool call",
+            "-",
+            f"{gap['platform_in']:.1f} ms",
+            "-",
+            f"<= {GOAL_GAP_MS:g} ms",
+            "yes" if met_gap else "NO",
+        )
+    )
+    print(
+        f"(direct-to-simulator throughput ceiling: {tput['direct']['fps']:.0f} frames/s; "
+        f"gap reference straight from the simulator: {gap['direct_in']:.1f} ms; "
+        f"run took {time.perf_counter() - started:.0f} s)"
+    )
     return 0 if met_t and met_p99 and met_gap else 1
 
 

@@ -28,7 +28,8 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
         for err in exc.errors
     ]
     return api.create_response(
-        request, {"error": {"code": "invalid_input", "message": "The request is not valid.", "details": details}},
+        request,
+        {"error": {"code": "invalid_input", "message": "The request is not valid.", "details": details}},
         status=422,
     )
 
@@ -40,6 +41,7 @@ api.add_router("/", widget_router)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """ninja's own errors (an unparsable body, auth) in the same JSON shape as ours."""
     code = {400: "invalid_json", 401: "unauthorized", 403: "forbidden", 429: "rate_limited"}.get(
-        exc.status_code, "error")
+        exc.status_code, "error"
+    )
     message = "The request body is not valid JSON." if code == "invalid_json" else str(exc.message)
     return api.create_response(request, {"error": {"code": code, "message": message}}, status=exc.status_code)

@@ -86,8 +86,14 @@ class Child:
 
     def start(self, preexec_fn: Callable[[], None] | None) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            self.argv, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=preexec_fn,
+            self.argv,
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=preexec_fn,
         )
         self._reader = threading.Thread(target=self._pump, args=(self.process.stdout,), daemon=True)
         self._reader.start()
@@ -153,8 +159,9 @@ class Devstack:
 
         log_dir = self.var_dir / "log"
         if self.settings.REDIS_EMBEDDED:
-            redis_server = EmbeddedRedis(data_dir=self.var_dir / "redis", log_path=log_dir / "redis.log",
-                                         port=self.settings.EMBEDDED_REDIS_PORT)
+            redis_server = EmbeddedRedis(
+                data_dir=self.var_dir / "redis", log_path=log_dir / "redis.log", port=self.settings.EMBEDDED_REDIS_PORT
+            )
             redis_server.start()
             self.embedded.append(redis_server)
             how = "reused, left by an earlier run" if redis_server.reused else f"pid {redis_server.pid}"
@@ -162,12 +169,18 @@ class Devstack:
         else:
             say("Redis: using REDIS_URL")
         if self.settings.MONGODB_EMBEDDED:
-            mongo_server = EmbeddedMongo(data_dir=self.var_dir / "mongo", log_path=log_dir / "mongodb.log",
-                                         port=self.settings.EMBEDDED_MONGODB_PORT, preexec_fn=self.preexec)
+            mongo_server = EmbeddedMongo(
+                data_dir=self.var_dir / "mongo",
+                log_path=log_dir / "mongodb.log",
+                port=self.settings.EMBEDDED_MONGODB_PORT,
+                preexec_fn=self.preexec,
+            )
             mongo_server.start()
             self.embedded.append(mongo_server)
-            say(f"embedded MongoDB (SecantusDB) on {mongo_server.uri} (pid {mongo_server.pid}), "
-                f"data in {mongo_server.data_dir}, log {mongo_server.log_path}")
+            say(
+                f"embedded MongoDB (SecantusDB) on {mongo_server.uri} (pid {mongo_server.pid}), "
+                f"data in {mongo_server.data_dir}, log {mongo_server.log_path}"
+            )
         else:
             say("MongoDB: using MONGODB_URI")
 
@@ -239,19 +252,41 @@ class Devstack:
             if parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
                 self.simulator_note = f"no OPENAI_API_KEY; sessions go to REALTIME_URL {realtime_url}"
             elif "realtime_sim" not in self.commands:
-                self.simulator_note = ("SIMULATOR expected but manage.py realtime_sim does not exist yet: "
-                                       "voice sessions will fail to connect")
+                self.simulator_note = (
+                    "SIMULATOR expected but manage.py realtime_sim does not exist yet: "
+                    "voice sessions will fail to connect"
+                )
                 say("manage.py realtime_sim does not exist yet: not starting the simulator")
             else:
                 port = str(parts.port or SIMULATOR_DEFAULT_PORT)
                 self.spawn("realtime", self.manage("realtime_sim", "--port", port))
-                self.simulator_note = (f"SIMULATOR: the local realtime simulator answers ({realtime_url}), "
-                                       "not OpenAI; set OPENAI_API_KEY for the real model")
-        self.spawn("daphne", [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-                              "config.asgi:application"])
+                self.simulator_note = (
+                    f"SIMULATOR: the local realtime simulator answers ({realtime_url}), "
+                    "not OpenAI; set OPENAI_API_KEY for the real model"
+                )
+        self.spawn(
+            "daphne",
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
+        )
         beat_schedule = self.var_dir / "celerybeat-schedule"
-        self.spawn("celery", [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--loglevel",
-                              "INFO", "--concurrency", "1", "--schedule", str(beat_schedule)])
+        self.spawn(
+            "celery",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-B",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "1",
+                "--schedule",
+                str(beat_schedule),
+            ],
+        )
 
     def wait_healthy(self) -> None:
         deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
@@ -282,8 +317,11 @@ class Devstack:
 
     def banner(self) -> str:
         url = self.base_url
-        login = (f"(login: {DEMO_USERNAME} / {DEMO_PASSWORD})" if "seed_demo" in self.commands
-                 else "(no demo login yet: seed_demo is missing; use manage.py createsuperuser)")
+        login = (
+            f"(login: {DEMO_USERNAME} / {DEMO_PASSWORD})"
+            if "seed_demo" in self.commands
+            else "(no demo login yet: seed_demo is missing; use manage.py createsuperuser)"
+        )
         width = 78
         lines = [
             "=" * width,
@@ -311,8 +349,7 @@ class Devstack:
         for server in self.embedded:
             process = getattr(server, "process", None)
             if process is not None and process.poll() is not None:
-                raise ChildFailed(f"embedded {server.name} (pid {process.pid}) exited with code "
-                                  f"{process.returncode}")
+                raise ChildFailed(f"embedded {server.name} (pid {process.pid}) exited with code {process.returncode}")
 
     def supervise(self) -> None:
         while True:

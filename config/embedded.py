@@ -72,9 +72,7 @@ class EmbeddedRedis:
 
     name = "redis"
 
-    def __init__(
-        self, *, data_dir: Path, port: int, host: str = LOOPBACK, log_path: Path | None = None
-    ) -> None:
+    def __init__(self, *, data_dir: Path, port: int, host: str = LOOPBACK, log_path: Path | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.port = port
         self.host = host
@@ -163,8 +161,9 @@ class EmbeddedMongo:
 
     name = "mongodb"
 
-    def __init__(self, *, data_dir: Path, port: int, host: str = LOOPBACK, log_path: Path | None = None,
-                 preexec_fn: Any = None) -> None:
+    def __init__(
+        self, *, data_dir: Path, port: int, host: str = LOOPBACK, log_path: Path | None = None, preexec_fn: Any = None
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port
         self.host = host
@@ -218,13 +217,24 @@ class EmbeddedMongo:
                 f"{port_holder(self.port)}; stop it, or set MONGODB_URI to use that server."
             )
         command = [
-            self.executable(), "--host", self.host, "--port", str(self.port),
-            "--storage-path", str(self.data_dir.resolve()), "--log-level", "WARNING",
+            self.executable(),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--storage-path",
+            str(self.data_dir.resolve()),
+            "--log-level",
+            "WARNING",
         ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=self._preexec_fn,
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=self._preexec_fn,
             )
         client: MongoClient[dict[str, Any]] = MongoClient(
             self.uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500, directConnection=True

@@ -9,8 +9,15 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 details: Any = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code:
@@ -47,8 +54,9 @@ class RateLimited(ApiError):
     code = "rate_limited"
 
     def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))},
-                         details={"retry_after": max(1, retry_after)})
+        super().__init__(
+            message, headers={"Retry-After": str(max(1, retry_after))}, details={"retry_after": max(1, retry_after)}
+        )
 
 
 class Unavailable(ApiError):

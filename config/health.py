@@ -21,8 +21,11 @@ def _check_database() -> None:
 
 def readyz(request: HttpRequest) -> JsonResponse:
     """Each dependency's state; 503 naming whichever is down."""
-    checks = {"database": (_check_database, DatabaseError), "redis": (redis.ping, redis.RedisUnavailable),
-              "mongodb": (mongo.ping, mongo.MongoUnavailable)}
+    checks = {
+        "database": (_check_database, DatabaseError),
+        "redis": (redis.ping, redis.RedisUnavailable),
+        "mongodb": (mongo.ping, mongo.MongoUnavailable),
+    }
     states: dict[str, str] = {}
     for name, (check, error) in checks.items():
         try:
@@ -31,8 +34,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
         except error:
             states[name] = "down"
     down = sorted(name for name, state in states.items() if state == "down")
-    body: dict[str, object] = {"status": "ready" if not down else "unavailable", "checks": states,
-                               "records": recorder_stats()}
+    body: dict[str, object] = {
+        "status": "ready" if not down else "unavailable",
+        "checks": states,
+        "records": recorder_stats(),
+    }
     if down:
         body["down"] = down
     return JsonResponse(body, status=503 if down else 200)

@@ -60,8 +60,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", schemes={"http", "https"}, default=f"http://127.0.0.1:{PORT}")
 
-DATABASES = {"default": database_from_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-                                          pool_size=env_int("DATABASE_POOL_SIZE", 10, minimum=1, maximum=500))}
+DATABASES = {
+    "default": database_from_url(
+        "DATABASE_URL",
+        f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        pool_size=env_int("DATABASE_POOL_SIZE", 10, minimum=1, maximum=500),
+    )
+}
 if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
     # A file, not memory, so live-server tests can share the test database with a Daphne child process.
     # Named per process so concurrent test runs never share one.

@@ -51,7 +51,8 @@ class OpenAPIForm(TenantForm):
     document_file = forms.FileField(required=False, label="Upload", help_text="An OpenAPI 3 document (JSON or YAML).")
     document_text = forms.CharField(required=False, label="Or paste", widget=forms.Textarea(attrs={"rows": 12}))
     base_url = forms.CharField(
-        required=False, label="Base URL",
+        required=False,
+        label="Base URL",
         help_text="scheme://host[:port][/prefix]; needed when the document has no absolute server URL.",
     )
 
@@ -76,21 +77,26 @@ class OpenAPIForm(TenantForm):
 
 
 class CurlForm(TenantForm):
-    command = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}),
-                              help_text="One curl command, as copied from API docs or browser devtools.")
+    command = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One curl command, as copied from API docs or browser devtools.",
+    )
     name = forms.CharField(required=False, help_text="Tool name (snake_case); optional.")
 
 
 class DraftForm(TenantForm):
     documentation = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 14}), max_length=editor.MAX_DOCUMENTATION_CHARS,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        max_length=editor.MAX_DOCUMENTATION_CHARS,
         help_text="Paste the API's documentation or an example request and response.",
     )
 
 
 class TestForm(forms.Form):
-    arguments = forms.CharField(widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
-                                help_text="The arguments as the model would send them (a JSON object).")
+    arguments = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
+        help_text="The arguments as the model would send them (a JSON object).",
+    )
 
     def clean_arguments(self) -> str:
         value = self.cleaned_data["arguments"]
@@ -99,7 +105,7 @@ class TestForm(forms.Form):
         except ValueError as exc:
             raise ValidationError(f"Not valid JSON: {exc}") from None
         if not isinstance(parsed, dict):
-            raise ValidationError("Give a JSON object, like {\"query\": \"shoes\"}.")
+            raise ValidationError('Give a JSON object, like {"query": "shoes"}.')
         return str(value)
 
 
@@ -114,8 +120,21 @@ class HttpToolAdmin(TenantScopedAdmin):
     change_list_template = "httptools/admin/change_list.html"
     fieldsets = [
         (None, {"fields": ["tenant", "name", "description", "enabled", "effect", "version", "updated_at"]}),
-        ("Request", {"fields": ["method", "base_url", "path_template", "query_params", "headers", "body_template",
-                                "timeout_seconds", "max_response_bytes"]}),
+        (
+            "Request",
+            {
+                "fields": [
+                    "method",
+                    "base_url",
+                    "path_template",
+                    "query_params",
+                    "headers",
+                    "body_template",
+                    "timeout_seconds",
+                    "max_response_bytes",
+                ]
+            },
+        ),
         ("Arguments", {"fields": ["arguments_schema", "constants"]}),
         ("Result", {"fields": ["response_mapping", "visual", "visual_props"]}),
     ]
@@ -144,22 +163,41 @@ class HttpToolAdmin(TenantScopedAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
 
-    def _review(self, request: HttpRequest, *, tenant: Tenant, proposals: list[importers.Proposal],
-                source: str, errors: list[list[str]] | None = None, included: list[bool] | None = None,
-                texts: list[str] | None = None) -> TemplateResponse:
+    def _review(
+        self,
+        request: HttpRequest,
+        *,
+        tenant: Tenant,
+        proposals: list[importers.Proposal],
+        source: str,
+        errors: list[list[str]] | None = None,
+        included: list[bool] | None = None,
+        texts: list[str] | None = None,
+    ) -> TemplateResponse:
         items = []
         for index, proposal in enumerate(proposals):
-            items.append({
-                "index": index, "key": proposal.key, "notes": proposal.notes,
-                "text": texts[index] if texts else json.dumps(proposal.data, indent=2, ensure_ascii=False),
-                "errors": errors[index] if errors else [],
-                "included": included[index] if included else True,
-            })
-        return TemplateResponse(request, "httptools/admin/review.html", self._context(
-            request, f"Review {len(items)} proposed tool(s) for {tenant.name}",
-            items=items, tenant=tenant, source=source,
-            action=reverse("admin:httptools_httptool_review"),
-        ))
+            items.append(
+                {
+                    "index": index,
+                    "key": proposal.key,
+                    "notes": proposal.notes,
+                    "text": texts[index] if texts else json.dumps(proposal.data, indent=2, ensure_ascii=False),
+                    "errors": errors[index] if errors else [],
+                    "included": included[index] if included else True,
+                }
+            )
+        return TemplateResponse(
+            request,
+            "httptools/admin/review.html",
+            self._context(
+                request,
+                f"Review {len(items)} proposed tool(s) for {tenant.name}",
+                items=items,
+                tenant=tenant,
+                source=source,
+                action=reverse("admin:httptools_httptool_review"),
+            ),
+        )
 
     # ----- pages -----------------------------------------------------------------------------------------
 
@@ -177,34 +215,55 @@ class HttpToolAdmin(TenantScopedAdmin):
         response_text = ""
         if trace and trace.exchange:
             response_text = trace.exchange.body.decode("utf-8", errors="replace")[:RESPONSE_PREVIEW_CHARS]
-        return TemplateResponse(request, "httptools/admin/test.html", self._context(
-            request, f"Test {tool.name}", tool=tool, form=form, trace=trace, response_text=response_text,
-            request_body=json.dumps(trace.request.body_json, indent=2, ensure_ascii=False)
-            if trace and trace.request and trace.request.body_json is not None else "",
-            card=mark_safe(trace.result.html) if trace and trace.result.html else "",  # noqa: S308 - autoescaped template output
-            props=json.dumps(trace.result.props, indent=2, ensure_ascii=False)
-            if trace and trace.result.props is not None else "",
-            original=tool,
-        ))
+        return TemplateResponse(
+            request,
+            "httptools/admin/test.html",
+            self._context(
+                request,
+                f"Test {tool.name}",
+                tool=tool,
+                form=form,
+                trace=trace,
+                response_text=response_text,
+                request_body=json.dumps(trace.request.body_json, indent=2, ensure_ascii=False)
+                if trace and trace.request and trace.request.body_json is not None
+                else "",
+                card=mark_safe(trace.result.html) if trace and trace.result.html else "",  # noqa: S308 - autoescaped template output
+                props=json.dumps(trace.result.props, indent=2, ensure_ascii=False)
+                if trace and trace.result.props is not None
+                else "",
+                original=tool,
+            ),
+        )
 
     def openapi_view(self, request: HttpRequest) -> HttpResponse:
         self._require_add(request)
         form = OpenAPIForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
-                proposals = importers.openapi_proposals(form.cleaned_data["document"],
-                                                        base_url=form.cleaned_data["base_url"])
+                proposals = importers.openapi_proposals(
+                    form.cleaned_data["document"], base_url=form.cleaned_data["base_url"]
+                )
             except importers.ImportProblem as exc:
                 form.add_error(None, str(exc))
             else:
                 if not proposals:
                     form.add_error(None, "The document has no operations to import.")
                 else:
-                    return self._review(request, tenant=form.cleaned_data["tenant"], proposals=proposals,
-                                        source="OpenAPI")
-        return TemplateResponse(request, "httptools/admin/import_form.html", self._context(
-            request, "Import tools from OpenAPI 3", form=form, multipart=True,
-            intro="Each operation becomes a proposed tool. You review and pick them before anything is saved."))
+                    return self._review(
+                        request, tenant=form.cleaned_data["tenant"], proposals=proposals, source="OpenAPI"
+                    )
+        return TemplateResponse(
+            request,
+            "httptools/admin/import_form.html",
+            self._context(
+                request,
+                "Import tools from OpenAPI 3",
+                form=form,
+                multipart=True,
+                intro="Each operation becomes a proposed tool. You review and pick them before anything is saved.",
+            ),
+        )
 
     def curl_view(self, request: HttpRequest) -> HttpResponse:
         self._require_add(request)
@@ -216,9 +275,17 @@ class HttpToolAdmin(TenantScopedAdmin):
                 form.add_error("command", str(exc))
             else:
                 return self._review(request, tenant=form.cleaned_data["tenant"], proposals=[proposal], source="curl")
-        return TemplateResponse(request, "httptools/admin/import_form.html", self._context(
-            request, "Import a tool from a curl command", form=form, multipart=False,
-            intro="Credentials in the command are never copied: they become {{secret:NAME}} references."))
+        return TemplateResponse(
+            request,
+            "httptools/admin/import_form.html",
+            self._context(
+                request,
+                "Import a tool from a curl command",
+                form=form,
+                multipart=False,
+                intro="Credentials in the command are never copied: they become {{secret:NAME}} references.",
+            ),
+        )
 
     def draft_view(self, request: HttpRequest) -> HttpResponse:
         self._require_add(request)
@@ -230,15 +297,18 @@ class HttpToolAdmin(TenantScopedAdmin):
             except editor.DraftUnavailable as exc:
                 form.add_error(None, str(exc))
             else:
-                return self._review(request, tenant=form.cleaned_data["tenant"], proposals=[proposal],
-                                    source="Draft with AI")
-        return TemplateResponse(request, "httptools/admin/draft.html", self._context(
-            request, "Draft a tool with AI", form=form, available=available))
+                return self._review(
+                    request, tenant=form.cleaned_data["tenant"], proposals=[proposal], source="Draft with AI"
+                )
+        return TemplateResponse(
+            request,
+            "httptools/admin/draft.html",
+            self._context(request, "Draft a tool with AI", form=form, available=available),
+        )
 
     def draft_review(self, request: HttpRequest, *, tenant: Tenant, draft: dict[str, Any]) -> TemplateResponse:
         """The review page for a draft dict (what `draft_view` shows after the API answers)."""
-        return self._review(request, tenant=tenant, proposals=[editor.draft_to_proposal(draft)],
-                            source="Draft with AI")
+        return self._review(request, tenant=tenant, proposals=[editor.draft_to_proposal(draft)], source="Draft with AI")
 
     def review_view(self, request: HttpRequest) -> HttpResponse:
         """The second POST: save the reviewed, ticked proposals (all or none), or show what is wrong."""
@@ -253,8 +323,9 @@ class HttpToolAdmin(TenantScopedAdmin):
             count = 0
         texts = [request.POST.get(f"descriptor_{i}", "") for i in range(count)]
         included = [request.POST.get(f"include_{i}") == "on" for i in range(count)]
-        proposals = [importers.Proposal(key=request.POST.get(f"key_{i}", f"#{i + 1}")[:200], data={})
-                     for i in range(count)]
+        proposals = [
+            importers.Proposal(key=request.POST.get(f"key_{i}", f"#{i + 1}")[:200], data={}) for i in range(count)
+        ]
         source = request.POST.get("source", "import")[:40]
         parsed: list[Any] = []
         errors: list[list[str]] = [[] for _ in range(count)]
@@ -279,5 +350,6 @@ class HttpToolAdmin(TenantScopedAdmin):
             if saved:
                 messages.success(request, f"Saved {len(saved)} tool(s): {', '.join(t.name for t in saved)}.")
                 return HttpResponseRedirect(reverse("admin:httptools_httptool_changelist"))
-        return self._review(request, tenant=tenant, proposals=proposals, source=source, errors=errors,
-                            included=included, texts=texts)
+        return self._review(
+            request, tenant=tenant, proposals=proposals, source=source, errors=errors, included=included, texts=texts
+        )

@@ -17,8 +17,15 @@ from httptools.validation import SECRET_REF
 from httptools.visuals import VISUALS
 
 MAX_DOCUMENTATION_CHARS = 40_000
-JSON_STRING_FIELDS = ("query_params", "headers", "body_template", "arguments_schema", "constants",
-                      "response_mapping", "visual_props")
+JSON_STRING_FIELDS = (
+    "query_params",
+    "headers",
+    "body_template",
+    "arguments_schema",
+    "constants",
+    "response_mapping",
+    "visual_props",
+)
 
 
 class DraftUnavailable(Exception):
@@ -43,8 +50,7 @@ def draft_schema() -> dict[str, Any]:
     }
     for name in JSON_STRING_FIELDS:
         properties[f"{name}_json"] = {"type": "string", "description": f"{name} as a JSON text"}
-    return {"type": "object", "properties": properties, "required": sorted(properties),
-            "additionalProperties": False}
+    return {"type": "object", "properties": properties, "required": sorted(properties), "additionalProperties": False}
 
 
 INSTRUCTIONS = """You turn API documentation or an example request into one HTTP tool descriptor for a voice agent.
@@ -60,8 +66,9 @@ Rules:
   "max_chars": 2000}.
 - visual: one of the listed card names, or "" for none; visual_props_json maps each card prop to a dotted path
   into the response ("$" for the whole response).
-Cards: """ + "; ".join(f"{v.name}: {v.description} Props: {', '.join(v.props_schema.get('properties', {}))}"
-                       for v in VISUALS.values())
+Cards: """ + "; ".join(
+    f"{v.name}: {v.description} Props: {', '.join(v.props_schema.get('properties', {}))}" for v in VISUALS.values()
+)
 
 
 def draft_propose(*, documentation: str) -> Proposal:
@@ -76,8 +83,14 @@ def draft_propose(*, documentation: str) -> Proposal:
             model=settings.OPENAI_EDITOR_MODEL,
             instructions=INSTRUCTIONS,
             input=documentation[:MAX_DOCUMENTATION_CHARS],
-            text={"format": {"type": "json_schema", "name": "http_tool_descriptor", "schema": draft_schema(),
-                             "strict": True}},
+            text={
+                "format": {
+                    "type": "json_schema",
+                    "name": "http_tool_descriptor",
+                    "schema": draft_schema(),
+                    "strict": True,
+                }
+            },
         )
         draft = json.loads(response.output_text)
     except (openai.OpenAIError, ValueError) as exc:
@@ -100,11 +113,15 @@ def draft_to_proposal(draft: dict[str, Any]) -> Proposal:
         "effect": str(draft.get("effect") or "read"),
         "visual": str(draft.get("visual") or ""),
     }
-    defaults: dict[str, Any] = {"query_params": {}, "headers": {}, "body_template": None,
-                                "arguments_schema": {"type": "object", "properties": {},
-                                                     "additionalProperties": False},
-                                "constants": {}, "response_mapping": {"max_items": 5, "max_chars": 2000},
-                                "visual_props": {}}
+    defaults: dict[str, Any] = {
+        "query_params": {},
+        "headers": {},
+        "body_template": None,
+        "arguments_schema": {"type": "object", "properties": {}, "additionalProperties": False},
+        "constants": {},
+        "response_mapping": {"max_items": 5, "max_chars": 2000},
+        "visual_props": {},
+    }
     for name in JSON_STRING_FIELDS:
         raw = draft.get(f"{name}_json", draft.get(name))
         if isinstance(raw, str):

@@ -45,8 +45,9 @@ MAX_REDIRECTS = 3
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization"}
-SENSITIVE_KEY = re.compile(r"pass(word)?|secret|token|api[_-]?key|authori[sz]ation|cookie|cvv|cvc|card_?number",
-                           re.IGNORECASE)
+SENSITIVE_KEY = re.compile(
+    r"pass(word)?|secret|token|api[_-]?key|authori[sz]ation|cookie|cvv|cvc|card_?number", re.IGNORECASE
+)
 USER_AGENT = "voiceagents-httptool/1"
 MASK = "••••••"
 
@@ -71,8 +72,11 @@ class ToolCall:
     def from_event(cls, event: Mapping[str, Any]) -> ToolCall:
         item = event.get("item") if isinstance(event.get("item"), Mapping) else event
         assert isinstance(item, Mapping)
-        return cls(call_id=str(item.get("call_id", "")), name=str(item.get("name", "")),
-                   arguments_json=str(item.get("arguments") or "{}"))
+        return cls(
+            call_id=str(item.get("call_id", "")),
+            name=str(item.get("name", "")),
+            arguments_json=str(item.get("arguments") or "{}"),
+        )
 
 
 @dataclass
@@ -157,6 +161,7 @@ def arguments_parse(tool: HttpTool, arguments_json: str) -> dict[str, Any]:
 
 # ----- rendering -------------------------------------------------------------------------------------------
 
+
 def _scalar_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -232,7 +237,11 @@ def idempotency_key(*, tenant_id: int, session_id: str, call_id: str) -> str:
 
 
 def request_render(
-    tool: HttpTool, arguments: Mapping[str, Any], *, secrets: Mapping[str, str], idempotency: str | None = None,
+    tool: HttpTool,
+    arguments: Mapping[str, Any],
+    *,
+    secrets: Mapping[str, str],
+    idempotency: str | None = None,
 ) -> RenderedRequest:
     """The request the descriptor describes for these (already validated) arguments."""
     values = {key: value for key, value in arguments.items() if key != "confirmed"}
@@ -249,8 +258,11 @@ def request_render(
         raise GuardError("blocked_url", "the URL is not valid") from None
     if (final.scheme, final.host, final.port) != (base.scheme, base.host, base.port):
         raise GuardError("blocked_url", "the rendered URL changed origin")  # defence in depth
-    headers: list[tuple[str, str]] = [("Accept", "application/json"), ("User-Agent", USER_AGENT),
-                                      ("Accept-Encoding", "gzip, deflate")]
+    headers: list[tuple[str, str]] = [
+        ("Accept", "application/json"),
+        ("User-Agent", USER_AGENT),
+        ("Accept-Encoding", "gzip, deflate"),
+    ]
     masked = list(headers)
     for name, template in (tool.headers or {}).items():
         real = SECRET_REF.sub(lambda m: _secret(secrets, m.group(1)), template)
@@ -269,8 +281,9 @@ def request_render(
     if idempotency:
         headers.append(("Idempotency-Key", idempotency))
         masked.append(("Idempotency-Key", idempotency))
-    return RenderedRequest(method=tool.method, url=str(final), headers=headers, masked_headers=masked,
-                           body=body, body_json=body_json)
+    return RenderedRequest(
+        method=tool.method, url=str(final), headers=headers, masked_headers=masked, body=body, body_json=body_json
+    )
 
 
 def _secret(secrets: Mapping[str, str], name: str) -> str:
@@ -281,12 +294,17 @@ def _secret(secrets: Mapping[str, str], name: str) -> str:
 
 # ----- sending ---------------------------------------------------------------------------------------------
 
+
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port
 
 
 async def request_send(
-    rendered: RenderedRequest, *, max_bytes: int, io_timeout: float, resolver: Resolver | None = None,
+    rendered: RenderedRequest,
+    *,
+    max_bytes: int,
+    io_timeout: float,
+    resolver: Resolver | None = None,
     credential_headers: set[str] | None = None,
 ) -> Exchange:
     """Send through the guard: resolve once per hop, dial only the pinned address, follow at most 3 checked
@@ -324,9 +342,14 @@ async def request_send(
                 url = target
                 continue
             raw = await _read_capped(response, max_bytes)
-            return Exchange(status=response.status_code, headers=list(response.headers.items()), body=raw,
-                            data=_parse(raw, response.headers.get("content-type", "")), final_url=str(url),
-                            redirects=redirects)
+            return Exchange(
+                status=response.status_code,
+                headers=list(response.headers.items()),
+                body=raw,
+                data=_parse(raw, response.headers.get("content-type", "")),
+                final_url=str(url),
+                redirects=redirects,
+            )
         finally:
             await response.aclose()
     raise GuardError("too_many_redirects")  # pragma: no cover - the loop always returns or raises
@@ -460,6 +483,7 @@ def props_map(visual_props: Mapping[str, str], data: Any) -> dict[str, Any]:
 
 # ----- secrets out of everything the model, logs and staff see --------------------------------------------
 
+
 def scrub(value: Any, secrets: Mapping[str, str]) -> Any:
     """Replace every secret value (4+ characters) wherever it appears, recursively."""
     values = [s for s in secrets.values() if len(s) >= 4]
@@ -480,14 +504,17 @@ def scrub(value: Any, secrets: Mapping[str, str]) -> Any:
 
 def arguments_redact(arguments: Any, secrets: Mapping[str, str]) -> Any:
     if isinstance(arguments, dict):
-        return {k: "[redacted]" if SENSITIVE_KEY.search(str(k)) else arguments_redact(v, secrets)
-                for k, v in arguments.items()}
+        return {
+            k: "[redacted]" if SENSITIVE_KEY.search(str(k)) else arguments_redact(v, secrets)
+            for k, v in arguments.items()
+        }
     if isinstance(arguments, list):
         return [arguments_redact(v, secrets) for v in arguments]
     return scrub(arguments, secrets)
 
 
 # ----- one call, end to end --------------------------------------------------------------------------------
+
 
 def _failure(status: str, error_class: str, output: str = UNAVAILABLE, http_status: int | None = None) -> ToolResult:
     return ToolResult(ok=False, output=output, status=status, error_class=error_class, http_status=http_status)
@@ -505,7 +532,11 @@ def _error_text(data: Any) -> str:
 
 
 async def tool_trace(
-    *, tool: HttpTool, arguments: Mapping[str, Any], secrets: Mapping[str, str], resolver: Resolver | None = None,
+    *,
+    tool: HttpTool,
+    arguments: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    resolver: Resolver | None = None,
     idempotency: str | None = None,
 ) -> Trace:
     """Render, send, map and render the card for validated arguments; never raises for tool problems."""
@@ -513,22 +544,34 @@ async def tool_trace(
     trace = Trace(result=_failure("unavailable", "internal_error"))
     try:
         rendered = request_render(tool, arguments, secrets=secrets, idempotency=idempotency)
-        trace.request = RenderedRequest(method=rendered.method, url=rendered.url, headers=[],
-                                        masked_headers=rendered.masked_headers, body=None,
-                                        body_json=scrub(rendered.body_json, secrets))
+        trace.request = RenderedRequest(
+            method=rendered.method,
+            url=rendered.url,
+            headers=[],
+            masked_headers=rendered.masked_headers,
+            body=None,
+            body_json=scrub(rendered.body_json, secrets),
+        )
         credential_headers = {name for name, value in (tool.headers or {}).items() if SECRET_REF.search(value)}
         async with asyncio.timeout(tool.timeout_seconds):
-            exchange = await request_send(rendered, max_bytes=tool.max_response_bytes,
-                                          io_timeout=tool.timeout_seconds, resolver=resolver,
-                                          credential_headers=credential_headers)
+            exchange = await request_send(
+                rendered,
+                max_bytes=tool.max_response_bytes,
+                io_timeout=tool.timeout_seconds,
+                resolver=resolver,
+                credential_headers=credential_headers,
+            )
         exchange.body = scrub(exchange.body, secrets)
         exchange.data = scrub(exchange.data, secrets)
         exchange.headers = scrub(exchange.headers, secrets)
         trace.exchange = exchange
         trace.result = _result_from(tool, exchange)
     except ArgumentsInvalid as exc:
-        trace.result = _failure("invalid_arguments", "invalid_arguments",
-                                f"The arguments were not valid: {exc}. Fix them and call the tool again.")
+        trace.result = _failure(
+            "invalid_arguments",
+            "invalid_arguments",
+            f"The arguments were not valid: {exc}. Fix them and call the tool again.",
+        )
         trace.detail = str(exc)
     except SecretMissing as exc:
         trace.result = _failure("unavailable", "secret_missing")
@@ -561,10 +604,12 @@ async def tool_trace(
 def _result_from(tool: HttpTool, exchange: Exchange) -> ToolResult:
     status, size = exchange.status, len(exchange.body)
     if 200 <= status < 300:
-        output = (response_map(tool.response_mapping or {}, exchange.data) if exchange.body.strip()
-                  else f"Done (HTTP {status}, no content).")
-        result = ToolResult(ok=True, output=output,
-                            status="ok", http_status=status, response_bytes=size)
+        output = (
+            response_map(tool.response_mapping or {}, exchange.data)
+            if exchange.body.strip()
+            else f"Done (HTTP {status}, no content)."
+        )
+        result = ToolResult(ok=True, output=output, status="ok", http_status=status, response_bytes=size)
         if tool.visual:
             props = props_map(tool.visual_props or {}, exchange.data)
             try:
@@ -640,8 +685,15 @@ def executor_warm_up() -> None:
 
 
 async def tool_execute(
-    *, tool: HttpTool, arguments_json: str, tenant_id: int, channel: str, session_id: str, call_id: str,
-    resolver: Resolver | None = None, record: Callable[[dict[str, Any]], None] | None = None,
+    *,
+    tool: HttpTool,
+    arguments_json: str,
+    tenant_id: int,
+    channel: str,
+    session_id: str,
+    call_id: str,
+    resolver: Resolver | None = None,
+    record: Callable[[dict[str, Any]], None] | None = None,
 ) -> ToolResult:
     """Run one model tool call safely and log it to tool_logs (through `record` when given, else directly);
     the result's `output` goes to the model."""
@@ -652,8 +704,15 @@ async def tool_execute(
         if tool.tenant_id != tenant_id or not tool.enabled:
             result = _failure("not_allowed", "not_allowed", NOT_ALLOWED)
         else:
-            result = await _execute(tool=tool, arguments_json=arguments_json, tenant_id=tenant_id,
-                                    session_id=session_id, call_id=call_id, resolver=resolver, secrets=secrets)
+            result = await _execute(
+                tool=tool,
+                arguments_json=arguments_json,
+                tenant_id=tenant_id,
+                session_id=session_id,
+                call_id=call_id,
+                resolver=resolver,
+                secrets=secrets,
+            )
         try:
             logged_arguments = arguments_redact(json.loads(arguments_json or "{}"), secrets)
         except ValueError:
@@ -663,10 +722,19 @@ async def tool_execute(
         result = _failure("unavailable", "internal_error")
     result.latency_ms = (time.perf_counter() - started) * 1000
     document = {
-        "kind": "call", "tenantId": tenant_id, "channel": channel, "sessionId": session_id, "callId": call_id,
-        "tool": tool.name, "toolVersion": tool.version, "arguments": logged_arguments, "status": result.status,
-        "httpStatus": result.http_status, "latencyMs": round(result.latency_ms, 2),
-        "responseBytes": result.response_bytes, "errorClass": result.error_class,
+        "kind": "call",
+        "tenantId": tenant_id,
+        "channel": channel,
+        "sessionId": session_id,
+        "callId": call_id,
+        "tool": tool.name,
+        "toolVersion": tool.version,
+        "arguments": logged_arguments,
+        "status": result.status,
+        "httpStatus": result.http_status,
+        "latencyMs": round(result.latency_ms, 2),
+        "responseBytes": result.response_bytes,
+        "errorClass": result.error_class,
     }
     if record is not None:
         record(document)  # a live session queues it with its other records (kept and retried)
@@ -678,14 +746,23 @@ async def tool_execute(
 
 
 async def _execute(
-    *, tool: HttpTool, arguments_json: str, tenant_id: int, session_id: str, call_id: str,
-    resolver: Resolver | None, secrets: dict[str, str],
+    *,
+    tool: HttpTool,
+    arguments_json: str,
+    tenant_id: int,
+    session_id: str,
+    call_id: str,
+    resolver: Resolver | None,
+    secrets: dict[str, str],
 ) -> ToolResult:
     try:
         arguments = arguments_parse(tool, arguments_json)
     except ArgumentsInvalid as exc:
-        return _failure("invalid_arguments", "invalid_arguments",
-                        f"The arguments were not valid: {exc}. Fix them and call the tool again.")
+        return _failure(
+            "invalid_arguments",
+            "invalid_arguments",
+            f"The arguments were not valid: {exc}. Fix them and call the tool again.",
+        )
     writes = needs_confirmation(tool)
     if writes and arguments.get("confirmed") is not True:
         return _failure("needs_confirmation", "not_confirmed", NEEDS_CONFIRMATION)
@@ -709,8 +786,9 @@ async def _execute(
         # thread would outlive a database restart and fail every later call.
         secrets.update(await database_sync_to_async(secrets_load)(tenant_id=tenant_id, names=names))
     idempotency = idempotency_key(tenant_id=tenant_id, session_id=session_id, call_id=call_id) if writes else None
-    trace = await tool_trace(tool=tool, arguments=arguments, secrets=secrets, resolver=resolver,
-                             idempotency=idempotency)
+    trace = await tool_trace(
+        tool=tool, arguments=arguments, secrets=secrets, resolver=resolver, idempotency=idempotency
+    )
     try:
         await _remember(key, trace.result)
     except Exception as exc:

@@ -29,27 +29,79 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 DNS_TIMEOUT_SECONDS = 3.0
 
 # Cloud metadata services and names that only mean "this machine" or "this private network".
-METADATA_HOSTS = frozenset({
-    "metadata", "metadata.google.internal", "metadata.goog", "metadata.azure.com", "metadata.azure.internal",
-    "instance-data", "instance-data.ec2.internal", "metadata.ec2.internal", "metadata.packet.net",
-    "metadata.platformequinix.com", "169.254.169.254.nip.io", "kubernetes.default", "kubernetes.default.svc",
-})
-PRIVATE_SUFFIXES = (".internal", ".local", ".localdomain", ".home.arpa", ".lan", ".intranet", ".corp", ".svc",
-                    ".cluster.local")
+METADATA_HOSTS = frozenset(
+    {
+        "metadata",
+        "metadata.google.internal",
+        "metadata.goog",
+        "metadata.azure.com",
+        "metadata.azure.internal",
+        "instance-data",
+        "instance-data.ec2.internal",
+        "metadata.ec2.internal",
+        "metadata.packet.net",
+        "metadata.platformequinix.com",
+        "169.254.169.254.nip.io",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+    }
+)
+PRIVATE_SUFFIXES = (
+    ".internal",
+    ".local",
+    ".localdomain",
+    ".home.arpa",
+    ".lan",
+    ".intranet",
+    ".corp",
+    ".svc",
+    ".cluster.local",
+)
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
 
 # Explicit deny lists: `is_global` alone has had wrong ranges across Python versions.
-DENIED_V4 = [ipaddress.IPv4Network(n) for n in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24", "192.168.0.0/16",
-    "192.175.48.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-)]
-DENIED_V6 = [ipaddress.IPv6Network(n) for n in (
-    "::/96", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20",
-    "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
-)]
+DENIED_V4 = [
+    ipaddress.IPv4Network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.31.196.0/24",
+        "192.52.193.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "192.175.48.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+    )
+]
+DENIED_V6 = [
+    ipaddress.IPv6Network(n)
+    for n in (
+        "::/96",
+        "::ffff:0:0/96",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "3fff::/20",
+        "5f00::/16",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    )
+]
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 LOOPBACK_V4 = ipaddress.IPv4Network("127.0.0.0/8")
 LOOPBACK_V6 = ipaddress.IPv6Address("::1")
@@ -227,15 +279,23 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         self.inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        return await self.inner.connect_tcp(self.address, port, timeout=timeout, local_address=None,
-                                            socket_options=socket_options)
+        return await self.inner.connect_tcp(
+            self.address, port, timeout=timeout, local_address=None, socket_options=socket_options
+        )
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,  # noqa: ASYNC109
-                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("unix sockets are not allowed")
 
     async def sleep(self, seconds: float) -> None:
@@ -248,8 +308,13 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, address: str) -> None:  # no super().__init__: it would build an SSL context per call
         self.address = address
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_ssl_context(), max_connections=10, max_keepalive_connections=5, keepalive_expiry=15.0,
-            http1=True, http2=False, network_backend=PinnedBackend(address),
+            ssl_context=_ssl_context(),
+            max_connections=10,
+            max_keepalive_connections=5,
+            keepalive_expiry=15.0,
+            http1=True,
+            http2=False,
+            network_backend=PinnedBackend(address),
         )
 
 

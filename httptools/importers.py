@@ -18,8 +18,17 @@ import yaml
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 # Keywords OpenAPI 3.0 adds to JSON Schema (or JSON Schema we do not want in function parameters).
-OPENAPI_ONLY_KEYS = {"nullable", "example", "xml", "externalDocs", "discriminator", "readOnly", "writeOnly",
-                     "deprecated", "x-nullable"}
+OPENAPI_ONLY_KEYS = {
+    "nullable",
+    "example",
+    "xml",
+    "externalDocs",
+    "discriminator",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "x-nullable",
+}
 MAX_DOCUMENT_CHARS = 2_000_000
 MAX_REF_DEPTH = 32
 
@@ -38,6 +47,7 @@ class Proposal:
 
 
 # ----- shared helpers --------------------------------------------------------------------------------------
+
 
 def snake_case(text: str) -> str:
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
@@ -72,6 +82,7 @@ def _closed(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
 
 
 # ----- OpenAPI ---------------------------------------------------------------------------------------------
+
 
 def openapi_load(text: str) -> dict[str, Any]:
     """Parse JSON or YAML; ImportProblem when it is neither or not an OpenAPI 3 document."""
@@ -130,7 +141,8 @@ def to_json_schema(schema: Any, *, for_request: bool = True) -> dict[str, Any]:
             continue
         if key == "properties" and isinstance(value, dict):
             result[key] = {
-                name: to_json_schema(prop, for_request=for_request) for name, prop in value.items()
+                name: to_json_schema(prop, for_request=for_request)
+                for name, prop in value.items()
                 if not (for_request and isinstance(prop, dict) and prop.get("readOnly"))
             }
         elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
@@ -157,7 +169,10 @@ def to_json_schema(schema: Any, *, for_request: bool = True) -> dict[str, Any]:
 
 
 def openapi_proposals(
-    document: dict[str, Any], *, base_url: str = "", selected: set[str] | None = None,
+    document: dict[str, Any],
+    *,
+    base_url: str = "",
+    selected: set[str] | None = None,
 ) -> list[Proposal]:
     """One proposal per operation (or per selected "METHOD /path" key). `base_url` overrides `servers`."""
     prefix = ""
@@ -209,15 +224,22 @@ def openapi_operations(document: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _operation_proposal(
-    method: str, path: str, operation: dict[str, Any], shared: list[Any], *, base: str, prefix: str,
+    method: str,
+    path: str,
+    operation: dict[str, Any],
+    shared: list[Any],
+    *,
+    base: str,
+    prefix: str,
 ) -> Proposal:
     notes: list[str] = []
     properties: dict[str, Any] = {}
     required: list[str] = []
     query: dict[str, str] = {}
     template = prefix + path
-    parameters = {(p.get("in"), p.get("name")): p for p in [*shared, *(operation.get("parameters") or [])]
-                  if isinstance(p, dict)}
+    parameters = {
+        (p.get("in"), p.get("name")): p for p in [*shared, *(operation.get("parameters") or [])] if isinstance(p, dict)
+    }
     for (location, name), parameter in parameters.items():
         if not isinstance(name, str):
             continue
@@ -287,8 +309,10 @@ def _operation_proposal(
     }
     security = operation.get("security")
     if security:
-        notes.append("The operation needs credentials: add a tenant secret and a header such as "
-                     '{"Authorization": "Bearer {{secret:API_TOKEN}}"}.')
+        notes.append(
+            "The operation needs credentials: add a tenant secret and a header such as "
+            '{"Authorization": "Bearer {{secret:API_TOKEN}}"}.'
+        )
     return Proposal(key=f"{method} {path}", data=data, notes=notes)
 
 
@@ -300,8 +324,11 @@ def _mapping_for(operation: dict[str, Any]) -> dict[str, Any]:
         content = ok.get("content") or {}
         schema = next((v.get("schema") for k, v in content.items() if "json" in k and isinstance(v, dict)), None)
         if isinstance(schema, dict) and schema.get("type") == "object":
-            arrays = [k for k, v in (schema.get("properties") or {}).items()
-                      if isinstance(v, dict) and v.get("type") == "array"]
+            arrays = [
+                k
+                for k, v in (schema.get("properties") or {}).items()
+                if isinstance(v, dict) and v.get("type") == "array"
+            ]
             if len(arrays) == 1:
                 mapping["items"] = arrays[0]
     return mapping
@@ -312,8 +339,24 @@ def _mapping_for(operation: dict[str, Any]) -> dict[str, Any]:
 CREDENTIAL_HEADER = re.compile(r"authori[sz]ation|api[-_]?key|token|secret|password|cookie|signature", re.I)
 DROPPED_HEADERS = {"host", "content-length", "connection", "accept-encoding", "transfer-encoding", "user-agent"}
 _DATA_FLAGS = {"-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--json"}
-_IGNORED_WITH_VALUE = {"-o", "--output", "-m", "--max-time", "--connect-timeout", "-A", "--user-agent",
-                       "-e", "--referer", "-w", "--write-out", "--retry", "-x", "--proxy", "-b", "--cookie"}
+_IGNORED_WITH_VALUE = {
+    "-o",
+    "--output",
+    "-m",
+    "--max-time",
+    "--connect-timeout",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-w",
+    "--write-out",
+    "--retry",
+    "-x",
+    "--proxy",
+    "-b",
+    "--cookie",
+}
 
 
 def curl_proposal(command: str, *, name: str = "") -> Proposal:
@@ -432,8 +475,10 @@ def curl_proposal(command: str, *, name: str = "") -> Proposal:
             secret = f"{secret_prefix}_{re.sub(r'[^A-Z0-9]+', '_', key.upper()).strip('_')}"[:64]
             scheme = value.split(" ", 1)[0] if " " in value else ""
             descriptor_headers[key] = (f"{scheme} " if scheme else "") + "{{secret:" + secret + "}}"
-            notes.append(f"The {key} header looked like a credential: create the tenant secret {secret} with its "
-                         "value (the value was not copied).")
+            notes.append(
+                f"The {key} header looked like a credential: create the tenant secret {secret} with its "
+                "value (the value was not copied)."
+            )
         else:
             descriptor_headers[key] = value
     if user:

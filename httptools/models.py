@@ -25,9 +25,23 @@ class Method(models.TextChoices):
 
 
 SNAPSHOT_FIELDS = (
-    "name", "description", "method", "base_url", "path_template", "query_params", "headers", "body_template",
-    "arguments_schema", "constants", "effect", "response_mapping", "visual", "visual_props", "timeout_seconds",
-    "max_response_bytes", "enabled",
+    "name",
+    "description",
+    "method",
+    "base_url",
+    "path_template",
+    "query_params",
+    "headers",
+    "body_template",
+    "arguments_schema",
+    "constants",
+    "effect",
+    "response_mapping",
+    "visual",
+    "visual_props",
+    "timeout_seconds",
+    "max_response_bytes",
+    "enabled",
 )
 
 
@@ -47,15 +61,18 @@ class HttpTool(models.Model):
         max_length=300, default="/", help_text="Path with {param} slots filled from arguments, e.g. /items/{id}."
     )
     query_params = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='Query parameters: name → template, e.g. {"q": "{query}", "limit": "5"}.',
     )
     headers = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='Headers: name → template; may reference a secret: {"X-Api-Key": "{{secret:API_KEY}}"}.',
     )
     body_template = models.JSONField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text='JSON body; a string value "{param}" is replaced by the argument (keeping its type).',
     )
     arguments_schema = models.JSONField(
@@ -63,18 +80,21 @@ class HttpTool(models.Model):
         help_text="JSON Schema of the arguments the model fills; additionalProperties must be false.",
     )
     constants = models.JSONField(
-        default=dict, blank=True,
-        help_text="Fixed values for slots the model never fills, e.g. {\"currency\": \"EUR\"}.",
+        default=dict,
+        blank=True,
+        help_text='Fixed values for slots the model never fills, e.g. {"currency": "EUR"}.',
     )
     effect = models.CharField(max_length=16, choices=Effect.choices, default=Effect.READ)
     response_mapping = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='What the model receives: {"items": "results", "fields": ["name", "price"], '
         '"max_items": 5, "max_chars": 2000}.',
     )
     visual = models.CharField(max_length=64, blank=True, help_text="A card from the visuals registry, or empty.")
     visual_props = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='How response fields map to the card\'s props: {"products": "results"}.',
     )
     timeout_seconds = models.FloatField(default=8.0, validators=[MinValueValidator(0.5), MaxValueValidator(30)])

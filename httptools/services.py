@@ -27,9 +27,23 @@ from tenants.models import Tenant
 
 # The descriptor fields a review page shows and an import may set (everything staff can edit).
 DESCRIPTOR_FIELDS = (
-    "name", "description", "method", "base_url", "path_template", "query_params", "headers", "body_template",
-    "arguments_schema", "constants", "effect", "response_mapping", "visual", "visual_props", "timeout_seconds",
-    "max_response_bytes", "enabled",
+    "name",
+    "description",
+    "method",
+    "base_url",
+    "path_template",
+    "query_params",
+    "headers",
+    "body_template",
+    "arguments_schema",
+    "constants",
+    "effect",
+    "response_mapping",
+    "visual",
+    "visual_props",
+    "timeout_seconds",
+    "max_response_bytes",
+    "enabled",
 )
 
 
@@ -45,9 +59,11 @@ def tools_allowed(*, agent: Any, channel: str) -> list[HttpTool]:
     flag = {"widget": "agent_tools__on_widget", "console": "agent_tools__on_console"}.get(channel)
     if flag is None:
         raise ValueError(f"unknown channel {channel!r}")
-    return list(HttpTool.objects.filter(
-        tenant_id=agent.tenant_id, enabled=True, agent_tools__agent=agent, **{flag: True}
-    ).order_by("name"))
+    return list(
+        HttpTool.objects.filter(
+            tenant_id=agent.tenant_id, enabled=True, agent_tools__agent=agent, **{flag: True}
+        ).order_by("name")
+    )
 
 
 def tool_for_call(*, tools: Iterable[HttpTool], name: str) -> HttpTool | None:
@@ -113,8 +129,11 @@ def descriptors_confirm(*, tenant: Tenant, items: list[Any]) -> tuple[list[HttpT
 
 def _messages(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
-        return [f"{field}: {message}" if field != "__all__" else message
-                for field, messages in exc.message_dict.items() for message in messages]
+        return [
+            f"{field}: {message}" if field != "__all__" else message
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
     return list(exc.messages)
 
 
@@ -124,17 +143,30 @@ def tool_test(*, tool: HttpTool, arguments_json: str, resolver: Resolver | None 
     try:
         arguments = arguments_parse(tool, arguments_json)
     except ArgumentsInvalid as exc:
-        return Trace(result=ToolResult(ok=False, output=f"The arguments were not valid: {exc}.",
-                                       status="invalid_arguments", error_class="invalid_arguments"),
-                     detail=str(exc))
+        return Trace(
+            result=ToolResult(
+                ok=False,
+                output=f"The arguments were not valid: {exc}.",
+                status="invalid_arguments",
+                error_class="invalid_arguments",
+            ),
+            detail=str(exc),
+        )
     if needs_confirmation(tool) and arguments.get("confirmed") is not True:
-        return Trace(result=ToolResult(ok=False, output="Set \"confirmed\": true to send this write request.",
-                                       status="needs_confirmation", error_class="not_confirmed"),
-                     detail="This tool changes data; the test sends a real request only with confirmed=true.")
+        return Trace(
+            result=ToolResult(
+                ok=False,
+                output='Set "confirmed": true to send this write request.',
+                status="needs_confirmation",
+                error_class="not_confirmed",
+            ),
+            detail="This tool changes data; the test sends a real request only with confirmed=true.",
+        )
     secrets = secrets_load(tenant_id=tool.tenant_id, names=secret_names(tool))
     idempotency = f"va-test-{uuid.uuid4().hex}" if needs_confirmation(tool) else None
-    return async_to_sync(tool_trace)(tool=tool, arguments=arguments, secrets=secrets, resolver=resolver,
-                                      idempotency=idempotency)
+    return async_to_sync(tool_trace)(
+        tool=tool, arguments=arguments, secrets=secrets, resolver=resolver, idempotency=idempotency
+    )
 
 
 def example_arguments(tool: HttpTool) -> str:
@@ -154,5 +186,6 @@ def example_arguments(tool: HttpTool) -> str:
             example[name] = prop["enum"][0]
         elif name in schema.get("required", []):
             example[name] = {"integer": 1, "number": 1, "boolean": False, "array": [], "object": {}}.get(
-                str(prop.get("type")), "")
+                str(prop.get("type")), ""
+            )
     return json.dumps(example, indent=2, ensure_ascii=False)

@@ -19,12 +19,28 @@ TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 SLOT = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
 SECRET_REF = re.compile(r"\{\{secret:([A-Z][A-Z0-9_]{1,63})\}\}")
-FORBIDDEN_HEADERS = {"host", "transfer-encoding", "content-length", "connection", "te", "upgrade", "forwarded",
-                     "keep-alive", "trailer", "expect", "accept-encoding", "idempotency-key", "x-real-ip",
-                     "x-original-url", "x-rewrite-url", "x-http-method-override", "x-host", "via"}
+FORBIDDEN_HEADERS = {
+    "host",
+    "transfer-encoding",
+    "content-length",
+    "connection",
+    "te",
+    "upgrade",
+    "forwarded",
+    "keep-alive",
+    "trailer",
+    "expect",
+    "accept-encoding",
+    "idempotency-key",
+    "x-real-ip",
+    "x-original-url",
+    "x-rewrite-url",
+    "x-http-method-override",
+    "x-host",
+    "via",
+}
 # Header names that carry credentials: their value must come from a tenant secret, never a literal.
-CREDENTIAL_HEADER = re.compile(r"authori[sz]ation|api[-_]?key|token|secret|password|cookie|signature",
-                               re.IGNORECASE)
+CREDENTIAL_HEADER = re.compile(r"authori[sz]ation|api[-_]?key|token|secret|password|cookie|signature", re.IGNORECASE)
 MAPPING_KEYS = {"items", "fields", "max_items", "max_chars"}
 
 
@@ -44,9 +60,13 @@ def validate_descriptor(tool: HttpTool) -> None:
         add("path_template", "The path must start with /.")
     elif any(c in tool.path_template for c in "?#\r\n\\") or ".." in tool.path_template:
         add("path_template", "The path may not contain ?, #, .., backslashes or line breaks.")
-    for field, value in (("query_params", tool.query_params), ("headers", tool.headers),
-                         ("constants", tool.constants), ("response_mapping", tool.response_mapping),
-                         ("visual_props", tool.visual_props)):
+    for field, value in (
+        ("query_params", tool.query_params),
+        ("headers", tool.headers),
+        ("constants", tool.constants),
+        ("response_mapping", tool.response_mapping),
+        ("visual_props", tool.visual_props),
+    ):
         if not isinstance(value, dict):
             add(field, "Must be a JSON object.")
     if isinstance(tool.headers, dict):
@@ -59,8 +79,12 @@ def validate_descriptor(tool: HttpTool) -> None:
                 add("query_params", f"{name}: a query value must be a string template or a scalar.")
     for message in schema_problems(tool.arguments_schema):
         add("arguments_schema", message)
-    for field, value in (("path_template", tool.path_template), ("query_params", tool.query_params),
-                         ("body_template", tool.body_template), ("constants", tool.constants)):
+    for field, value in (
+        ("path_template", tool.path_template),
+        ("query_params", tool.query_params),
+        ("body_template", tool.body_template),
+        ("constants", tool.constants),
+    ):
         if "{{secret:" in _json_text(value):
             add(field, "Secrets may only be used in headers, as {{secret:NAME}}.")
     if tool.method == "GET" and tool.body_template is not None:
@@ -92,10 +116,11 @@ def validate_descriptor(tool: HttpTool) -> None:
             known_props = set(VISUALS[tool.visual].props_schema.get("properties", {}))
             for prop, path in tool.visual_props.items():
                 if prop not in known_props:
-                    add("visual_props",
-                        f"{tool.visual} has no prop {prop!r}; it has: " + ", ".join(sorted(known_props)))
+                    add(
+                        "visual_props", f"{tool.visual} has no prop {prop!r}; it has: " + ", ".join(sorted(known_props))
+                    )
                 if not isinstance(path, str):
-                    add("visual_props", f"{prop}: give a dotted path into the response as a string, or \"$\".")
+                    add("visual_props", f'{prop}: give a dotted path into the response as a string, or "$".')
     elif tool.visual_props:
         add("visual_props", "Choose a visual first, or leave the props mapping empty.")
     if errors:
@@ -145,8 +170,9 @@ def header_problems(name: Any, value: Any) -> list[str]:
 
 
 def mapping_problems(mapping: dict[str, Any]) -> list[str]:
-    problems = [f"Unknown key {key!r}; use items, fields, max_items, max_chars." for key in mapping
-                if key not in MAPPING_KEYS]
+    problems = [
+        f"Unknown key {key!r}; use items, fields, max_items, max_chars." for key in mapping if key not in MAPPING_KEYS
+    ]
     if "items" in mapping and not isinstance(mapping["items"], str):
         problems.append("items: a dotted path to a list, as a string.")
     fields = mapping.get("fields")

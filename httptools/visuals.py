@@ -39,6 +39,7 @@ class Visual:
 
 # Helpers that turn loose API data into safe, short template context.
 
+
 def safe_url(value: Any) -> str | None:
     """Only http(s) or site-relative URLs reach an href or src; `javascript:` and friends are dropped."""
     if not isinstance(value, str):
@@ -107,19 +108,22 @@ def _products(props: dict[str, Any]) -> dict[str, Any]:
     for item in props["products"][:MAX_CARDS]:
         name = text(item.get("name"), 120)
         stock = item.get("stock")
-        cards.append({
-            "name": name,
-            "price": money(item.get("price")),
-            "currency": text(item.get("currency") or props.get("currency") or "", 8),
-            "image": first_image(item),
-            "url": safe_url(item.get("url")),
-            "description": text(item.get("description"), 200),
-            "category": text(item.get("category"), 60),
-            "options": _joined(item.get("options") or item.get("sizes"), 120),
-            "stock": "" if stock is None or isinstance(stock, bool) else (
-                "Out of stock" if stock == 0 else "In stock"),
-            "say": f"I would like to order the {name}",
-        })
+        cards.append(
+            {
+                "name": name,
+                "price": money(item.get("price")),
+                "currency": text(item.get("currency") or props.get("currency") or "", 8),
+                "image": first_image(item),
+                "url": safe_url(item.get("url")),
+                "description": text(item.get("description"), 200),
+                "category": text(item.get("category"), 60),
+                "options": _joined(item.get("options") or item.get("sizes"), 120),
+                "stock": ""
+                if stock is None or isinstance(stock, bool)
+                else ("Out of stock" if stock == 0 else "In stock"),
+                "say": f"I would like to order the {name}",
+            }
+        )
     return {"title": text(props.get("title"), 120), "products": cards}
 
 
@@ -130,11 +134,13 @@ def _stats(props: dict[str, Any]) -> dict[str, Any]:
     for c in (_first(props, "categories", "by_category") or [])[:MAX_ROWS]:
         if isinstance(c, dict):
             low, high = money(_first(c, "min_price", "lowest_price")), money(_first(c, "max_price", "highest_price"))
-            categories.append({
-                "name": text(_first(c, "name", "category"), 60),
-                "count": text(_first(c, "count", "products"), 12),
-                "range": f"{low}–{high}" if low and high and low != high else low or high,
-            })
+            categories.append(
+                {
+                    "name": text(_first(c, "name", "category"), 60),
+                    "count": text(_first(c, "count", "products"), 12),
+                    "range": f"{low}–{high}" if low and high and low != high else low or high,
+                }
+            )
     return {
         "title": text(props.get("title") or "Catalog", 120),
         "count": text(_first(props, "count", "total_products"), 12),
@@ -151,10 +157,18 @@ def _order(props: dict[str, Any]) -> dict[str, Any]:
     props = _flatten(props, "order")
     product = text(_first(props, "product", "product_name", "name", "product_id"), 120)
     placed = bool(props.get("order_id"))
-    details = [(label, text(props.get(key), 120)) for key, label in (
-        ("option", "Option"), ("size", "Size"), ("quantity", "Quantity"), ("customer_name", "Name"),
-        ("customer_email", "Email"), ("email", "Email"),
-    ) if props.get(key) not in (None, "")]
+    details = [
+        (label, text(props.get(key), 120))
+        for key, label in (
+            ("option", "Option"),
+            ("size", "Size"),
+            ("quantity", "Quantity"),
+            ("customer_name", "Name"),
+            ("customer_email", "Email"),
+            ("email", "Email"),
+        )
+        if props.get(key) not in (None, "")
+    ]
     return {
         "product": product,
         "image": safe_url(props.get("image")),
@@ -175,16 +189,18 @@ def _speakers(props: dict[str, Any]) -> dict[str, Any]:
     rows = []
     for item in props["speakers"][:MAX_ROWS]:
         name = text(item.get("name"), 120)
-        rows.append({
-            "name": name,
-            "title": text(item.get("title") or item.get("role"), 120),
-            "company": text(item.get("company") or item.get("organization"), 120),
-            "photo": first_image(item),
-            "talk": text(item.get("talk") or item.get("session"), 160),
-            "topics": _joined(item.get("topics"), 120),
-            "bio": text(item.get("bio"), 240),
-            "say": f"Tell me more about {name}",
-        })
+        rows.append(
+            {
+                "name": name,
+                "title": text(item.get("title") or item.get("role"), 120),
+                "company": text(item.get("company") or item.get("organization"), 120),
+                "photo": first_image(item),
+                "talk": text(item.get("talk") or item.get("session"), 160),
+                "topics": _joined(item.get("topics"), 120),
+                "bio": text(item.get("bio"), 240),
+                "say": f"Tell me more about {name}",
+            }
+        )
     return {"title": text(props.get("title") or "Speakers", 120), "speakers": rows}
 
 
@@ -195,7 +211,8 @@ def _event(props: dict[str, Any]) -> dict[str, Any]:
     when = text(props.get("dates"), 80) or (f"{start} – {end}" if start and end and start != end else start)
     tickets = [
         {"name": text(t.get("name"), 60), "price": money(t.get("price")), "currency": text(t.get("currency"), 8)}
-        for t in (props.get("tickets") or [])[:8] if isinstance(t, dict)
+        for t in (props.get("tickets") or [])[:8]
+        if isinstance(t, dict)
     ]
     return {
         "name": text(props.get("name"), 160),
@@ -240,104 +257,133 @@ def _table(props: dict[str, Any]) -> dict[str, Any]:
 
 _item = {"type": "object", "required": ["name"], "properties": {"name": {"type": ["string", "number"]}}}
 
-VISUALS: dict[str, Visual] = {v.name: v for v in (
-    Visual(
-        name="product_cards",
-        description="Product cards with image, name and price, each with an 'Order this' button.",
-        props_schema={"type": "object", "required": ["products"], "properties": {
-            "title": {"type": "string"},
-            "currency": {"type": "string"},
-            "products": {"type": "array", "items": _item},
-        }},
-        template="httptools/visuals/product_cards.html",
-        prepare=_products,
-    ),
-    Visual(
-        name="product_stats",
-        description="A summary of the catalog: how many options, lowest and highest price, counts per category.",
-        props_schema={"type": "object", "properties": {
-            "stats": {"type": "object", "description": "The whole stats response, e.g. {\"stats\": \"$\"}."},
-            "title": {"type": "string"},
-            "count": {"type": ["integer", "number", "string"]},
-            "options": {"type": ["integer", "number", "string"]},
-            "min_price": {"type": ["number", "string", "null"]},
-            "max_price": {"type": ["number", "string", "null"]},
-            "average_price": {"type": ["number", "string", "null"]},
-            "currency": {"type": "string"},
-            "categories": {"type": "array", "items": {"type": "object"}},
-        }},
-        template="httptools/visuals/product_stats.html",
-        prepare=_stats,
-    ),
-    Visual(
-        name="order_form",
-        description="An order summary: product, size, quantity and total; before the order is placed it has "
-        "Confirm and Cancel buttons, afterwards it shows the order number.",
-        props_schema={"type": "object", "anyOf": [{"required": ["product"]}, {"required": ["order"]}],
-                      "properties": {
-            "order": {"type": "object", "description": "The whole order response, e.g. {\"order\": \"$\"}."},
-            "product": {"type": ["string", "number"]},
-            "option": {"type": ["string", "null"]},
-            "customer_email": {"type": ["string", "null"]},
-            "order_id": {"type": ["string", "integer", "null"]},
-            "status": {"type": ["string", "null"]},
-            "quantity": {"type": ["integer", "string", "null"]},
-            "size": {"type": ["string", "number", "null"]},
-            "price": {"type": ["number", "string", "null"]},
-            "total": {"type": ["number", "string", "null"]},
-            "currency": {"type": ["string", "null"]},
-            "image": {"type": ["string", "null"]},
-            "customer_name": {"type": ["string", "null"]},
-            "email": {"type": ["string", "null"]},
-            "message": {"type": ["string", "null"]},
-        }},
-        template="httptools/visuals/order_form.html",
-        prepare=_order,
-    ),
-    Visual(
-        name="speaker_list",
-        description="A list of speakers with photo, title, company and talk; each has a 'Tell me more' button.",
-        props_schema={"type": "object", "required": ["speakers"], "properties": {
-            "title": {"type": "string"},
-            "speakers": {"type": "array", "items": _item},
-        }},
-        template="httptools/visuals/speaker_list.html",
-        prepare=_speakers,
-    ),
-    Visual(
-        name="event_info",
-        description="The event at a glance: name, dates, venue and city, with buttons to see speakers and sessions.",
-        props_schema={"type": "object", "anyOf": [{"required": ["name"]}, {"required": ["event"]}],
-                      "properties": {
-            "event": {"type": "object", "required": ["name"],
-                      "description": "The whole event response, e.g. {\"event\": \"$\"}."},
-            "name": {"type": "string"},
-            "tagline": {"type": ["string", "null"]},
-            "dates": {"type": ["string", "null"]},
-            "tickets": {"type": ["array", "null"]},
-            "description": {"type": ["string", "null"]},
-            "start_date": {"type": ["string", "null"]},
-            "end_date": {"type": ["string", "null"]},
-            "venue": {"type": ["string", "null"]},
-            "city": {"type": ["string", "null"]},
-            "address": {"type": ["string", "null"]},
-            "url": {"type": ["string", "null"]},
-        }},
-        template="httptools/visuals/event_info.html",
-        prepare=_event,
-    ),
-    Visual(
-        name="table",
-        description="A generic table of rows and columns (for schedules, lists and comparisons).",
-        props_schema={"type": "object", "required": ["rows"], "properties": {
-            "title": {"type": "string"},
-            "columns": {"type": "array", "items": {"type": "string"}},
-            "rows": {"type": "array", "items": {"type": ["object", "array"]}},
-        }},
-        template="httptools/visuals/table.html",
-        prepare=_table,
-    ),
-)}
+VISUALS: dict[str, Visual] = {
+    v.name: v
+    for v in (
+        Visual(
+            name="product_cards",
+            description="Product cards with image, name and price, each with an 'Order this' button.",
+            props_schema={
+                "type": "object",
+                "required": ["products"],
+                "properties": {
+                    "title": {"type": "string"},
+                    "currency": {"type": "string"},
+                    "products": {"type": "array", "items": _item},
+                },
+            },
+            template="httptools/visuals/product_cards.html",
+            prepare=_products,
+        ),
+        Visual(
+            name="product_stats",
+            description="A summary of the catalog: how many options, lowest and highest price, counts per category.",
+            props_schema={
+                "type": "object",
+                "properties": {
+                    "stats": {"type": "object", "description": 'The whole stats response, e.g. {"stats": "$"}.'},
+                    "title": {"type": "string"},
+                    "count": {"type": ["integer", "number", "string"]},
+                    "options": {"type": ["integer", "number", "string"]},
+                    "min_price": {"type": ["number", "string", "null"]},
+                    "max_price": {"type": ["number", "string", "null"]},
+                    "average_price": {"type": ["number", "string", "null"]},
+                    "currency": {"type": "string"},
+                    "categories": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+            template="httptools/visuals/product_stats.html",
+            prepare=_stats,
+        ),
+        Visual(
+            name="order_form",
+            description="An order summary: product, size, quantity and total; before the order is placed it has "
+            "Confirm and Cancel buttons, afterwards it shows the order number.",
+            props_schema={
+                "type": "object",
+                "anyOf": [{"required": ["product"]}, {"required": ["order"]}],
+                "properties": {
+                    "order": {"type": "object", "description": 'The whole order response, e.g. {"order": "$"}.'},
+                    "product": {"type": ["string", "number"]},
+                    "option": {"type": ["string", "null"]},
+                    "customer_email": {"type": ["string", "null"]},
+                    "order_id": {"type": ["string", "integer", "null"]},
+                    "status": {"type": ["string", "null"]},
+                    "quantity": {"type": ["integer", "string", "null"]},
+                    "size": {"type": ["string", "number", "null"]},
+                    "price": {"type": ["number", "string", "null"]},
+                    "total": {"type": ["number", "string", "null"]},
+                    "currency": {"type": ["string", "null"]},
+                    "image": {"type": ["string", "null"]},
+                    "customer_name": {"type": ["string", "null"]},
+                    "email": {"type": ["string", "null"]},
+                    "message": {"type": ["string", "null"]},
+                },
+            },
+            template="httptools/visuals/order_form.html",
+            prepare=_order,
+        ),
+        Visual(
+            name="speaker_list",
+            description="A list of speakers with photo, title, company and talk; each has a 'Tell me more' button.",
+            props_schema={
+                "type": "object",
+                "required": ["speakers"],
+                "properties": {
+                    "title": {"type": "string"},
+                    "speakers": {"type": "array", "items": _item},
+                },
+            },
+            template="httptools/visuals/speaker_list.html",
+            prepare=_speakers,
+        ),
+        Visual(
+            name="event_info",
+            description=(
+                "The event at a glance: name, dates, venue and city, with buttons to see speakers and sessions."
+            ),
+            props_schema={
+                "type": "object",
+                "anyOf": [{"required": ["name"]}, {"required": ["event"]}],
+                "properties": {
+                    "event": {
+                        "type": "object",
+                        "required": ["name"],
+                        "description": 'The whole event response, e.g. {"event": "$"}.',
+                    },
+                    "name": {"type": "string"},
+                    "tagline": {"type": ["string", "null"]},
+                    "dates": {"type": ["string", "null"]},
+                    "tickets": {"type": ["array", "null"]},
+                    "description": {"type": ["string", "null"]},
+                    "start_date": {"type": ["string", "null"]},
+                    "end_date": {"type": ["string", "null"]},
+                    "venue": {"type": ["string", "null"]},
+                    "city": {"type": ["string", "null"]},
+                    "address": {"type": ["string", "null"]},
+                    "url": {"type": ["string", "null"]},
+                },
+            },
+            template="httptools/visuals/event_info.html",
+            prepare=_event,
+        ),
+        Visual(
+            name="table",
+            description="A generic table of rows and columns (for schedules, lists and comparisons).",
+            props_schema={
+                "type": "object",
+                "required": ["rows"],
+                "properties": {
+                    "title": {"type": "string"},
+                    "columns": {"type": "array", "items": {"type": "string"}},
+                    "rows": {"type": "array", "items": {"type": ["object", "array"]}},
+                },
+            },
+            template="httptools/visuals/table.html",
+            prepare=_table,
+        ),
+    )
+}
 
 _validators: dict[str, Draft202012Validator] = {}
 
@@ -387,7 +433,7 @@ def visuals_guidance(names: Iterable[str]) -> str:
     lines = [
         "# Visual cards",
         "Some tools also show a card in the visitor's window when they return. When a card is shown, give a "
-        "short spoken summary and point to the card (\"I've put the options on your screen\") instead of "
+        'short spoken summary and point to the card ("I\'ve put the options on your screen") instead of '
         "reading every detail. Buttons on a card reach you as the visitor's own words.",
     ]
     lines += [f"- {v.name}: {v.description}" for v in chosen]

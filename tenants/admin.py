@@ -83,8 +83,19 @@ class TenantAdmin(TenantScopedAdmin):
         (None, {"fields": ["name", "slug", "active", "operators"]}),
         ("Embedding", {"fields": ["allowed_origins"]}),
         ("Branding and texts", {"fields": ["brand_color", "logo_url", "welcome_text", "disclaimer_text"]}),
-        ("Limits", {"fields": ["requests_per_minute", "max_concurrent_sessions", "daily_budget_usd",
-                               "max_session_minutes", "idle_timeout_seconds", "transcript_retention_days"]}),
+        (
+            "Limits",
+            {
+                "fields": [
+                    "requests_per_minute",
+                    "max_concurrent_sessions",
+                    "daily_budget_usd",
+                    "max_session_minutes",
+                    "idle_timeout_seconds",
+                    "transcript_retention_days",
+                ]
+            },
+        ),
     ]
 
     @admin.display(description="Origins")

@@ -86,18 +86,25 @@ TENANTS: dict[str, dict[str, Any]] = {
         "accessories, compare prices, or place an order by voice.",
         "disclaimer_text": "This voice assistant is an AI and can make mistakes; check prices and sizes "
         "before you buy. Conversations are recorded to improve the service.",
-        "requests_per_minute": 30, "max_concurrent_sessions": 5, "daily_budget_usd": Decimal("10.00"),
-        "max_session_minutes": 10, "idle_timeout_seconds": 120, "transcript_retention_days": 30,
+        "requests_per_minute": 30,
+        "max_concurrent_sessions": 5,
+        "daily_budget_usd": Decimal("10.00"),
+        "max_session_minutes": 10,
+        "idle_timeout_seconds": 120,
+        "transcript_retention_days": 30,
     },
     "eventco": {
         "name": "EventCo",
         "brand_color": "#6c4ab6",
-        "welcome_text": "Welcome to VoiceFirst Summit 2027! Ask me about speakers, the schedule, the venue "
-        "or tickets.",
+        "welcome_text": "Welcome to VoiceFirst Summit 2027! Ask me about speakers, the schedule, the venue or tickets.",
         "disclaimer_text": "This assistant is an AI and can make mistakes; the website schedule is the "
         "reference. Conversations are recorded to improve the service.",
-        "requests_per_minute": 30, "max_concurrent_sessions": 5, "daily_budget_usd": Decimal("5.00"),
-        "max_session_minutes": 10, "idle_timeout_seconds": 120, "transcript_retention_days": 30,
+        "requests_per_minute": 30,
+        "max_concurrent_sessions": 5,
+        "daily_budget_usd": Decimal("5.00"),
+        "max_session_minutes": 10,
+        "idle_timeout_seconds": 120,
+        "transcript_retention_days": 30,
     },
     "cypress": {
         "name": "Cypress",
@@ -106,8 +113,12 @@ TENANTS: dict[str, dict[str, Any]] = {
         "our garden design service.",
         "disclaimer_text": "This assistant is an AI and can make mistakes. Conversations are recorded to "
         "improve the service.",
-        "requests_per_minute": 20, "max_concurrent_sessions": 3, "daily_budget_usd": Decimal("3.00"),
-        "max_session_minutes": 8, "idle_timeout_seconds": 90, "transcript_retention_days": 14,
+        "requests_per_minute": 20,
+        "max_concurrent_sessions": 3,
+        "daily_budget_usd": Decimal("3.00"),
+        "max_session_minutes": 8,
+        "idle_timeout_seconds": 90,
+        "transcript_retention_days": 14,
     },
 }
 
@@ -124,8 +135,8 @@ PROMPTS: dict[str, dict[str, str]] = {
         "their name and their email, read the order back with the total, and place it only after they "
         "say yes.",
         "tone": "Friendly, brief and concrete: one to three short sentences per answer, since the visitor is "
-        "listening, not reading. Say prices the way people say them (\"one hundred forty-nine euros "
-        "ninety-five\"). Mention at most three products at a time and let the cards on screen show the rest.",
+        'listening, not reading. Say prices the way people say them ("one hundred forty-nine euros '
+        'ninety-five"). Mention at most three products at a time and let the cards on screen show the rest.',
         "rules": "Only talk about ProductCo's products, orders and outdoor-gear advice.\n"
         "Never invent products, prices, sizes, stock or delivery dates; if the catalog doesn't say, say so.\n"
         "Always confirm an order out loud (product, option, quantity, total, email) before placing it.\n"
@@ -151,7 +162,7 @@ PROMPTS: dict[str, dict[str, str]] = {
         "and the session schedule. Look up event details, speakers and sessions with your tools before "
         "answering, and help visitors plan which talks to attend.",
         "tone": "Enthusiastic but concise: two or three short sentences. Use times as people say them "
-        "(\"half past nine\"). When listing, name at most three items and point to the cards on screen.",
+        '("half past nine"). When listing, name at most three items and point to the cards on screen.',
         "rules": "Only discuss VoiceFirst Summit and EventCo.\n"
         "Never invent speakers, sessions, rooms, times or prices; if the data doesn't say, say so.\n"
         "You cannot sell or reserve tickets; send visitors to the ticket section of the website.\n"
@@ -187,21 +198,22 @@ PROMPTS: dict[str, dict[str, str]] = {
 
 AGENTS: dict[str, dict[str, Any]] = {
     "productco": {
-        "name": "ProductCo Assistant", "voice": "marin",
+        "name": "ProductCo Assistant",
+        "voice": "marin",
         "greeting": "Hi, welcome to ProductCo! What are you shopping for today?",
-        "fallback_message": "Sorry, I can't reach the shop's catalog right now. Please try again in a "
-        "moment.",
+        "fallback_message": "Sorry, I can't reach the shop's catalog right now. Please try again in a moment.",
         "escalation_contact": "support@productco.example",
     },
     "eventco": {
-        "name": "Event Agent", "voice": "cedar",
+        "name": "Event Agent",
+        "voice": "cedar",
         "greeting": "Hello and welcome to VoiceFirst Summit 2027! How can I help you plan your visit?",
-        "fallback_message": "Sorry, I can't look that up right now; the schedule on this page is always "
-        "current.",
+        "fallback_message": "Sorry, I can't look that up right now; the schedule on this page is always current.",
         "escalation_contact": "hello@voicefirst-summit.example",
     },
     "cypress": {
-        "name": "Cypress Helper", "voice": "sage",
+        "name": "Cypress Helper",
+        "voice": "sage",
         "greeting": "Hello, this is Cypress Garden Centre. How can I help?",
         "fallback_message": "Sorry, I can't help with that right now. You can call us on +31 30 123 4567.",
         "escalation_contact": "+31 30 123 4567",
@@ -222,72 +234,106 @@ def _tools() -> dict[str, list[dict[str, Any]]]:
                 "relevance or price (sort cheapest to find the cheapest products). Use it before naming any "
                 "product, price, option or stock level, and to find a product's id and options before "
                 "placing an order.",
-                "method": Method.GET, "path_template": "/demo/productco/api/products",
-                "query_params": {"query": "{query}", "category": "{category}", "max_price": "{max_price}",
-                                 "sort": "{sort}", "limit": "8"},
-                "headers": _API_KEY_HEADER, "body_template": None,
+                "method": Method.GET,
+                "path_template": "/demo/productco/api/products",
+                "query_params": {
+                    "query": "{query}",
+                    "category": "{category}",
+                    "max_price": "{max_price}",
+                    "sort": "{sort}",
+                    "limit": "8",
+                },
+                "headers": _API_KEY_HEADER,
+                "body_template": None,
                 "arguments_schema": {
                     "type": "object",
                     "properties": {
-                        "query": {"type": "string", "maxLength": 100,
-                                  "description": "Words to look for in names and descriptions, e.g. "
-                                  "'waterproof trail' or 'down jacket'."},
-                        "category": {"type": "string", "enum": demo_data.CATEGORIES,
-                                     "description": "Only products in this category."},
-                        "max_price": {"type": "number", "minimum": 0,
-                                      "description": "Highest price in euros."},
-                        "sort": {"type": "string", "enum": ["relevance", "cheapest", "priciest"],
-                                 "description": "Order of results: relevance = best match first (default); "
-                                 "cheapest = lowest price first; priciest = highest price first."},
+                        "query": {
+                            "type": "string",
+                            "maxLength": 100,
+                            "description": "Words to look for in names and descriptions, e.g. "
+                            "'waterproof trail' or 'down jacket'.",
+                        },
+                        "category": {
+                            "type": "string",
+                            "enum": demo_data.CATEGORIES,
+                            "description": "Only products in this category.",
+                        },
+                        "max_price": {"type": "number", "minimum": 0, "description": "Highest price in euros."},
+                        "sort": {
+                            "type": "string",
+                            "enum": ["relevance", "cheapest", "priciest"],
+                            "description": "Order of results: relevance = best match first (default); "
+                            "cheapest = lowest price first; priciest = highest price first.",
+                        },
                     },
                     "additionalProperties": False,
                 },
                 "effect": Effect.READ,
                 # id and options too: place_order needs the product id and one of its options.
-                "response_mapping": {"items": "results",
-                                     "fields": ["id", "name", "price", "category", "options"],
-                                     "max_items": 8, "max_chars": 3000},
-                "visual": "product_cards", "visual_props": {"products": "results"},
+                "response_mapping": {
+                    "items": "results",
+                    "fields": ["id", "name", "price", "category", "options"],
+                    "max_items": 8,
+                    "max_chars": 3000,
+                },
+                "visual": "product_cards",
+                "visual_props": {"products": "results"},
             },
             {
                 "name": "catalog_stats",
                 "description": "Catalog figures: how many products and options (sizes/colours) there "
                 "are, and the price range, overall and per category. Use it for 'how many' and "
                 "'what price range' questions.",
-                "method": Method.GET, "path_template": "/demo/productco/api/stats",
+                "method": Method.GET,
+                "path_template": "/demo/productco/api/stats",
                 "query_params": {"category": "{category}"},
-                "headers": _API_KEY_HEADER, "body_template": None,
+                "headers": _API_KEY_HEADER,
+                "body_template": None,
                 "arguments_schema": {
                     "type": "object",
                     "properties": {
-                        "category": {"type": "string", "enum": demo_data.CATEGORIES,
-                                     "description": "Only this category; omit for the whole catalog."},
+                        "category": {
+                            "type": "string",
+                            "enum": demo_data.CATEGORIES,
+                            "description": "Only this category; omit for the whole catalog.",
+                        },
                     },
                     "additionalProperties": False,
                 },
                 "effect": Effect.READ,
                 "response_mapping": {"max_chars": 2500},
-                "visual": "product_stats", "visual_props": {"stats": "$"},
+                "visual": "product_stats",
+                "visual_props": {"stats": "$"},
             },
             {
                 "name": "place_order",
                 "description": "Place an order for one product option. Only after the visitor has confirmed "
                 "the product, option, quantity, total, name and email out loud. Payment is by an email "
                 "link sent afterwards.",
-                "method": Method.POST, "path_template": "/demo/productco/api/orders",
+                "method": Method.POST,
+                "path_template": "/demo/productco/api/orders",
                 "query_params": {},
                 "headers": _API_KEY_HEADER,
                 "body_template": {
-                    "product_id": "{product_id}", "option": "{option}", "quantity": "{quantity}",
-                    "customer_name": "{customer_name}", "customer_email": "{customer_email}",
+                    "product_id": "{product_id}",
+                    "option": "{option}",
+                    "quantity": "{quantity}",
+                    "customer_name": "{customer_name}",
+                    "customer_email": "{customer_email}",
                 },
                 "arguments_schema": {
                     "type": "object",
                     "properties": {
-                        "product_id": {"type": "string", "pattern": "^p-[0-9]{3}$",
-                                       "description": "The product id from search_products, e.g. p-001."},
-                        "option": {"type": "string",
-                                   "description": "Exactly one of the product's options (size or colour)."},
+                        "product_id": {
+                            "type": "string",
+                            "pattern": "^p-[0-9]{3}$",
+                            "description": "The product id from search_products, e.g. p-001.",
+                        },
+                        "option": {
+                            "type": "string",
+                            "description": "Exactly one of the product's options (size or colour).",
+                        },
                         "quantity": {"type": "integer", "minimum": 1, "maximum": 10},
                         "customer_name": {"type": "string", "minLength": 1, "maxLength": 120},
                         "customer_email": {"type": "string", "format": "email", "maxLength": 254},
@@ -297,7 +343,8 @@ def _tools() -> dict[str, list[dict[str, Any]]]:
                 },
                 "effect": Effect.WRITE,
                 "response_mapping": {"max_chars": 1500},
-                "visual": "order_form", "visual_props": {"order": "$"},
+                "visual": "order_form",
+                "visual_props": {"order": "$"},
             },
         ],
         "eventco": [
@@ -305,55 +352,79 @@ def _tools() -> dict[str, list[dict[str, Any]]]:
                 "name": "get_event_info",
                 "description": "VoiceFirst Summit 2027 details: dates, venue, address, description, "
                 "tracks and ticket types with prices.",
-                "method": Method.GET, "path_template": "/demo/eventco/api/event",
-                "query_params": {}, "headers": {}, "body_template": None,
+                "method": Method.GET,
+                "path_template": "/demo/eventco/api/event",
+                "query_params": {},
+                "headers": {},
+                "body_template": None,
                 "arguments_schema": {"type": "object", "properties": {}, "additionalProperties": False},
                 "effect": Effect.READ,
                 "response_mapping": {"max_chars": 3000},
-                "visual": "event_info", "visual_props": {"event": "$"},
+                "visual": "event_info",
+                "visual_props": {"event": "$"},
             },
             {
                 "name": "list_speakers",
                 "description": "The conference speakers with title, company, topics and bio; optionally only "
                 "those speaking about a topic.",
-                "method": Method.GET, "path_template": "/demo/eventco/api/speakers",
-                "query_params": {"topic": "{topic}"}, "headers": {}, "body_template": None,
+                "method": Method.GET,
+                "path_template": "/demo/eventco/api/speakers",
+                "query_params": {"topic": "{topic}"},
+                "headers": {},
+                "body_template": None,
                 "arguments_schema": {
                     "type": "object",
                     "properties": {
-                        "topic": {"type": "string", "maxLength": 60,
-                                  "description": "A topic word such as 'security', 'accessibility' or "
-                                  "'WebRTC'."},
+                        "topic": {
+                            "type": "string",
+                            "maxLength": 60,
+                            "description": "A topic word such as 'security', 'accessibility' or 'WebRTC'.",
+                        },
                     },
                     "additionalProperties": False,
                 },
                 "effect": Effect.READ,
-                "response_mapping": {"items": "speakers", "fields": ["name", "title", "company", "topics"],
-                                     "max_items": 12, "max_chars": 3000},
-                "visual": "speaker_list", "visual_props": {"speakers": "speakers"},
+                "response_mapping": {
+                    "items": "speakers",
+                    "fields": ["name", "title", "company", "topics"],
+                    "max_items": 12,
+                    "max_chars": 3000,
+                },
+                "visual": "speaker_list",
+                "visual_props": {"speakers": "speakers"},
             },
             {
                 "name": "list_sessions",
                 "description": "The schedule: sessions with time, room, track and speakers; optionally "
                 "one day "
                 f"(1 = {demo_data.DAYS[1]}, 2 = {demo_data.DAYS[2]}) or one track.",
-                "method": Method.GET, "path_template": "/demo/eventco/api/sessions",
-                "query_params": {"day": "{day}", "track": "{track}"}, "headers": {}, "body_template": None,
+                "method": Method.GET,
+                "path_template": "/demo/eventco/api/sessions",
+                "query_params": {"day": "{day}", "track": "{track}"},
+                "headers": {},
+                "body_template": None,
                 "arguments_schema": {
                     "type": "object",
                     "properties": {
-                        "day": {"type": "integer", "enum": sorted(demo_data.DAYS),
-                                "description": "Conference day: 1 or 2."},
+                        "day": {
+                            "type": "integer",
+                            "enum": sorted(demo_data.DAYS),
+                            "description": "Conference day: 1 or 2.",
+                        },
                         "track": {"type": "string", "enum": demo_data.TRACKS},
                     },
                     "additionalProperties": False,
                 },
                 "effect": Effect.READ,
-                "response_mapping": {"items": "sessions",
-                                     "fields": ["title", "speakers", "day", "start", "end", "room", "track"],
-                                     "max_items": 20, "max_chars": 4000},
+                "response_mapping": {
+                    "items": "sessions",
+                    "fields": ["title", "speakers", "day", "start", "end", "room", "track"],
+                    "max_items": 20,
+                    "max_chars": 4000,
+                },
                 # Only rows: a constant table title cannot be expressed as a response path.
-                "visual": "table", "visual_props": {"rows": "sessions"},
+                "visual": "table",
+                "visual_props": {"rows": "sessions"},
             },
         ],
         "cypress": [],
@@ -363,8 +434,13 @@ def _tools() -> dict[str, list[dict[str, Any]]]:
 def _seed_tenant(counts: Counts, slug: str, origins: str) -> Tenant:
     values = {**TENANTS[slug], "allowed_origins": origins, "active": True}
     tenant = _ensure(counts, "tenants", Tenant, {"slug": slug}, values)
-    _ensure(counts, "widget_keys", WidgetKey, {"public_id": f"pk_demo_{slug}"},
-            {"tenant": tenant, "label": "Demo website", "channel": Channel.WIDGET, "revoked_at": None})
+    _ensure(
+        counts,
+        "widget_keys",
+        WidgetKey,
+        {"public_id": f"pk_demo_{slug}"},
+        {"tenant": tenant, "label": "Demo website", "channel": Channel.WIDGET, "revoked_at": None},
+    )
 
     prompt_values = {k: v for k, v in PROMPTS[slug].items() if k != "name"}
     prompt_lookup = {"tenant": tenant, "name": PROMPTS[slug]["name"]}
@@ -373,8 +449,13 @@ def _seed_tenant(counts: Counts, slug: str, origins: str) -> Tenant:
     version = prompt_publish(prompt=prompt)
     _tally(counts, "prompt_versions", "unchanged" if version.pk == before else "created")
 
-    agent_values = {**{k: v for k, v in AGENTS[slug].items() if k != "name"},
-                    "prompt": prompt, "model": "gpt-realtime", "language": "en", "active": True}
+    agent_values = {
+        **{k: v for k, v in AGENTS[slug].items() if k != "name"},
+        "prompt": prompt,
+        "model": "gpt-realtime",
+        "language": "en",
+        "active": True,
+    }
     agent = _ensure(counts, "agents", Agent, {"tenant": tenant, "name": AGENTS[slug]["name"]}, agent_values)
 
     for spec in _tools()[slug]:
@@ -383,8 +464,9 @@ def _seed_tenant(counts: Counts, slug: str, origins: str) -> Tenant:
         # Plain save, not full_clean: validation needs the visuals registry and refuses loopback URLs unless
         # HTTPTOOLS_ALLOW_LOOPBACK is on, and the seed must work either way.
         tool = _ensure(counts, "http_tools", HttpTool, {"tenant": tenant, "name": spec["name"]}, values)
-        _ensure(counts, "agent_tools", AgentTool, {"agent": agent, "tool": tool},
-                {"on_widget": True, "on_console": True})
+        _ensure(
+            counts, "agent_tools", AgentTool, {"agent": agent, "tool": tool}, {"on_widget": True, "on_console": True}
+        )
     return tenant
 
 
@@ -403,9 +485,7 @@ def _seed_user(counts: Counts) -> None:
     user_model = get_user_model()
     user = user_model._default_manager.filter(username=DEMO_USERNAME).first()
     if user is None:
-        user_model._default_manager.create_superuser(
-            username=DEMO_USERNAME, email=DEMO_EMAIL, password=DEMO_PASSWORD
-        )
+        user_model._default_manager.create_superuser(username=DEMO_USERNAME, email=DEMO_EMAIL, password=DEMO_PASSWORD)
         _tally(counts, "users", "created")
         return
     # Keep the printed login true: restore the flags and password only if someone changed them.

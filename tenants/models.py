@@ -42,30 +42,37 @@ class Tenant(models.Model):
         help_text="The visitor accepts this before the microphone is asked for.",
     )
     requests_per_minute = models.PositiveIntegerField(
-        default=30, validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
         help_text="Bootstrap requests per minute per visitor IP.",
     )
     max_concurrent_sessions = models.PositiveIntegerField(
         default=5, validators=[MinValueValidator(1), MaxValueValidator(10_000)]
     )
     daily_budget_usd = models.DecimalField(
-        max_digits=10, decimal_places=2, default=Decimal("10.00"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("10.00"),
         validators=[MinValueValidator(Decimal("0"))],
         help_text="Spend per UTC day after which new sessions are refused and live ones end.",
     )
     max_session_minutes = models.PositiveIntegerField(
-        default=10, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text="The upstream allows at most 60.",
     )
     idle_timeout_seconds = models.PositiveIntegerField(
-        default=120, validators=[MinValueValidator(10), MaxValueValidator(3600)],
+        default=120,
+        validators=[MinValueValidator(10), MaxValueValidator(3600)],
         help_text="A session with no visitor audio or text for this long is ended.",
     )
     transcript_retention_days = models.PositiveIntegerField(
         default=30, validators=[MinValueValidator(1), MaxValueValidator(3650)]
     )
     operators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="operated_tenants",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="operated_tenants",
         help_text="Staff who may see this tenant in the console and admin (superusers see all).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -96,7 +103,9 @@ class WidgetKey(models.Model):
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="widget_keys")
     public_id = models.CharField(
-        max_length=64, unique=True, default=new_public_id,
+        max_length=64,
+        unique=True,
+        default=new_public_id,
         validators=[RegexValidator(r"^pk_[A-Za-z0-9_]{6,60}$", "Starts with pk_ then letters, digits or _.")],
         help_text="What the site puts in data-key. Safe to publish.",
     )
@@ -120,8 +129,9 @@ class TenantSecret(models.Model):
     """A value injected only into outgoing tool requests; stored encrypted, never shown back."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="secrets")
-    name = models.CharField(max_length=64, validators=[validate_secret_name],
-                            help_text="Referenced in tool headers as {{secret:NAME}}.")
+    name = models.CharField(
+        max_length=64, validators=[validate_secret_name], help_text="Referenced in tool headers as {{secret:NAME}}."
+    )
     value_encrypted = models.TextField(editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -34,14 +34,31 @@ class WidgetClaims:
     agent_id: int | None = None
 
 
-def token_issue(*, tenant_id: int, key_id: int, channel: str, origin: str, agent_id: int | None = None,
-                minutes: int = TOKEN_MINUTES, now: float | None = None) -> tuple[str, WidgetClaims]:
+def token_issue(
+    *,
+    tenant_id: int,
+    key_id: int,
+    channel: str,
+    origin: str,
+    agent_id: int | None = None,
+    minutes: int = TOKEN_MINUTES,
+    now: float | None = None,
+) -> tuple[str, WidgetClaims]:
     issued = int(now if now is not None else time.time())
-    claims = WidgetClaims(tenant_id, key_id, channel, origin, secrets.token_urlsafe(16), issued + minutes * 60,
-                          agent_id)
+    claims = WidgetClaims(
+        tenant_id, key_id, channel, origin, secrets.token_urlsafe(16), issued + minutes * 60, agent_id
+    )
     payload = {
-        "iss": ISSUER, "aud": AUDIENCE, "sub": str(tenant_id), "kid": key_id, "ch": channel,
-        "origin": origin, "iat": issued, "nbf": issued, "exp": claims.expires_at, "jti": claims.jti,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(tenant_id),
+        "kid": key_id,
+        "ch": channel,
+        "origin": origin,
+        "iat": issued,
+        "nbf": issued,
+        "exp": claims.expires_at,
+        "jti": claims.jti,
     }
     if agent_id is not None:
         payload["agent"] = agent_id
@@ -52,12 +69,21 @@ def token_verify(token: str) -> WidgetClaims:
     """Check signature (pinned algorithm), issuer, audience, time and required claims."""
     try:
         payload = jwt.decode(
-            token, settings.WIDGET_TOKEN_SECRET, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
-            options={"require": REQUIRED_CLAIMS}, leeway=5,
+            token,
+            settings.WIDGET_TOKEN_SECRET,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": REQUIRED_CLAIMS},
+            leeway=5,
         )
         return WidgetClaims(
-            tenant_id=int(payload["sub"]), key_id=int(payload["kid"]), channel=str(payload["ch"]),
-            origin=str(payload["origin"]), jti=str(payload["jti"]), expires_at=int(payload["exp"]),
+            tenant_id=int(payload["sub"]),
+            key_id=int(payload["kid"]),
+            channel=str(payload["ch"]),
+            origin=str(payload["origin"]),
+            jti=str(payload["jti"]),
+            expires_at=int(payload["exp"]),
             agent_id=int(payload["agent"]) if payload.get("agent") is not None else None,
         )
     except (jwt.PyJWTError, ValueError, TypeError) as exc:

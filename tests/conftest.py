@@ -45,8 +45,9 @@ def make_tenant(db: None) -> Callable[..., Tenant]:
 def make_user(db: None) -> Callable[..., Any]:
     """A user; `staff_of=[tenant, ...]` makes a staff operator of those tenants with every model permission."""
 
-    def make(*, superuser: bool = False, staff: bool = False, staff_of: list[Tenant] | None = None,
-             **fields: Any) -> Any:
+    def make(
+        *, superuser: bool = False, staff: bool = False, staff_of: list[Tenant] | None = None, **fields: Any
+    ) -> Any:
         user_model = get_user_model()
         fields.setdefault("username", f"user{next(_sequence)}")
         if superuser:
@@ -126,8 +127,11 @@ class Personas:
 
 @pytest.fixture
 def personas(
-    make_tenant: Callable[..., Tenant], make_user: Callable[..., Any], make_agent: Callable[..., Agent],
-    make_tool: Callable[..., HttpTool], make_secret: Callable[..., TenantSecret],
+    make_tenant: Callable[..., Tenant],
+    make_user: Callable[..., Any],
+    make_agent: Callable[..., Agent],
+    make_tool: Callable[..., HttpTool],
+    make_secret: Callable[..., TenantSecret],
 ) -> Personas:
     tenant_a = make_tenant(name="Alpha Shop", slug="alpha")
     tenant_b = make_tenant(name="Beta Events", slug="beta")

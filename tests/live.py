@@ -78,25 +78,32 @@ def wait_until_serving(port: int, process: subprocess.Popen[bytes], timeout: flo
 
 
 @pytest.fixture
-def live_server_factory(transactional_db: None, settings: Any, simulator_url: str, redis_conn: Any,
-                        mongo: Any) -> Iterator[Any]:
+def live_server_factory(
+    transactional_db: None, settings: Any, simulator_url: str, redis_conn: Any, mongo: Any
+) -> Iterator[Any]:
     """Start a real Daphne process on the test database, configured through its environment as in production."""
     started: list[LiveServer] = []
 
     def start(port: int | None = None, **env: str) -> LiveServer:
         port = port or free_port()
         environment = {
-            **os.environ, "DEBUG": "1", "PORT": str(port),
+            **os.environ,
+            "DEBUG": "1",
+            "PORT": str(port),
             "DATABASE_URL": database_url(connections["default"].settings_dict),
-            "MONGODB_URI": settings.MONGODB_URI, "REDIS_URL": settings.REDIS_URL,
-            "REALTIME_URL": simulator_url, "OPENAI_API_KEY": "",
+            "MONGODB_URI": settings.MONGODB_URI,
+            "REDIS_URL": settings.REDIS_URL,
+            "REALTIME_URL": simulator_url,
+            "OPENAI_API_KEY": "",
             "HTTPTOOLS_ALLOW_LOOPBACK": "1" if settings.HTTPTOOLS_ALLOW_LOOPBACK else "0",
             "HTTPTOOLS_ALLOWED_PORTS": ",".join(str(p) for p in settings.HTTPTOOLS_ALLOWED_PORTS),
-            "LOG_LEVEL": "WARNING", **env,
+            "LOG_LEVEL": "WARNING",
+            **env,
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=settings.BASE_DIR, env=environment,
+            cwd=settings.BASE_DIR,
+            env=environment,
         )
         server = LiveServer(port=port, process=process)
         started.append(server)
@@ -141,8 +148,14 @@ def widget_token(slug: str = "productco", *, origin: str = ORIGIN, minutes: int 
     tenant = Tenant.objects.get(slug=slug)
     key = WidgetKey.objects.get(public_id=f"pk_demo_{slug}")
     agent = tenant.agents.order_by("pk").first()
-    token, _ = token_issue(tenant_id=tenant.pk, key_id=key.pk, channel="widget", origin=origin,
-                           agent_id=agent.pk if agent else None, minutes=minutes)
+    token, _ = token_issue(
+        tenant_id=tenant.pk,
+        key_id=key.pk,
+        channel="widget",
+        origin=origin,
+        agent_id=agent.pk if agent else None,
+        minutes=minutes,
+    )
     return token
 
 
@@ -157,8 +170,12 @@ class VoiceClient:
         await self.ws.send(json.dumps(event))
 
     async def say(self, text: str) -> None:
-        await self.send({"type": "conversation.item.create", "item": {
-            "type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}})
+        await self.send(
+            {
+                "type": "conversation.item.create",
+                "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
+            }
+        )
 
     async def until(self, predicate: Any, timeout: float = 15.0) -> dict[str, Any]:
         """Read events until one matches; returns it."""
@@ -177,6 +194,10 @@ class VoiceClient:
 
 
 async def open_voice(server: LiveServer, token: str) -> VoiceClient:
-    ws = await connect(server.ws, subprotocols=["voice.v1", f"token.{token}"],  # type: ignore[list-item]
-                       origin=server.http, max_size=None)  # type: ignore[arg-type]
+    ws = await connect(
+        server.ws,
+        subprotocols=["voice.v1", f"token.{token}"],  # type: ignore[list-item]
+        origin=server.http,
+        max_size=None,
+    )  # type: ignore[arg-type]
     return VoiceClient(ws)

@@ -66,8 +66,14 @@ def staff_a_client(client: Any, personas: Personas) -> Any:
 def test_the_registry_covers_the_tenant_models() -> None:
     labels = {model._meta.label for model, _ in REGISTRY}
 
-    assert {"tenants.Tenant", "tenants.WidgetKey", "tenants.TenantSecret", "agents.Agent", "agents.Prompt",
-            "httptools.HttpTool"} <= labels
+    assert {
+        "tenants.Tenant",
+        "tenants.WidgetKey",
+        "tenants.TenantSecret",
+        "agents.Agent",
+        "agents.Prompt",
+        "httptools.HttpTool",
+    } <= labels
 
 
 @pytest.mark.parametrize(("model", "model_admin"), REGISTRY, ids=REGISTRY_IDS)
@@ -176,17 +182,35 @@ def test_an_empty_add_form_shows_errors_not_a_server_error(
 
 
 BAD_INPUT = [
-    ("tenants.Tenant", {"name": "Shop", "slug": "shop", "allowed_origins": "https://shop.example.com/path",
-                        "brand_color": "blue"}, {"allowed_origins", "brand_color"}),
-    ("tenants.Tenant", {"name": "Shop", "slug": "shop", "max_session_minutes": "61", "requests_per_minute": "0"},
-     {"max_session_minutes", "requests_per_minute"}),
+    (
+        "tenants.Tenant",
+        {"name": "Shop", "slug": "shop", "allowed_origins": "https://shop.example.com/path", "brand_color": "blue"},
+        {"allowed_origins", "brand_color"},
+    ),
+    (
+        "tenants.Tenant",
+        {"name": "Shop", "slug": "shop", "max_session_minutes": "61", "requests_per_minute": "0"},
+        {"max_session_minutes", "requests_per_minute"},
+    ),
     ("tenants.TenantSecret", {"name": "lower case", "value": "x"}, {"name"}),
     ("agents.Prompt", {"name": "Main", "identity": " ", "task": " "}, {"identity", "task"}),
-    ("agents.Agent", {"name": "Helper", "language": "english", "model": "gpt-realtime", "voice": "marin"},
-     {"language", "prompt"}),
-    ("httptools.HttpTool", {"name": "Bad Name", "description": "x", "base_url": "ftp://api.example.com",
-                            "path_template": "no-slash", "method": "GET", "effect": "read"},
-     {"name", "base_url"}),
+    (
+        "agents.Agent",
+        {"name": "Helper", "language": "english", "model": "gpt-realtime", "voice": "marin"},
+        {"language", "prompt"},
+    ),
+    (
+        "httptools.HttpTool",
+        {
+            "name": "Bad Name",
+            "description": "x",
+            "base_url": "ftp://api.example.com",
+            "path_template": "no-slash",
+            "method": "GET",
+            "effect": "read",
+        },
+        {"name", "base_url"},
+    ),
 ]
 
 

@@ -46,8 +46,14 @@ def staff_headers(api_schema: Any) -> dict[str, str]:
 
 # schemathesis.pytest.from_fixture(...).parametrize() sets request.node._nodeid, which pytest 9 no longer has
 # (AttributeError), so each operation's strategy is driven with Hypothesis directly.
-SETTINGS = settings(max_examples=30, deadline=5000, derandomize=True, database=None, print_blob=False,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=30,
+    deadline=5000,
+    derandomize=True,
+    database=None,
+    print_blob=False,
+    suppress_health_check=list(HealthCheck),
+)
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 
@@ -57,9 +63,12 @@ def known_ids() -> dict[str, Any]:
     from tenants.models import Tenant
 
     tenant = Tenant.objects.get(slug="productco")
-    return {"key": "pk_demo_productco", "tenant_id": tenant.pk,
-            "agent_id": Agent.objects.filter(tenant=tenant).order_by("pk").values_list("pk", flat=True)[0],
-            "origin": tenant.allowed_origins.split()[0]}
+    return {
+        "key": "pk_demo_productco",
+        "tenant_id": tenant.pk,
+        "agent_id": Agent.objects.filter(tenant=tenant).order_by("pk").values_list("pk", flat=True)[0],
+        "origin": tenant.allowed_origins.split()[0],
+    }
 
 
 def with_known_ids(known: dict[str, Any]) -> Any:
@@ -88,7 +97,6 @@ def server_errors(api_schema: Any, headers: dict[str, str] | None = None) -> tup
     for operation in operations:
         seen = statuses.setdefault(f"{operation.method.upper()} {operation.path}", Counter())
         for mode in MODES:
-
             generated = operation.as_strategy(generation_mode=mode)
 
             @given(case=st.one_of(generated, generated.map(fill)))

@@ -43,8 +43,9 @@ async def test_a_burst_of_bootstraps_holds_a_bounded_number_of_database_connecti
     await sync_to_async(Tenant.objects.filter(slug="productco").update)(requests_per_minute=REQUESTS * 2)
     statuses: list[int] = []
     remaining = REQUESTS
-    async with httpx.AsyncClient(base_url=server.http, timeout=30,
-                                 headers={"Origin": server.http, "Content-Type": "application/json"}) as client:
+    async with httpx.AsyncClient(
+        base_url=server.http, timeout=30, headers={"Origin": server.http, "Content-Type": "application/json"}
+    ) as client:
 
         async def visitor() -> None:
             nonlocal remaining
@@ -62,15 +63,19 @@ async def test_a_burst_of_bootstraps_holds_a_bounded_number_of_database_connecti
 def server_connections_drop() -> int:
     """What a PostgreSQL restart does to the server: every one of its connections is cut."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s",
-                       [SERVER_NAME])
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s", [SERVER_NAME]
+        )
         return int(cursor.fetchone()[0])
 
 
 async def bootstrap(server: LiveServer) -> int:
     async with httpx.AsyncClient(base_url=server.http, timeout=30) as client:
-        response = await client.post("/api/widget/bootstrap", content='{"key": "pk_demo_productco"}',
-                                     headers={"Origin": server.http, "Content-Type": "application/json"})
+        response = await client.post(
+            "/api/widget/bootstrap",
+            content='{"key": "pk_demo_productco"}',
+            headers={"Origin": server.http, "Content-Type": "application/json"},
+        )
         return response.status_code
 
 

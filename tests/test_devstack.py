@@ -21,8 +21,19 @@ from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # The test session points these at its own servers; the stack under test must start the embedded ones.
-CLEARED = ["REDIS_URL", "MONGODB_URI", "DATABASE_URL", "OPENAI_API_KEY", "REALTIME_URL", "DEBUG", "PORT",
-           "DJANGO_SECRET_KEY", "WIDGET_TOKEN_SECRET", "SECRETS_ENCRYPTION_KEY", "PUBLIC_BASE_URL"]
+CLEARED = [
+    "REDIS_URL",
+    "MONGODB_URI",
+    "DATABASE_URL",
+    "OPENAI_API_KEY",
+    "REALTIME_URL",
+    "DEBUG",
+    "PORT",
+    "DJANGO_SECRET_KEY",
+    "WIDGET_TOKEN_SECRET",
+    "SECRETS_ENCRYPTION_KEY",
+    "PUBLIC_BASE_URL",
+]
 
 pytestmark = pytest.mark.slow
 
@@ -55,14 +66,22 @@ def test_it_runs_the_stack_and_stops_every_process_on_sigint(tmp_path: Path) -> 
     # Ports of its own, so a developer's running `make run` never collides with this stack.
     port, redis_port, mongodb_port, simulator_port = (free_port() for _ in range(4))
     env = {name: value for name, value in os.environ.items() if name not in CLEARED}
-    env.update(VAR_DIR=str(tmp_path / "var"), PORT=str(port), EMBEDDED_REDIS_PORT=str(redis_port),
-               EMBEDDED_MONGODB_PORT=str(mongodb_port),
-               REALTIME_URL=f"ws://127.0.0.1:{simulator_port}/v1/realtime")
+    env.update(
+        VAR_DIR=str(tmp_path / "var"),
+        PORT=str(port),
+        EMBEDDED_REDIS_PORT=str(redis_port),
+        EMBEDDED_MONGODB_PORT=str(mongodb_port),
+        REALTIME_URL=f"ws://127.0.0.1:{simulator_port}/v1/realtime",
+    )
     log = tmp_path / "devstack.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "config.devstack"], cwd=ROOT, env=env, stdout=output,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "-m", "config.devstack"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -42,7 +42,10 @@ def test_it_normalises_origins_one_per_line() -> None:
 
     assert errors_of(tenant) == {}
     assert tenant.allowed_origins.splitlines() == [
-        "https://shop.example.com", "http://localhost:8000", "http://[::1]:8080", "http://example.org",
+        "https://shop.example.com",
+        "http://localhost:8000",
+        "http://[::1]:8080",
+        "http://example.org",
     ]
     assert tenant.origins == tenant.allowed_origins.splitlines()
 

@@ -11,15 +11,31 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Variables a developer or the test session may have set; each case starts from none of them.
-CLEARED = ["DEBUG", "PORT", "DATABASE_URL", "DATABASE_POOL_SIZE", "DJANGO_SECRET_KEY", "WIDGET_TOKEN_SECRET",
-           "SECRETS_ENCRYPTION_KEY", "REDIS_URL", "MONGODB_URI", "REALTIME_URL", "PUBLIC_BASE_URL", "OPENAI_API_KEY"]
+CLEARED = [
+    "DEBUG",
+    "PORT",
+    "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
+    "DJANGO_SECRET_KEY",
+    "WIDGET_TOKEN_SECRET",
+    "SECRETS_ENCRYPTION_KEY",
+    "REDIS_URL",
+    "MONGODB_URI",
+    "REALTIME_URL",
+    "PUBLIC_BASE_URL",
+    "OPENAI_API_KEY",
+]
 
 
 def manage_check(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
     env = {name: value for name, value in os.environ.items() if name not in CLEARED}
     env.update(VAR_DIR=str(tmp_path), **environment)
     return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "check"], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, str(ROOT / "manage.py"), "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 

@@ -35,21 +35,39 @@ def utterance_hash(*, previous: str, seq: int, item_id: str, role: str, text: st
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def transcript_write(*, tenant_id: int, channel: str, session_id: str, item_id: str, role: str, text: str,
-                     seq: int, previous_hash: str, retention_days: int, now: datetime | None = None) -> str:
+def transcript_write(
+    *,
+    tenant_id: int,
+    channel: str,
+    session_id: str,
+    item_id: str,
+    role: str,
+    text: str,
+    seq: int,
+    previous_hash: str,
+    retention_days: int,
+    now: datetime | None = None,
+) -> str:
     """Store one utterance once. createdAt is set on insert only; a repeat only moves updatedAt."""
     _require_tenant(tenant_id)
     moment = now or datetime.now(UTC)
     created = moment.replace(microsecond=moment.microsecond // 1000 * 1000)  # MongoDB keeps milliseconds
-    digest = utterance_hash(previous=previous_hash, seq=seq, item_id=item_id, role=role, text=text,
-                            created_at=created)
+    digest = utterance_hash(previous=previous_hash, seq=seq, item_id=item_id, role=role, text=text, created_at=created)
     result = mongo.collection(TRANSCRIPTS).find_one_and_update(
         {"tenantId": tenant_id, "sessionId": session_id, "itemId": item_id},
         {
             "$setOnInsert": {
-                "tenantId": tenant_id, "channel": channel, "sessionId": session_id, "itemId": item_id,
-                "role": role, "text": text, "seq": seq, "createdAt": created, "prevHash": previous_hash,
-                "hash": digest, "expireAt": created + timedelta(days=retention_days),
+                "tenantId": tenant_id,
+                "channel": channel,
+                "sessionId": session_id,
+                "itemId": item_id,
+                "role": role,
+                "text": text,
+                "seq": seq,
+                "createdAt": created,
+                "prevHash": previous_hash,
+                "hash": digest,
+                "expireAt": created + timedelta(days=retention_days),
             },
             "$set": {"updatedAt": datetime.now(UTC)},
         },
@@ -60,10 +78,14 @@ def transcript_write(*, tenant_id: int, channel: str, session_id: str, item_id: 
 
 
 def transcript_for_session(*, tenant_id: int, session_id: str) -> list[dict[str, Any]]:
-    cursor = mongo.collection(TRANSCRIPTS).find(
-        {"tenantId": _require_tenant(tenant_id), "sessionId": _require_session(session_id)},
-        {"_id": 0, "expireAt": 0},
-    ).sort("seq", ASCENDING)
+    cursor = (
+        mongo.collection(TRANSCRIPTS)
+        .find(
+            {"tenantId": _require_tenant(tenant_id), "sessionId": _require_session(session_id)},
+            {"_id": 0, "expireAt": 0},
+        )
+        .sort("seq", ASCENDING)
+    )
     return list(cursor)
 
 
@@ -71,8 +93,14 @@ def transcript_verify_chain(*, tenant_id: int, session_id: str) -> bool:
     """True when every stored utterance still hashes to what was written, in order."""
     previous = GENESIS
     for doc in transcript_for_session(tenant_id=tenant_id, session_id=session_id):
-        expected = utterance_hash(previous=previous, seq=doc["seq"], item_id=doc["itemId"], role=doc["role"],
-                                  text=doc["text"], created_at=doc["createdAt"])
+        expected = utterance_hash(
+            previous=previous,
+            seq=doc["seq"],
+            item_id=doc["itemId"],
+            role=doc["role"],
+            text=doc["text"],
+            created_at=doc["createdAt"],
+        )
         if doc.get("prevHash") != previous or doc.get("hash") != expected:
             return False
         previous = doc["hash"]
@@ -88,10 +116,14 @@ def tool_log_write(document: dict[str, Any], *, retention_days: int = 30) -> Non
 
 
 def tool_logs_for_session(*, tenant_id: int, session_id: str) -> list[dict[str, Any]]:
-    cursor = mongo.collection(TOOL_LOGS).find(
-        {"tenantId": _require_tenant(tenant_id), "sessionId": _require_session(session_id)},
-        {"_id": 0, "expireAt": 0},
-    ).sort("createdAt", ASCENDING)
+    cursor = (
+        mongo.collection(TOOL_LOGS)
+        .find(
+            {"tenantId": _require_tenant(tenant_id), "sessionId": _require_session(session_id)},
+            {"_id": 0, "expireAt": 0},
+        )
+        .sort("createdAt", ASCENDING)
+    )
     return list(cursor)
 
 
@@ -99,14 +131,18 @@ def indexes() -> dict[str, list[IndexModel]]:
     """Indexes for these collections; expireAt carries each tenant's retention (TTL at the stored time)."""
     return {
         TRANSCRIPTS: [
-            IndexModel([("tenantId", ASCENDING), ("sessionId", ASCENDING), ("itemId", ASCENDING)], unique=True,
-                       name="utterance_once"),
+            IndexModel(
+                [("tenantId", ASCENDING), ("sessionId", ASCENDING), ("itemId", ASCENDING)],
+                unique=True,
+                name="utterance_once",
+            ),
             IndexModel([("tenantId", ASCENDING), ("sessionId", ASCENDING), ("seq", ASCENDING)], name="by_session"),
             IndexModel([("expireAt", ASCENDING)], expireAfterSeconds=0, name="retention"),
         ],
         TOOL_LOGS: [
-            IndexModel([("tenantId", ASCENDING), ("sessionId", ASCENDING), ("createdAt", ASCENDING)],
-                       name="by_session"),
+            IndexModel(
+                [("tenantId", ASCENDING), ("sessionId", ASCENDING), ("createdAt", ASCENDING)], name="by_session"
+            ),
             IndexModel([("tenantId", ASCENDING), ("createdAt", DESCENDING)], name="by_tenant_recent"),
             IndexModel([("expireAt", ASCENDING)], expireAfterSeconds=0, name="retention"),
         ],

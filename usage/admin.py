@@ -7,8 +7,16 @@ from usage.models import ModelPrice
 
 @admin.register(ModelPrice)
 class ModelPriceAdmin(admin.ModelAdmin):
-    list_display = ["model", "text_input", "text_cached", "text_output", "audio_input", "audio_cached",
-                    "audio_output", "updated_at"]
+    list_display = [
+        "model",
+        "text_input",
+        "text_cached",
+        "text_output",
+        "audio_input",
+        "audio_cached",
+        "audio_output",
+        "updated_at",
+    ]
     search_fields = ["model"]
     fieldsets = [
         (None, {"fields": ["model"], "description": "US dollars per 1 million tokens."}),

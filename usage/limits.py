@@ -121,8 +121,9 @@ def lease_acquire(*, tenant_id: int, session_id: str, limit: int, ttl_seconds: i
     """Take one of the tenant's `limit` concurrent-session slots; False when all are taken."""
     try:
         now_ms = int(time.time() * 1000)
-        result = _script(_LEASE_ACQUIRE_LUA)(keys=[_lease_key(tenant_id)],
-                                             args=[now_ms, limit, session_id, ttl_seconds * 1000])
+        result = _script(_LEASE_ACQUIRE_LUA)(
+            keys=[_lease_key(tenant_id)], args=[now_ms, limit, session_id, ttl_seconds * 1000]
+        )
     except RedisError as exc:
         raise LimitUnavailable("session leases are unavailable") from exc
     return bool(result)
@@ -131,8 +132,9 @@ def lease_acquire(*, tenant_id: int, session_id: str, limit: int, ttl_seconds: i
 def lease_renew(*, tenant_id: int, session_id: str, ttl_seconds: int = LEASE_TTL_SECONDS) -> bool:
     try:
         now_ms = int(time.time() * 1000)
-        return bool(_script(_LEASE_RENEW_LUA)(keys=[_lease_key(tenant_id)], args=[now_ms, session_id,
-                                                                                ttl_seconds * 1000]))
+        return bool(
+            _script(_LEASE_RENEW_LUA)(keys=[_lease_key(tenant_id)], args=[now_ms, session_id, ttl_seconds * 1000])
+        )
     except RedisError:
         logger.warning("lease renewal failed: redis unavailable")
         return False

@@ -9,8 +9,9 @@ from django.db import models
 
 
 def _price(default: Decimal | type[models.NOT_PROVIDED] = models.NOT_PROVIDED) -> models.DecimalField[Decimal, Decimal]:
-    return models.DecimalField(max_digits=10, decimal_places=4, validators=[MinValueValidator(Decimal("0"))],
-                               default=default)
+    return models.DecimalField(
+        max_digits=10, decimal_places=4, validators=[MinValueValidator(Decimal("0"))], default=default
+    )
 
 
 class ModelPrice(models.Model):

@@ -9,11 +9,26 @@ MILLION = Decimal(1_000_000)
 
 # USD per 1M tokens as published (REALTIME.md section 8); the admin's price table starts from these.
 DEFAULT_PRICES: dict[str, dict[str, str]] = {
-    "gpt-realtime": {"text_input": "4.00", "text_cached": "0.40", "text_output": "16.00", "audio_input": "32.00",
-                     "audio_cached": "0.40", "audio_output": "64.00", "image_input": "5.00", "image_cached": "0.50"},
-    "gpt-realtime-mini": {"text_input": "0.60", "text_cached": "0.06", "text_output": "2.40",
-                          "audio_input": "10.00", "audio_cached": "0.30", "audio_output": "20.00",
-                          "image_input": "0.80", "image_cached": "0.08"},
+    "gpt-realtime": {
+        "text_input": "4.00",
+        "text_cached": "0.40",
+        "text_output": "16.00",
+        "audio_input": "32.00",
+        "audio_cached": "0.40",
+        "audio_output": "64.00",
+        "image_input": "5.00",
+        "image_cached": "0.50",
+    },
+    "gpt-realtime-mini": {
+        "text_input": "0.60",
+        "text_cached": "0.06",
+        "text_output": "2.40",
+        "audio_input": "10.00",
+        "audio_cached": "0.30",
+        "audio_output": "20.00",
+        "image_input": "0.80",
+        "image_cached": "0.08",
+    },
 }
 
 
@@ -59,5 +74,13 @@ def cost_usd(counts: dict[str, int], prices: Prices) -> Decimal:
     return total / MILLION
 
 
-PRICED_KINDS = ("text_input", "text_cached", "text_output", "audio_input", "audio_cached", "audio_output",
-                "image_input", "image_cached")
+PRICED_KINDS = (
+    "text_input",
+    "text_cached",
+    "text_output",
+    "audio_input",
+    "audio_cached",
+    "audio_output",
+    "image_input",
+    "image_cached",
+)

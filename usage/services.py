@@ -20,8 +20,10 @@ def price_for(model: str) -> ModelPrice:
 
     Without a row the published default applies, and an unknown model is priced as the dearest one, so a
     missing row can never make usage free and switch the budget guard off."""
-    rows = {name: ModelPrice(model=name, **{kind: Decimal(value) for kind, value in prices.items()})
-            for name, prices in pricing.DEFAULT_PRICES.items()}
+    rows = {
+        name: ModelPrice(model=name, **{kind: Decimal(value) for kind, value in prices.items()})
+        for name, prices in pricing.DEFAULT_PRICES.items()
+    }
     rows.update({row.model: row for row in ModelPrice.objects.all()})
     candidates = [name for name in rows if model == name or model.startswith(name + "-")]
     if candidates:
@@ -30,13 +32,28 @@ def price_for(model: str) -> ModelPrice:
     return max(rows.values(), key=lambda row: row.audio_output)
 
 
-def usage_meter(*, tenant_id: int, channel: str, session_id: str, model: str, response_id: str,
-                usage: dict[str, Any], price: ModelPrice | None) -> Decimal | None:
+def usage_meter(
+    *,
+    tenant_id: int,
+    channel: str,
+    session_id: str,
+    model: str,
+    response_id: str,
+    usage: dict[str, Any],
+    price: ModelPrice | None,
+) -> Decimal | None:
     """Record one response's usage once; returns its dollars, or None when it was already counted."""
     counts = pricing.token_counts(usage)
     dollars = pricing.cost_usd(counts, price or price_for(model))
-    if not store.usage_record(tenant_id=tenant_id, channel=channel, session_id=session_id, model=model,
-                              response_id=response_id, counts=counts, dollars=dollars):
+    if not store.usage_record(
+        tenant_id=tenant_id,
+        channel=channel,
+        session_id=session_id,
+        model=model,
+        response_id=response_id,
+        counts=counts,
+        dollars=dollars,
+    ):
         return None
     limits.spend_add(tenant_id=tenant_id, day=_today(), micro_dollars=int(dollars * 1_000_000))
     return dollars

@@ -14,8 +14,17 @@ from config import mongo
 SESSIONS = "realtime_sessions"
 USAGE_DAILY = "usage_daily"
 USAGE_EVENTS = "usage_events"
-TOKEN_KINDS = ("text_input", "text_cached", "text_output", "audio_input", "audio_cached", "audio_output",
-               "image_input", "image_cached", "total")
+TOKEN_KINDS = (
+    "text_input",
+    "text_cached",
+    "text_output",
+    "audio_input",
+    "audio_cached",
+    "audio_output",
+    "image_input",
+    "image_cached",
+    "total",
+)
 
 
 def _require_tenant(tenant_id: Any) -> int:
@@ -24,17 +33,38 @@ def _require_tenant(tenant_id: Any) -> int:
     return tenant_id
 
 
-def session_start(*, tenant_id: int, channel: str, session_id: str, agent_id: int, agent_name: str, model: str,
-                  key_id: int | None, simulator: bool) -> None:
+def session_start(
+    *,
+    tenant_id: int,
+    channel: str,
+    session_id: str,
+    agent_id: int,
+    agent_name: str,
+    model: str,
+    key_id: int | None,
+    simulator: bool,
+) -> None:
     now = datetime.now(UTC)
     mongo.collection(SESSIONS).update_one(
         {"_id": session_id},
-        {"$setOnInsert": {
-            "tenantId": _require_tenant(tenant_id), "channel": channel, "sessionId": session_id,
-            "agentId": agent_id, "agent": agent_name, "model": model, "keyId": key_id, "simulator": simulator,
-            "status": "live", "startedAt": now, "lastSeenAt": now, "endedAt": None, "endReason": None,
-            "usage": {**dict.fromkeys(TOKEN_KINDS, 0), "dollars": 0.0, "responses": 0},
-        }},
+        {
+            "$setOnInsert": {
+                "tenantId": _require_tenant(tenant_id),
+                "channel": channel,
+                "sessionId": session_id,
+                "agentId": agent_id,
+                "agent": agent_name,
+                "model": model,
+                "keyId": key_id,
+                "simulator": simulator,
+                "status": "live",
+                "startedAt": now,
+                "lastSeenAt": now,
+                "endedAt": None,
+                "endReason": None,
+                "usage": {**dict.fromkeys(TOKEN_KINDS, 0), "dollars": 0.0, "responses": 0},
+            }
+        },
         upsert=True,
     )
 
@@ -59,59 +89,84 @@ def session_end(*, session_id: str, reason: str, stale_before: datetime | None =
 
 def sessions_stale(*, before: datetime, limit: int = 500) -> list[dict[str, Any]]:
     """Live sessions whose heartbeat stopped (across tenants: only the reaper calls this)."""
-    cursor = mongo.collection(SESSIONS).find(
-        {"status": "live", "lastSeenAt": {"$lt": before}}, {"_id": 1, "tenantId": 1}
-    ).limit(limit)
+    cursor = (
+        mongo.collection(SESSIONS)
+        .find({"status": "live", "lastSeenAt": {"$lt": before}}, {"_id": 1, "tenantId": 1})
+        .limit(limit)
+    )
     return list(cursor)
 
 
 def sessions_recent(*, tenant_id: int, limit: int = 20) -> list[dict[str, Any]]:
-    cursor = mongo.collection(SESSIONS).find(
-        {"tenantId": _require_tenant(tenant_id)}, {"_id": 0}
-    ).sort("startedAt", DESCENDING).limit(max(1, min(limit, 200)))
+    cursor = (
+        mongo.collection(SESSIONS)
+        .find({"tenantId": _require_tenant(tenant_id)}, {"_id": 0})
+        .sort("startedAt", DESCENDING)
+        .limit(max(1, min(limit, 200)))
+    )
     return list(cursor)
 
 
 def session_get(*, tenant_id: int, session_id: str) -> dict[str, Any] | None:
     if not isinstance(session_id, str):
         return None
-    return mongo.collection(SESSIONS).find_one({"_id": session_id, "tenantId": _require_tenant(tenant_id)},
-                                               {"_id": 0})
+    return mongo.collection(SESSIONS).find_one({"_id": session_id, "tenantId": _require_tenant(tenant_id)}, {"_id": 0})
 
 
-def usage_record(*, tenant_id: int, channel: str, session_id: str, model: str, response_id: str,
-                 counts: dict[str, int], dollars: Decimal, at: datetime | None = None) -> bool:
+def usage_record(
+    *,
+    tenant_id: int,
+    channel: str,
+    session_id: str,
+    model: str,
+    response_id: str,
+    counts: dict[str, int],
+    dollars: Decimal,
+    at: datetime | None = None,
+) -> bool:
     """Count one response's usage once: the event id (session + response) is the idempotency key.
 
     Returns False when this response was already counted (a replay or a duplicate event)."""
     moment = at or datetime.now(UTC)
     day = moment.strftime("%Y-%m-%d")
     try:
-        mongo.collection(USAGE_EVENTS).insert_one({
-            "_id": f"{session_id}:{response_id}", "tenantId": _require_tenant(tenant_id), "channel": channel,
-            "sessionId": session_id, "responseId": response_id, "model": model, "day": day,
-            "counts": counts, "dollars": float(dollars), "createdAt": moment,
-        })
+        mongo.collection(USAGE_EVENTS).insert_one(
+            {
+                "_id": f"{session_id}:{response_id}",
+                "tenantId": _require_tenant(tenant_id),
+                "channel": channel,
+                "sessionId": session_id,
+                "responseId": response_id,
+                "model": model,
+                "day": day,
+                "counts": counts,
+                "dollars": float(dollars),
+                "createdAt": moment,
+            }
+        )
     except DuplicateKeyError:
         return False
     increments = {f"tokens.{kind}": int(counts.get(kind, 0)) for kind in TOKEN_KINDS}
     mongo.collection(USAGE_DAILY).update_one(
         {"tenantId": tenant_id, "day": day, "channel": channel, "model": model},
-        {"$inc": {**increments, "dollars": float(dollars), "responses": 1},
-         "$setOnInsert": {"createdAt": moment}},
+        {"$inc": {**increments, "dollars": float(dollars), "responses": 1}, "$setOnInsert": {"createdAt": moment}},
         upsert=True,
     )
     mongo.collection(SESSIONS).update_one(
         {"_id": session_id},
-        {"$inc": {**{f"usage.{kind}": int(counts.get(kind, 0)) for kind in TOKEN_KINDS},
-                  "usage.dollars": float(dollars), "usage.responses": 1}},
+        {
+            "$inc": {
+                **{f"usage.{kind}": int(counts.get(kind, 0)) for kind in TOKEN_KINDS},
+                "usage.dollars": float(dollars),
+                "usage.responses": 1,
+            }
+        },
     )
     return True
 
 
 def usage_daily_for(*, tenant_id: int, day: str) -> list[dict[str, Any]]:
-    return list(mongo.collection(USAGE_DAILY).find({"tenantId": _require_tenant(tenant_id), "day": day},
-                                                   {"_id": 0}))
+    return list(mongo.collection(USAGE_DAILY).find({"tenantId": _require_tenant(tenant_id), "day": day}, {"_id": 0}))
 
 
 def indexes() -> dict[str, list[IndexModel]]:
@@ -122,12 +177,18 @@ def indexes() -> dict[str, list[IndexModel]]:
             IndexModel([("status", ASCENDING), ("lastSeenAt", ASCENDING)], name="live_by_heartbeat"),
         ],
         USAGE_DAILY: [
-            IndexModel([("tenantId", ASCENDING), ("day", ASCENDING), ("channel", ASCENDING), ("model", ASCENDING)],
-                       unique=True, name="one_row_per_day"),
+            IndexModel(
+                [("tenantId", ASCENDING), ("day", ASCENDING), ("channel", ASCENDING), ("model", ASCENDING)],
+                unique=True,
+                name="one_row_per_day",
+            ),
         ],
         USAGE_EVENTS: [
             IndexModel([("tenantId", ASCENDING), ("day", ASCENDING)], name="by_tenant_day"),
-            IndexModel([("createdAt", ASCENDING)], expireAfterSeconds=int(timedelta(days=400).total_seconds()),
-                       name="retention"),
+            IndexModel(
+                [("createdAt", ASCENDING)],
+                expireAfterSeconds=int(timedelta(days=400).total_seconds()),
+                name="retention",
+            ),
         ],
     }

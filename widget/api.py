@@ -64,8 +64,13 @@ def _allow_origin(response: HttpResponse, origin: str | None) -> HttpResponse:
     return response
 
 
-@router.post("/widget/bootstrap", response={200: BootstrapOut}, by_alias=True, auth=None,
-             summary="Widget options and a session token for an allowed embedding origin")
+@router.post(
+    "/widget/bootstrap",
+    response={200: BootstrapOut},
+    by_alias=True,
+    auth=None,
+    summary="Widget options and a session token for an allowed embedding origin",
+)
 def widget_bootstrap(request: HttpRequest, response: HttpResponse, payload: BootstrapIn) -> dict[str, Any]:
     origin = request.headers.get("Origin")
     try:
@@ -75,8 +80,9 @@ def widget_bootstrap(request: HttpRequest, response: HttpResponse, payload: Boot
         cors_origin = services.bootstrap_cors_origin(key=payload.key, origin=origin)
         exc.headers = {**exc.headers, "Vary": "Origin"}
         if cors_origin:
-            exc.headers.update({"Access-Control-Allow-Origin": cors_origin,
-                                "Access-Control-Expose-Headers": "Retry-After"})
+            exc.headers.update(
+                {"Access-Control-Allow-Origin": cors_origin, "Access-Control-Expose-Headers": "Retry-After"}
+            )
         raise
     _allow_origin(response, result["origin"])
     response["Cache-Control"] = "no-store"
@@ -102,15 +108,26 @@ def _request_origin(request: HttpRequest) -> str:
     return normalize_origin(f"{request.scheme}://{request.get_host()}")
 
 
-@router.post("/console/token", response={200: ConsoleTokenOut}, by_alias=True, auth=staff_session,
-             tags=["console"], summary="A console-channel session token for an agent")
+@router.post(
+    "/console/token",
+    response={200: ConsoleTokenOut},
+    by_alias=True,
+    auth=staff_session,
+    tags=["console"],
+    summary="A console-channel session token for an agent",
+)
 def console_token(request: HttpRequest, payload: ConsoleTokenIn) -> dict[str, Any]:
-    return services.console_token_issue(user=request.user, agent_id=payload.agent_id,
-                                        origin=_request_origin(request))
+    return services.console_token_issue(user=request.user, agent_id=payload.agent_id, origin=_request_origin(request))
 
 
-@router.get("/console/tenants", response=list[ConsoleTenantOut], by_alias=True, auth=staff_session,
-            tags=["console"], summary="Tenants the staff user may see, with their agents")
+@router.get(
+    "/console/tenants",
+    response=list[ConsoleTenantOut],
+    by_alias=True,
+    auth=staff_session,
+    tags=["console"],
+    summary="Tenants the staff user may see, with their agents",
+)
 def console_tenants(request: HttpRequest) -> list[dict[str, Any]]:
     return services.console_tenants_list(user=request.user)
 
@@ -124,13 +141,25 @@ class SessionQuery(Schema):
     tenant_id: int = Field(gt=0)
 
 
-@router.get("/console/sessions", response=list[SessionSummaryOut], by_alias=True, auth=staff_session,
-            tags=["console"], summary="Recent sessions of a tenant")
+@router.get(
+    "/console/sessions",
+    response=list[SessionSummaryOut],
+    by_alias=True,
+    auth=staff_session,
+    tags=["console"],
+    summary="Recent sessions of a tenant",
+)
 def console_sessions(request: HttpRequest, query: Query[SessionsQuery]) -> list[dict[str, Any]]:
     return services.console_sessions_list(user=request.user, tenant_id=query.tenant_id, limit=query.limit)
 
 
-@router.get("/console/sessions/{session_id}", response=SessionDetailOut, by_alias=True, auth=staff_session,
-            tags=["console"], summary="A stored session with its transcript and tool logs")
+@router.get(
+    "/console/sessions/{session_id}",
+    response=SessionDetailOut,
+    by_alias=True,
+    auth=staff_session,
+    tags=["console"],
+    summary="A stored session with its transcript and tool logs",
+)
 def console_session(request: HttpRequest, session_id: str, query: Query[SessionQuery]) -> dict[str, Any]:
     return services.console_session_get(user=request.user, tenant_id=query.tenant_id, session_id=session_id)

@@ -127,8 +127,9 @@ def widget_bootstrap(*, key: str, origin: str | None, ip: str) -> dict[str, Any]
     agent, capabilities = _widget_agent_cached(tenant)
     if agent is None:
         raise Unavailable("This assistant is not available right now.", code="no_agent")
-    token, claims = token_issue(tenant_id=tenant.pk, key_id=widget_key.pk, channel=Channel.WIDGET,
-                                origin=embedding_origin, agent_id=agent["pk"])
+    token, claims = token_issue(
+        tenant_id=tenant.pk, key_id=widget_key.pk, channel=Channel.WIDGET, origin=embedding_origin, agent_id=agent["pk"]
+    )
     return {
         "token": token,
         "expires_at": claims.expires_at,
@@ -193,12 +194,12 @@ CONSOLE_KEY_ID = 0
 
 def console_token_issue(*, user: Any, agent_id: int, origin: str) -> dict[str, Any]:
     """A console-channel token for an agent of a tenant the staff user may see (404 otherwise)."""
-    agent = (Agent.objects.select_related("tenant")
-             .filter(pk=agent_id, tenant__in=tenants_visible_to(user)).first())
+    agent = Agent.objects.select_related("tenant").filter(pk=agent_id, tenant__in=tenants_visible_to(user)).first()
     if agent is None:
         raise NotFound("No such agent.", code="not_found")
-    token, claims = token_issue(tenant_id=agent.tenant_id, key_id=CONSOLE_KEY_ID, channel=Channel.CONSOLE,
-                                origin=origin, agent_id=agent.pk)
+    token, claims = token_issue(
+        tenant_id=agent.tenant_id, key_id=CONSOLE_KEY_ID, channel=Channel.CONSOLE, origin=origin, agent_id=agent.pk
+    )
     return {
         "token": token,
         "expires_at": claims.expires_at,
@@ -209,12 +210,15 @@ def console_token_issue(*, user: Any, agent_id: int, origin: str) -> dict[str, A
 
 
 def console_tenants_list(*, user: Any) -> list[dict[str, Any]]:
-    tenants = tenants_visible_to(user).prefetch_related(
-        Prefetch("agents", queryset=Agent.objects.order_by("name"))
-    )
+    tenants = tenants_visible_to(user).prefetch_related(Prefetch("agents", queryset=Agent.objects.order_by("name")))
     return [
-        {"id": t.pk, "name": t.name, "slug": t.slug, "active": t.active,
-         "agents": [{"id": a.pk, "name": a.name, "active": a.active} for a in t.agents.all()]}
+        {
+            "id": t.pk,
+            "name": t.name,
+            "slug": t.slug,
+            "active": t.active,
+            "agents": [{"id": a.pk, "name": a.name, "active": a.active} for a in t.agents.all()],
+        }
         for t in tenants
     ]
 
@@ -236,8 +240,10 @@ def _session_summary(doc: dict[str, Any]) -> dict[str, Any]:
         "ended_at": doc.get("endedAt"),
         "end_reason": doc.get("endReason"),
         "simulator": doc.get("simulator"),
-        "usage": {"dollars": float(usage.get("dollars") or 0),
-                  "total_tokens": int(usage.get("total_tokens") or usage.get("total") or 0)},
+        "usage": {
+            "dollars": float(usage.get("dollars") or 0),
+            "total_tokens": int(usage.get("total_tokens") or usage.get("total") or 0),
+        },
     }
 
 
@@ -256,12 +262,20 @@ def console_session_get(*, user: Any, tenant_id: int, session_id: str) -> dict[s
     tool_logs = transcripts_store.tool_logs_for_session(tenant_id=tenant_id, session_id=session_id)
     return {
         "session": _session_summary(doc),
-        "transcript": [{"role": u.get("role", ""), "text": u.get("text", ""), "created_at": u.get("createdAt")}
-                       for u in transcript],
+        "transcript": [
+            {"role": u.get("role", ""), "text": u.get("text", ""), "created_at": u.get("createdAt")} for u in transcript
+        ],
         "tool_logs": [
-            {"tool": log.get("tool", ""), "arguments": log.get("arguments"), "result": log.get("result"),
-             "status": log.get("status"), "http_status": log.get("httpStatus"), "latency_ms": log.get("latencyMs"),
-             "error_class": log.get("errorClass"), "created_at": log.get("createdAt")}
+            {
+                "tool": log.get("tool", ""),
+                "arguments": log.get("arguments"),
+                "result": log.get("result"),
+                "status": log.get("status"),
+                "http_status": log.get("httpStatus"),
+                "latency_ms": log.get("latencyMs"),
+                "error_class": log.get("errorClass"),
+                "created_at": log.get("createdAt"),
+            }
             for log in tool_logs
         ],
     }

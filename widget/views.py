@@ -36,20 +36,22 @@ def _loader_read() -> bytes:
 def _page_csp(request: HttpRequest, frame_ancestors: str) -> str:
     """Scripts only from this origin; images may come from the tenant's CDN (logos, product cards)."""
     ws_scheme = "wss" if request.is_secure() else "ws"
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        # Server-rendered cards may carry style attributes; scripts stay locked down.
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: https:",
-        "media-src 'self' blob:",
-        f"connect-src 'self' {ws_scheme}://{request.get_host()}",
-        "object-src 'none'",
-        "base-uri 'none'",
-        # Card forms never navigate the frame; the client turns submits into socket messages.
-        "form-action 'none'",
-        f"frame-ancestors {frame_ancestors}",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            # Server-rendered cards may carry style attributes; scripts stay locked down.
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: https:",
+            "media-src 'self' blob:",
+            f"connect-src 'self' {ws_scheme}://{request.get_host()}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            # Card forms never navigate the frame; the client turns submits into socket messages.
+            "form-action 'none'",
+            f"frame-ancestors {frame_ancestors}",
+        ]
+    )
 
 
 @require_GET

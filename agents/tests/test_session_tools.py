@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 async def make_session() -> tuple[AgentSession, list[dict[str, Any]]]:
     await sync_to_async(demo_seed)()
     agent = await sync_to_async(Agent.objects.select_related("tenant", "prompt__published_version").get)(
-        name="ProductCo Assistant")
+        name="ProductCo Assistant"
+    )
     plan = await sync_to_async(session_plan_build)(agent=agent, channel="widget")
     emitted: list[dict[str, Any]] = []
 
@@ -31,28 +32,57 @@ async def make_session() -> tuple[AgentSession, list[dict[str, Any]]]:
         return None
 
     session = AgentSession(
-        plan=plan, session_id="vs_unit", key_id=None,
-        limits=SessionLimits(max_duration_seconds=60, idle_timeout_seconds=60), retention_days=1,
-        upstream_url="ws://127.0.0.1:9/unused", api_key="sk", price=None, emit=emit, close_client=nothing,
+        plan=plan,
+        session_id="vs_unit",
+        key_id=None,
+        limits=SessionLimits(max_duration_seconds=60, idle_timeout_seconds=60),
+        retention_days=1,
+        upstream_url="ws://127.0.0.1:9/unused",
+        api_key="sk",
+        price=None,
+        emit=emit,
+        close_client=nothing,
         still_allowed=nothing,
     )
     return session, emitted
 
 
 def call_done(name: str, call_id: str, response_id: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "response.function_call_arguments.done", "response_id": response_id, "item_id": "item_1",
-            "output_index": 0, "call_id": call_id, "name": name, "arguments": json.dumps(arguments)}
+    return {
+        "type": "response.function_call_arguments.done",
+        "response_id": response_id,
+        "item_id": "item_1",
+        "output_index": 0,
+        "call_id": call_id,
+        "name": name,
+        "arguments": json.dumps(arguments),
+    }
 
 
 async def test_a_write_call_from_a_cancelled_response_never_runs(mongo: Any, redis_conn: Any) -> None:
     session, emitted = await make_session()
-    order = {"product_id": "p-001", "option": "42", "quantity": 1, "customer_name": "Ana",
-             "customer_email": "ana@example.com", "confirmed": True}
+    order = {
+        "product_id": "p-001",
+        "option": "42",
+        "quantity": 1,
+        "customer_name": "Ana",
+        "customer_email": "ana@example.com",
+        "confirmed": True,
+    }
     await session._upstream_event(call_done("place_order", "call_w", "resp_1", order))
     assert session._calls["call_w"].task is None  # a write waits for its response to complete
-    await session._upstream_event({"type": "response.done", "response": {
-        "id": "resp_1", "status": "cancelled", "status_details": {"type": "cancelled", "reason": "turn_detected"},
-        "output": [], "usage": None}})
+    await session._upstream_event(
+        {
+            "type": "response.done",
+            "response": {
+                "id": "resp_1",
+                "status": "cancelled",
+                "status_details": {"type": "cancelled", "reason": "turn_detected"},
+                "output": [],
+                "usage": None,
+            },
+        }
+    )
     await asyncio.sleep(0.2)
     assert session._calls == {} and session._tool_queue.empty()
     assert not any(e["type"] == "platform.tool" for e in emitted)

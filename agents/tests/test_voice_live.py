@@ -28,8 +28,10 @@ def pcm_chunks(ms: int, *, loud: bool, chunk_ms: int = 40) -> list[str]:
     samples_per_chunk = 24 * chunk_ms
     for index in range(ms // chunk_ms):
         start = index * samples_per_chunk
-        values = [int(12000 * math.sin(2 * math.pi * 300 * (start + i) / 24000)) if loud else 0
-                  for i in range(samples_per_chunk)]
+        values = [
+            int(12000 * math.sin(2 * math.pi * 300 * (start + i) / 24000)) if loud else 0
+            for i in range(samples_per_chunk)
+        ]
         chunks.append(base64.b64encode(struct.pack(f"<{len(values)}h", *values)).decode())
     return chunks
 
@@ -85,8 +87,9 @@ async def test_a_text_turn_is_answered_and_recorded(demo_live: LiveServer) -> No
     assert utterances[roles.index("user")]["text"] == "hello there, who are you?"
     assert all(u["channel"] == "widget" and u["tenantId"] == tenant_id for u in utterances)
     assert await sync_to_async(transcripts.transcript_verify_chain)(tenant_id=tenant_id, session_id=session_id)
-    daily = await sync_to_async(usage_store.usage_daily_for)(tenant_id=tenant_id,
-                                                             day=session["startedAt"].strftime("%Y-%m-%d"))
+    daily = await sync_to_async(usage_store.usage_daily_for)(
+        tenant_id=tenant_id, day=session["startedAt"].strftime("%Y-%m-%d")
+    )
     assert daily and daily[0]["dollars"] == pytest.approx(session["usage"]["dollars"])
 
 
@@ -110,8 +113,13 @@ async def test_a_tool_turn_shows_a_card_and_logs_the_call(demo_live: LiveServer)
     assert tool["tool"] == "search_products" and tool["status"] == "ok"
     visual = await client.until_type("platform.visual")
     assert ("<" in visual["html"] and "€" in visual["html"]) or "EUR" in visual["html"]
-    follow_up = await client.until(lambda e: e.get("type") == "response.done" and e["response"]["status"] == "completed"
-                                   and len([x for x in client.events if x.get("type") == "response.done"]) >= 2)
+    follow_up = await client.until(
+        lambda e: (
+            e.get("type") == "response.done"
+            and e["response"]["status"] == "completed"
+            and len([x for x in client.events if x.get("type") == "response.done"]) >= 2
+        )
+    )
     assert follow_up
     await client.ws.close()
     tenant_id = await sync_to_async(lambda: Tenant.objects.get(slug="productco").pk)()
@@ -163,8 +171,9 @@ async def test_an_upstream_drop_mid_response_tells_the_visitor_and_records_once(
 async def test_a_session_ends_at_its_maximum_duration(demo_server: Any) -> None:
     # Timers scaled by 1/20: one minute lasts three seconds, the idle timeout stays far away.
     server = await sync_to_async(demo_server)(SESSION_TIME_SCALE="0.05")
-    await sync_to_async(Tenant.objects.filter(slug="productco").update)(max_session_minutes=1,
-                                                                         idle_timeout_seconds=3600)
+    await sync_to_async(Tenant.objects.filter(slug="productco").update)(
+        max_session_minutes=1, idle_timeout_seconds=3600
+    )
     client, session_id = await start(server)
     notice = await client.until_type("platform.notice", timeout=15)
     assert notice["code"] == "max_duration"
@@ -204,8 +213,9 @@ async def test_n_plus_one_opens_against_a_cap_of_n_admit_exactly_n(demo_live: Li
     await sync_to_async(Tenant.objects.filter(slug="productco").update)(max_concurrent_sessions=2)
     tokens = [await sync_to_async(widget_token)("productco") for _ in range(3)]
     clients = await asyncio.gather(*(open_voice(demo_live, t) for t in tokens))
-    firsts = await asyncio.gather(*(c.until(lambda e: e.get("type") in ("platform.session", "platform.notice"))
-                                    for c in clients))
+    firsts = await asyncio.gather(
+        *(c.until(lambda e: e.get("type") in ("platform.session", "platform.notice")) for c in clients)
+    )
     kinds = sorted(e["type"] for e in firsts)
     assert kinds == ["platform.notice", "platform.session", "platform.session"]
     refused = next(e for e in firsts if e["type"] == "platform.notice")
@@ -216,8 +226,7 @@ async def test_n_plus_one_opens_against_a_cap_of_n_admit_exactly_n(demo_live: Li
 
 async def test_a_revoked_key_refuses_new_sockets(demo_live: LiveServer) -> None:
     token = await sync_to_async(widget_token)("productco")
-    await sync_to_async(WidgetKey.objects.filter(public_id="pk_demo_productco").update)(
-        revoked_at=timezone.now())
+    await sync_to_async(WidgetKey.objects.filter(public_id="pk_demo_productco").update)(revoked_at=timezone.now())
     with pytest.raises(InvalidStatus):
         await open_voice(demo_live, token)
 
@@ -231,8 +240,9 @@ async def test_a_server_killed_mid_session_is_reaped_once_and_its_lease_freed(de
     assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 1
     demo_live.process.kill()  # no clean shutdown: the session is left "live"
     demo_live.process.wait(5)
-    reaped = await asyncio.gather(*(sync_to_async(sessions_reap, thread_sensitive=False)(stale_after_seconds=0)
-                                    for _ in range(2)))
+    reaped = await asyncio.gather(
+        *(sync_to_async(sessions_reap, thread_sensitive=False)(stale_after_seconds=0) for _ in range(2))
+    )
     assert sum(reaped) == 1
     session = usage_store.session_get(tenant_id=tenant_id, session_id=session_id)
     assert session["endReason"] == "heartbeat_lost"

@@ -22,12 +22,19 @@ CANARY = "canary-admin-55e1f0"
 
 def make_saved_tool(tenant, base_url, **overrides):
     data = {
-        "name": "search_products", "description": "Search the catalog.", "base_url": base_url,
-        "path_template": "/products", "query_params": {"q": "{query}"},
-        "arguments_schema": {"type": "object", "properties": {"query": {"type": "string"}},
-                             "additionalProperties": False},
+        "name": "search_products",
+        "description": "Search the catalog.",
+        "base_url": base_url,
+        "path_template": "/products",
+        "query_params": {"q": "{query}"},
+        "arguments_schema": {
+            "type": "object",
+            "properties": {"query": {"type": "string"}},
+            "additionalProperties": False,
+        },
         "response_mapping": {"items": "results", "fields": ["name", "price"], "max_items": 3},
-        "visual": "product_cards", "visual_props": {"products": "results"},
+        "visual": "product_cards",
+        "visual_props": {"products": "results"},
     }
     data.update(overrides)
     return tool_save(tool=descriptor_build(tenant=tenant, data=data))
@@ -87,14 +94,19 @@ def test_staff_see_only_their_tenants_tools(client, setup):
     listing = client.get(reverse("admin:httptools_httptool_changelist")).content.decode()
     assert "search_products" in listing and "other_tool" not in listing
     assert client.get(reverse("admin:httptools_httptool_test", args=[tool_b.pk])).status_code == 404
-    assert client.post(reverse("admin:httptools_httptool_test", args=[tool_b.pk]),
-                       {"arguments": "{}"}).status_code == 404
+    assert (
+        client.post(reverse("admin:httptools_httptool_test", args=[tool_b.pk]), {"arguments": "{}"}).status_code == 404
+    )
     # Importing into a tenant the operator does not operate is refused, on either step.
-    response = client.post(reverse("admin:httptools_httptool_import_curl"),
-                           {"tenant": tool_b.tenant_id, "command": "curl https://api.example.com/x"})
+    response = client.post(
+        reverse("admin:httptools_httptool_import_curl"),
+        {"tenant": tool_b.tenant_id, "command": "curl https://api.example.com/x"},
+    )
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
-    review = client.post(reverse("admin:httptools_httptool_review"), {
-        "tenant": tool_b.tenant_id, "count": 1, "include_0": "on", "descriptor_0": "{}"})
+    review = client.post(
+        reverse("admin:httptools_httptool_review"),
+        {"tenant": tool_b.tenant_id, "count": 1, "include_0": "on", "descriptor_0": "{}"},
+    )
     assert review.status_code == 404
 
 
@@ -124,8 +136,7 @@ def test_the_test_page_reports_bad_input_without_a_500(client, setup):
     (superuser, _, _), tool_a, _ = setup
     client.force_login(superuser)
     url = reverse("admin:httptools_httptool_test", args=[tool_a.pk])
-    for arguments, message in (("{not json", "Not valid JSON"), ("[1]", "JSON object"),
-                               ('{"extra": 1}', "not valid")):
+    for arguments, message in (("{not json", "Not valid JSON"), ("[1]", "JSON object"), ('{"extra": 1}', "not valid")):
         response = client.post(url, {"arguments": arguments})
         assert response.status_code == 200 and message in response.content.decode(), arguments
     assert client.get(reverse("admin:httptools_httptool_test", args=["nope"])).status_code == 404
@@ -135,8 +146,9 @@ def test_openapi_import_proposes_then_saves_only_what_staff_confirm(client, setu
     (superuser, _, _), tool_a, _ = setup
     client.force_login(superuser)
     tenant = tool_a.tenant
-    response = client.post(reverse("admin:httptools_httptool_import_openapi"),
-                           {"tenant": tenant.pk, "document_text": PETSTORE})
+    response = client.post(
+        reverse("admin:httptools_httptool_import_openapi"), {"tenant": tenant.pk, "document_text": PETSTORE}
+    )
     page = response.content.decode()
     assert response.status_code == 200 and "Review 3 proposed tool(s)" in page
     assert HttpTool.objects.filter(tenant=tenant).count() == 1  # nothing saved yet
@@ -150,7 +162,10 @@ def test_openapi_import_proposes_then_saves_only_what_staff_confirm(client, setu
     saved = client.post(reverse("admin:httptools_httptool_review"), form)
     assert saved.status_code == 302
     assert set(HttpTool.objects.filter(tenant=tenant).values_list("name", flat=True)) == {
-        "search_products", "list_pets", "show_pet_by_id"}
+        "search_products",
+        "list_pets",
+        "show_pet_by_id",
+    }
 
 
 def test_openapi_import_accepts_an_uploaded_file(client, setup):
@@ -159,22 +174,35 @@ def test_openapi_import_accepts_an_uploaded_file(client, setup):
     (superuser, _, _), tool_a, _ = setup
     client.force_login(superuser)
     upload = SimpleUploadedFile("petstore.json", PETSTORE.encode(), content_type="application/json")
-    response = client.post(reverse("admin:httptools_httptool_import_openapi"),
-                           {"tenant": tool_a.tenant_id, "document_file": upload})
+    response = client.post(
+        reverse("admin:httptools_httptool_import_openapi"), {"tenant": tool_a.tenant_id, "document_file": upload}
+    )
     assert response.status_code == 200 and "Review 3 proposed tool(s)" in response.content.decode()
 
 
-@pytest.mark.parametrize("document, message", [
-    ("{malformed", "Neither JSON nor YAML"),
-    ("", "Upload a document or paste one"),
-    (json.dumps({"openapi": "3.0.0", "servers": [{"url": "https://api.example.com"}], "paths": {
-        "/x": {"get": {"parameters": [{"$ref": "#/components/parameters/Nope"}]}}}}), "points to nothing"),
-])
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        ("{malformed", "Neither JSON nor YAML"),
+        ("", "Upload a document or paste one"),
+        (
+            json.dumps(
+                {
+                    "openapi": "3.0.0",
+                    "servers": [{"url": "https://api.example.com"}],
+                    "paths": {"/x": {"get": {"parameters": [{"$ref": "#/components/parameters/Nope"}]}}},
+                }
+            ),
+            "points to nothing",
+        ),
+    ],
+)
 def test_openapi_import_shows_clear_errors_for_bad_documents(client, setup, document, message):
     (superuser, _, _), tool_a, _ = setup
     client.force_login(superuser)
-    response = client.post(reverse("admin:httptools_httptool_import_openapi"),
-                           {"tenant": tool_a.tenant_id, "document_text": document})
+    response = client.post(
+        reverse("admin:httptools_httptool_import_openapi"), {"tenant": tool_a.tenant_id, "document_text": document}
+    )
     assert response.status_code == 200 and message in response.content.decode()
 
 
@@ -183,9 +211,19 @@ def test_the_review_step_shows_field_errors_and_saves_nothing(client, setup):
     client.force_login(superuser)
     good = json.dumps({"name": "ok_tool", "description": "d", "base_url": "https://api.example.com"})
     bad = json.dumps({"name": "Bad Name", "description": "d", "base_url": "http://169.254.169.254"})
-    response = client.post(reverse("admin:httptools_httptool_review"), {
-        "tenant": tool_a.tenant_id, "count": 3, "include_0": "on", "descriptor_0": good,
-        "include_1": "on", "descriptor_1": bad, "include_2": "on", "descriptor_2": "{oops"})
+    response = client.post(
+        reverse("admin:httptools_httptool_review"),
+        {
+            "tenant": tool_a.tenant_id,
+            "count": 3,
+            "include_0": "on",
+            "descriptor_0": good,
+            "include_1": "on",
+            "descriptor_1": bad,
+            "include_2": "on",
+            "descriptor_2": "{oops",
+        },
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "name: Use snake_case" in page and "base_url:" in page and "Not valid JSON" in page
@@ -198,13 +236,21 @@ def test_curl_import_reviews_then_saves(client, setup):
     url = reverse("admin:httptools_httptool_import_curl")
     refused = client.post(url, {"tenant": tool_a.tenant_id, "command": "rm -rf / # not curl"})
     assert refused.status_code == 200 and "not a curl command" in refused.content.decode()
-    response = client.post(url, {"tenant": tool_a.tenant_id, "name": "find_shoes",
-                                 "command": "curl 'https://api.example.com/search?q=shoes' -H 'X-Api-Key: k-123'"})
+    response = client.post(
+        url,
+        {
+            "tenant": tool_a.tenant_id,
+            "name": "find_shoes",
+            "command": "curl 'https://api.example.com/search?q=shoes' -H 'X-Api-Key: k-123'",
+        },
+    )
     assert response.status_code == 200
     item = response.context["items"][0]
     assert "k-123" not in item["text"]
-    saved = client.post(reverse("admin:httptools_httptool_review"), {
-        "tenant": tool_a.tenant_id, "count": 1, "include_0": "on", "descriptor_0": item["text"]})
+    saved = client.post(
+        reverse("admin:httptools_httptool_review"),
+        {"tenant": tool_a.tenant_id, "count": 1, "include_0": "on", "descriptor_0": item["text"]},
+    )
     assert saved.status_code == 302
     tool = HttpTool.objects.get(name="find_shoes")
     assert tool.headers == {"X-Api-Key": "{{secret:API_EXAMPLE_COM_X_API_KEY}}"}
@@ -224,13 +270,20 @@ def test_draft_with_ai_says_plainly_when_there_is_no_api_key(client, setup, sett
 def test_a_proposed_draft_goes_through_the_same_review_page(client, setup):
     (superuser, _, _), tool_a, _ = setup
     canned = {
-        "name": "list_speakers", "description": "List the conference speakers.", "method": "GET",
-        "base_url": "https://events.example.com", "path_template": "/speakers", "effect": "read",
-        "visual": "speaker_list", "notes": "Check the path.",
-        "query_params_json": '{"topic": "{topic}"}', "headers_json": '{"Authorization": "Bearer abc"}',
+        "name": "list_speakers",
+        "description": "List the conference speakers.",
+        "method": "GET",
+        "base_url": "https://events.example.com",
+        "path_template": "/speakers",
+        "effect": "read",
+        "visual": "speaker_list",
+        "notes": "Check the path.",
+        "query_params_json": '{"topic": "{topic}"}',
+        "headers_json": '{"Authorization": "Bearer abc"}',
         "body_template_json": "null",
         "arguments_schema_json": '{"type": "object", "properties": {"topic": {"type": "string"}}}',
-        "constants_json": "{}", "response_mapping_json": '{"items": "speakers", "fields": ["name"]}',
+        "constants_json": "{}",
+        "response_mapping_json": '{"items": "speakers", "fields": ["name"]}',
         "visual_props_json": '{"speakers": "speakers"}',
     }
     request = RequestFactory().get("/")
@@ -244,8 +297,10 @@ def test_a_proposed_draft_goes_through_the_same_review_page(client, setup):
     assert "Bearer abc" not in item["text"]  # a literal credential became a secret reference
     client.force_login(superuser)
     assert not HttpTool.objects.filter(name="list_speakers").exists()
-    saved = client.post(reverse("admin:httptools_httptool_review"), {
-        "tenant": tool_a.tenant_id, "count": 1, "include_0": "on", "descriptor_0": item["text"]})
+    saved = client.post(
+        reverse("admin:httptools_httptool_review"),
+        {"tenant": tool_a.tenant_id, "count": 1, "include_0": "on", "descriptor_0": item["text"]},
+    )
     assert saved.status_code == 302
     tool = HttpTool.objects.get(name="list_speakers")
     assert tool.arguments_schema["additionalProperties"] is False

@@ -18,20 +18,38 @@ REALTIME_FUNCTION_TOOL = {
         "type": {"const": "function"},
         "name": {"type": "string", "pattern": "^[a-zA-Z0-9_-]{1,64}$"},
         "description": {"type": "string", "minLength": 1},
-        "parameters": {"type": "object", "required": ["type", "properties"],
-                       "properties": {"type": {"const": "object"}, "additionalProperties": {"const": False}}},
+        "parameters": {
+            "type": "object",
+            "required": ["type", "properties"],
+            "properties": {"type": {"const": "object"}, "additionalProperties": {"const": False}},
+        },
     },
 }
 
 
 def tools(make_tool):
     search = make_tool("https://api.example.com", visual="product_cards", visual_props={"products": "results"})
-    order = make_tool("https://api.example.com", name="place_order", effect="write", method="POST",
-                      description="Place an order.", visual="order_form",
-                      arguments_schema={"type": "object", "properties": {"product_id": {"type": "integer"}},
-                                        "required": ["product_id"], "additionalProperties": False})
-    cancel = make_tool("https://api.example.com", name="cancel_order", effect="irreversible", method="DELETE",
-                       description="Cancel an order.")
+    order = make_tool(
+        "https://api.example.com",
+        name="place_order",
+        effect="write",
+        method="POST",
+        description="Place an order.",
+        visual="order_form",
+        arguments_schema={
+            "type": "object",
+            "properties": {"product_id": {"type": "integer"}},
+            "required": ["product_id"],
+            "additionalProperties": False,
+        },
+    )
+    cancel = make_tool(
+        "https://api.example.com",
+        name="cancel_order",
+        effect="irreversible",
+        method="DELETE",
+        description="Cancel an order.",
+    )
     hidden = make_tool("https://api.example.com", name="disabled_tool", enabled=False)
     return [search, order, cancel, hidden]
 

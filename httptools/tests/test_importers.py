@@ -68,13 +68,16 @@ def test_the_projects_own_openapi_imports_a_descriptor_per_operation(client, ten
         assert "$ref" not in json.dumps(proposal.data)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "empty"),
-    ("{not json: [", "Neither JSON nor YAML"),
-    ('{"swagger": "2.0", "paths": {}}', "OpenAPI 3"),
-    ("[1, 2]", "object"),
-    ('{"openapi": "3.0.0"}', "paths"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("{not json: [", "Neither JSON nor YAML"),
+        ('{"swagger": "2.0", "paths": {}}', "OpenAPI 3"),
+        ("[1, 2]", "object"),
+        ('{"openapi": "3.0.0"}', "paths"),
+    ],
+)
 def test_a_bad_document_is_a_clear_problem(text, message):
     with pytest.raises(ImportProblem, match=message):
         openapi_load(text)
@@ -96,8 +99,9 @@ def test_an_unresolvable_or_circular_ref_is_a_clear_problem():
 
 
 def test_openapi_3_0_nullable_and_exclusive_bounds_become_json_schema():
-    schema = importers.to_json_schema({"type": "integer", "nullable": True, "minimum": 0, "exclusiveMinimum": True,
-                                       "example": 3, "x-internal": 1})
+    schema = importers.to_json_schema(
+        {"type": "integer", "nullable": True, "minimum": 0, "exclusiveMinimum": True, "example": 3, "x-internal": 1}
+    )
     assert schema == {"type": ["integer", "null"], "exclusiveMinimum": 0, "examples": [3]}
 
 
@@ -130,14 +134,17 @@ def test_a_curl_get_with_query_becomes_arguments():
     assert data["name"] == "get_search"
 
 
-@pytest.mark.parametrize("command, message", [
-    ("", "Paste"),
-    ("wget https://example.com", "not a curl command"),
-    ("ls -la; rm -rf /", "not a curl command"),
-    ("curl -H 'X: y'", "no URL"),
-    ("curl 'https://example.com", "could not be parsed"),
-    ("curl ftp://example.com/file", "not an http"),
-])
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        ("", "Paste"),
+        ("wget https://example.com", "not a curl command"),
+        ("ls -la; rm -rf /", "not a curl command"),
+        ("curl -H 'X: y'", "no URL"),
+        ("curl 'https://example.com", "could not be parsed"),
+        ("curl ftp://example.com/file", "not an http"),
+    ],
+)
 def test_a_line_that_is_not_a_usable_curl_command_is_a_clear_problem(command, message):
     with pytest.raises(ImportProblem, match=message):
         curl_proposal(command)

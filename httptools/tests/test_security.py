@@ -37,11 +37,19 @@ async def run(tool, arguments=None, resolver=None, secrets=None):
 
 # 1 -------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.asyncio
 async def test_it_refuses_cloud_metadata_addresses_at_save_and_at_call_time(server, make_tool):
-    for url in ("http://169.254.169.254", "http://metadata.google.internal", "http://metadata",
-                "http://instance-data", "http://[::ffff:169.254.169.254]", "http://[fd00:ec2::254]",
-                "http://100.100.100.200", "http://metadata.google.internal."):
+    for url in (
+        "http://169.254.169.254",
+        "http://metadata.google.internal",
+        "http://metadata",
+        "http://instance-data",
+        "http://[::ffff:169.254.169.254]",
+        "http://[fd00:ec2::254]",
+        "http://100.100.100.200",
+        "http://metadata.google.internal.",
+    ):
         assert refused_at_save(url), url
     # A descriptor that slipped past save (or a name that resolves to metadata) is refused at call time.
     literal = await run(make_tool("http://169.254.169.254"))
@@ -55,11 +63,21 @@ async def test_it_refuses_cloud_metadata_addresses_at_save_and_at_call_time(serv
 
 # 2 -------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.asyncio
 async def test_it_refuses_loopback_written_other_ways(server, make_tool):
     # Even with the development loopback setting on, unusual spellings are refused: they exist to evade.
-    spellings = ["2130706433", "0x7f000001", "0177.0.0.1", "127.1", "0x7f.1", "017700000001", "127.0.1",
-                 "0x7F.0.0.1", "127.000.000.001"]
+    spellings = [
+        "2130706433",
+        "0x7f000001",
+        "0177.0.0.1",
+        "127.1",
+        "0x7f.1",
+        "017700000001",
+        "127.0.1",
+        "0x7F.0.0.1",
+        "127.000.000.001",
+    ]
     for host in spellings:
         assert refused_at_save(f"http://{host}:{server.port}"), host
         trace = await run(make_tool(f"http://{host}:{server.port}"))
@@ -69,17 +87,33 @@ async def test_it_refuses_loopback_written_other_ways(server, make_tool):
 
 # 3 -------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.asyncio
 async def test_it_refuses_ipv6_loopback_and_ipv4_mapped_forms(server, make_tool, settings):
-    wrapped = ["[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[0:0:0:0:0:ffff:7f00:1]", "[::127.0.0.1]",
-               "[64:ff9b::7f00:1]", "[2002:7f00:1::]", "[2002:a9fe:a9fe::1]", "[::ffff:10.0.0.1]",
-               "[2001:0:4136:e378:8000:63bf:80ff:fffe]"]  # Teredo, client 127.0.0.1 (obfuscated)
+    wrapped = [
+        "[::ffff:127.0.0.1]",
+        "[::ffff:7f00:1]",
+        "[0:0:0:0:0:ffff:7f00:1]",
+        "[::127.0.0.1]",
+        "[64:ff9b::7f00:1]",
+        "[2002:7f00:1::]",
+        "[2002:a9fe:a9fe::1]",
+        "[::ffff:10.0.0.1]",
+        "[2001:0:4136:e378:8000:63bf:80ff:fffe]",
+    ]  # Teredo, client 127.0.0.1 (obfuscated)
     for host in wrapped:
         assert refused_at_save(f"http://{host}"), host
     settings.HTTPTOOLS_ALLOW_LOOPBACK = False
     assert refused_at_save("http://[::1]")
-    resolver = StubResolver({"a.test": ["::1"], "b.test": ["::ffff:127.0.0.1"], "c.test": ["64:ff9b::a9fe:a9fe"],
-                             "d.test": ["2002:c0a8:0101::1"], "e.test": ["fe80::1"]})
+    resolver = StubResolver(
+        {
+            "a.test": ["::1"],
+            "b.test": ["::ffff:127.0.0.1"],
+            "c.test": ["64:ff9b::a9fe:a9fe"],
+            "d.test": ["2002:c0a8:0101::1"],
+            "e.test": ["fe80::1"],
+        }
+    )
     for host in ("a.test", "b.test", "c.test", "d.test", "e.test"):
         trace = await run(make_tool(f"http://{host}:{server.port}"), resolver=resolver)
         assert trace.result.error_class == "blocked_address", host
@@ -87,6 +121,7 @@ async def test_it_refuses_ipv6_loopback_and_ipv4_mapped_forms(server, make_tool,
 
 
 # 4 -------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.asyncio
 async def test_it_refuses_a_host_that_now_resolves_to_a_private_address(server, make_tool):
@@ -128,6 +163,7 @@ async def test_https_dials_the_checked_address_and_verifies_the_certificate_for_
 
 # 5 -------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.asyncio
 async def test_it_refuses_a_host_with_both_public_and_private_answers(server, make_tool):
     resolver = StubResolver({"mixed.test": ["93.184.215.14", "127.0.0.1", "10.0.0.5"]})
@@ -141,11 +177,13 @@ async def test_it_refuses_a_host_with_both_public_and_private_answers(server, ma
 
 # 6 -------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.asyncio
 async def test_it_fails_closed_when_dns_fails_or_times_out(server, make_tool, monkeypatch):
     monkeypatch.setattr(guard, "DNS_TIMEOUT_SECONDS", 0.2)
-    resolver = StubResolver({"slow.test": 5.0, "empty.test": [],
-                             "broken.test": socket.gaierror(socket.EAI_AGAIN, "Temporary failure")})
+    resolver = StubResolver(
+        {"slow.test": 5.0, "empty.test": [], "broken.test": socket.gaierror(socket.EAI_AGAIN, "Temporary failure")}
+    )
     results = {}
     for host in ("nx.test", "slow.test", "empty.test", "broken.test"):
         trace = await run(make_tool(f"http://{host}:{server.port}"), resolver=resolver)
@@ -158,17 +196,28 @@ async def test_it_fails_closed_when_dns_fails_or_times_out(server, make_tool, mo
 
 # 7 -------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.asyncio
 async def test_it_refuses_a_redirect_to_an_internal_address(server, make_tool):
     resolver = StubResolver({"api.shop.test": ["127.0.0.1"], "internal.shop.test": ["10.0.0.8"]})
-    targets = ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://[::ffff:169.254.169.254]/",
-               f"http://0x7f000001:{server.port}/echo", f"http://internal.shop.test:{server.port}/echo",
-               "http://metadata.google.internal/", "file:///etc/passwd", f"http://127.0.0.1:{server.port + 1}/"]
+    targets = [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/",
+        "http://[::ffff:169.254.169.254]/",
+        f"http://0x7f000001:{server.port}/echo",
+        f"http://internal.shop.test:{server.port}/echo",
+        "http://metadata.google.internal/",
+        "file:///etc/passwd",
+        f"http://127.0.0.1:{server.port + 1}/",
+    ]
     for target in targets:
         server.seen.clear()
-        tool = make_tool(f"http://api.shop.test:{server.port}", path_template="/redirect",
-                         query_params={"to": target}, arguments_schema={"type": "object", "properties": {},
-                                                                       "additionalProperties": False})
+        tool = make_tool(
+            f"http://api.shop.test:{server.port}",
+            path_template="/redirect",
+            query_params={"to": target},
+            arguments_schema={"type": "object", "properties": {}, "additionalProperties": False},
+        )
         trace = await run(tool, resolver=resolver)
         assert not trace.result.ok, target
         assert trace.result.output == UNAVAILABLE
@@ -182,9 +231,14 @@ async def test_a_redirect_to_another_host_drops_credentials(server, make_tool):
     secrets = {"SHOP_KEY": "k-1234567890"}
     headers = {"X-Api-Key": "{{secret:SHOP_KEY}}", "Authorization": "Bearer {{secret:SHOP_KEY}}"}
     schema = {"type": "object", "properties": {}, "additionalProperties": False}
-    other = make_tool(f"http://api.shop.test:{server.port}", path_template="/redirect", headers=headers,
-                      query_params={"to": f"http://cdn.other.test:{server.port}/echo"}, arguments_schema=schema,
-                      response_mapping={})
+    other = make_tool(
+        f"http://api.shop.test:{server.port}",
+        path_template="/redirect",
+        headers=headers,
+        query_params={"to": f"http://cdn.other.test:{server.port}/echo"},
+        arguments_schema=schema,
+        response_mapping={},
+    )
     trace = await run(other, resolver=resolver, secrets=secrets)
     assert trace.result.ok, trace.detail
     final = server.seen[-1]
@@ -193,8 +247,14 @@ async def test_a_redirect_to_another_host_drops_credentials(server, make_tool):
     assert "x-api-key" not in names and "authorization" not in names
     assert ("Host", f"cdn.other.test:{server.port}") in final.headers
     # Same origin: the credentials stay.
-    same = make_tool(f"http://api.shop.test:{server.port}", path_template="/redirect", headers=headers,
-                     query_params={"to": "/echo"}, arguments_schema=schema, response_mapping={})
+    same = make_tool(
+        f"http://api.shop.test:{server.port}",
+        path_template="/redirect",
+        headers=headers,
+        query_params={"to": "/echo"},
+        arguments_schema=schema,
+        response_mapping={},
+    )
     trace = await run(same, resolver=resolver, secrets=secrets)
     assert ("X-Api-Key", "k-1234567890") in server.seen[-1].headers
 
@@ -209,12 +269,23 @@ async def test_it_follows_at_most_three_redirects(server, make_tool):
 
 # 8 -------------------------------------------------------------------------------------------------------
 
+
 def test_it_refuses_other_schemes_and_ports_outside_the_allowlist_at_save(settings):
     settings.HTTPTOOLS_ALLOWED_PORTS = [80, 443, 8000]
-    for url in ("ftp://api.example.com", "file:///etc/passwd", "gopher://api.example.com:70",
-                "javascript:alert(1)", "dict://api.example.com:11211", "ws://api.example.com",
-                "https://api.example.com:6379", "http://api.example.com:22", "https://api.example.com:0",
-                "https://api.example.com:99999", "https://user:pw@api.example.com", "https://api.example.com/v1"):
+    for url in (
+        "ftp://api.example.com",
+        "file:///etc/passwd",
+        "gopher://api.example.com:70",
+        "javascript:alert(1)",
+        "dict://api.example.com:11211",
+        "ws://api.example.com",
+        "https://api.example.com:6379",
+        "http://api.example.com:22",
+        "https://api.example.com:0",
+        "https://api.example.com:99999",
+        "https://user:pw@api.example.com",
+        "https://api.example.com/v1",
+    ):
         assert refused_at_save(url), url
     assert normalize_base_url("https://API.example.com") == "https://api.example.com"
     assert normalize_base_url("http://api.example.com:8000") == "http://api.example.com:8000"
@@ -222,16 +293,36 @@ def test_it_refuses_other_schemes_and_ports_outside_the_allowlist_at_save(settin
 
 # 9 -------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.asyncio
 async def test_arguments_never_change_the_host_or_add_headers(server, make_tool):
-    tool = make_tool(server.base, path_template="/echo/{item}", query_params={"q": "{query}"},
-                     arguments_schema={"type": "object", "properties": {"item": {"type": "string"},
-                                                                        "query": {"type": "string"}},
-                                       "required": ["item"], "additionalProperties": False},
-                     response_mapping={})
-    hostile = ["../../admin", "..%2f..%2fadmin", "%2e%2e/%2e%2e", "@evil.example.com", "#fragment",
-               "x\r\nX-Injected: yes", "x%0d%0aX-Injected:%20yes", "evil.example.com:80/", "//evil.example.com",
-               "?admin=1", "a b", "\u2028", "http://evil.example.com/"]
+    tool = make_tool(
+        server.base,
+        path_template="/echo/{item}",
+        query_params={"q": "{query}"},
+        arguments_schema={
+            "type": "object",
+            "properties": {"item": {"type": "string"}, "query": {"type": "string"}},
+            "required": ["item"],
+            "additionalProperties": False,
+        },
+        response_mapping={},
+    )
+    hostile = [
+        "../../admin",
+        "..%2f..%2fadmin",
+        "%2e%2e/%2e%2e",
+        "@evil.example.com",
+        "#fragment",
+        "x\r\nX-Injected: yes",
+        "x%0d%0aX-Injected:%20yes",
+        "evil.example.com:80/",
+        "//evil.example.com",
+        "?admin=1",
+        "a b",
+        "\u2028",
+        "http://evil.example.com/",
+    ]
     for value in hostile:
         server.seen.clear()
         trace = await run(tool, {"item": value, "query": value})
@@ -239,7 +330,7 @@ async def test_arguments_never_change_the_host_or_add_headers(server, make_tool)
         assert len(server.seen) == 1, value  # one request: nothing smuggled
         seen = server.seen[0]
         _method, target, _ = seen.request_line.split(" ")
-        assert target.startswith("/echo/") and "/" not in target[len("/echo/"):].split("?")[0], (value, target)
+        assert target.startswith("/echo/") and "/" not in target[len("/echo/") :].split("?")[0], (value, target)
         assert "\r" not in target and "\n" not in target and "#" not in target
         assert dict(seen.headers)["Host"] == f"127.0.0.1:{server.port}"
         assert "X-Injected" not in dict(seen.headers)
@@ -253,12 +344,26 @@ async def test_arguments_never_change_the_host_or_add_headers(server, make_tool)
 
 # 10 ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("headers", [
-    {"Host": "evil.example.com"}, {"host": "x"}, {"Transfer-Encoding": "chunked"}, {"Proxy-Authorization": "x"},
-    {"Proxy-Connection": "keep-alive"}, {"X-Forwarded-For": "127.0.0.1"}, {"X-Forwarded-Host": "evil"},
-    {"Content-Length": "0"}, {"Connection": "close"}, {"X-Ok": "a\r\nX-Injected: 1"}, {"X-Ok": "a\nb"},
-    {"Bad Name": "x"}, {"X-Ok\r\nX-Injected": "x"}, {"Forwarded": "for=1.2.3.4"},
-])
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "evil.example.com"},
+        {"host": "x"},
+        {"Transfer-Encoding": "chunked"},
+        {"Proxy-Authorization": "x"},
+        {"Proxy-Connection": "keep-alive"},
+        {"X-Forwarded-For": "127.0.0.1"},
+        {"X-Forwarded-Host": "evil"},
+        {"Content-Length": "0"},
+        {"Connection": "close"},
+        {"X-Ok": "a\r\nX-Injected: 1"},
+        {"X-Ok": "a\nb"},
+        {"Bad Name": "x"},
+        {"X-Ok\r\nX-Injected": "x"},
+        {"Forwarded": "for=1.2.3.4"},
+    ],
+)
 def test_it_refuses_routing_headers_and_line_breaks_at_save(make_tool, headers):
     tool = make_tool("https://api.example.com", headers=headers)
     with pytest.raises(ValidationError) as exc:
@@ -268,11 +373,13 @@ def test_it_refuses_routing_headers_and_line_breaks_at_save(make_tool, headers):
 
 # 11 ------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.asyncio
 @pytest.mark.parametrize("route", ["/huge", "/endless", "/gzipbomb"])
 async def test_a_huge_body_or_endless_stream_is_cut_at_the_cap_with_memory_bounded(server, make_tool, route):
-    tool = make_tool(server.base, path_template=route, query_params={}, max_response_bytes=200_000,
-                     timeout_seconds=10.0)
+    tool = make_tool(
+        server.base, path_template=route, query_params={}, max_response_bytes=200_000, timeout_seconds=10.0
+    )
     tracemalloc.start()
     try:
         started = time.perf_counter()
@@ -287,6 +394,7 @@ async def test_a_huge_body_or_endless_stream_is_cut_at_the_cap_with_memory_bound
 
 
 # 12 ------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.asyncio
 async def test_a_slow_drip_response_trips_the_overall_deadline(server, make_tool):
@@ -320,17 +428,33 @@ async def test_a_canary_secret_appears_nowhere_but_the_outgoing_request(server, 
         from httptools.models import HttpTool
 
         return HttpTool.objects.create(
-            tenant=tenant, name="echo_tool", description="Echo.", base_url=server.base, path_template="/echo",
-            headers={"X-Api-Key": "{{secret:CANARY_KEY}}"}, query_params={"q": "{query}"},
-            arguments_schema={"type": "object", "properties": {"query": {"type": "string"}},
-                              "additionalProperties": False},
-            visual="table", visual_props={"rows": "headers"}, response_mapping={"max_chars": 5000},
+            tenant=tenant,
+            name="echo_tool",
+            description="Echo.",
+            base_url=server.base,
+            path_template="/echo",
+            headers={"X-Api-Key": "{{secret:CANARY_KEY}}"},
+            query_params={"q": "{query}"},
+            arguments_schema={
+                "type": "object",
+                "properties": {"query": {"type": "string"}},
+                "additionalProperties": False,
+            },
+            visual="table",
+            visual_props={"rows": "headers"},
+            response_mapping={"max_chars": 5000},
         )
 
     tool = await sync_to_async(setup)()
     # The echo server reflects the header back; the model asks with the canary in its arguments too.
-    result = await tool_execute(tool=tool, arguments_json=json.dumps({"query": CANARY}), tenant_id=tenant.pk,
-                                channel="widget", session_id="s1", call_id="c1")
+    result = await tool_execute(
+        tool=tool,
+        arguments_json=json.dumps({"query": CANARY}),
+        tenant_id=tenant.pk,
+        channel="widget",
+        session_id="s1",
+        call_id="c1",
+    )
     assert result.ok
     assert ("X-Api-Key", CANARY) in server.seen[-1].headers  # it did reach the outgoing request
     everything = json.dumps([result.output, result.props, result.html, result.error_class], default=str)
@@ -340,8 +464,9 @@ async def test_a_canary_secret_appears_nowhere_but_the_outgoing_request(server, 
     assert len(logs) == 1 and CANARY not in json.dumps(logs, default=str)
     # A failing call (upstream gone) leaks it nowhere either.
     tool.base_url = f"http://127.0.0.1:{server.port + 1}"
-    failed = await tool_execute(tool=tool, arguments_json="{}", tenant_id=tenant.pk, channel="widget",
-                                session_id="s1", call_id="c2")
+    failed = await tool_execute(
+        tool=tool, arguments_json="{}", tenant_id=tenant.pk, channel="widget", session_id="s1", call_id="c2"
+    )
     assert not failed.ok and CANARY not in json.dumps(failed.__dict__, default=str)
     from django.db import connections
 
@@ -349,6 +474,7 @@ async def test_a_canary_secret_appears_nowhere_but_the_outgoing_request(server, 
 
 
 # 14 ------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.asyncio
 async def test_tool_output_cannot_make_the_model_run_tools_outside_the_allowed_set(server, make_tool):
@@ -361,20 +487,34 @@ async def test_tool_output_cannot_make_the_model_run_tools_outside_the_allowed_s
     # A tool of another tenant never runs for this tenant, even if the name matches.
     foreign = make_tool(server.base, tenant_id=2)
     server.seen.clear()
-    result = await tool_execute(tool=foreign, arguments_json="{}", tenant_id=1, channel="widget", session_id="s",
-                                call_id="c")
+    result = await tool_execute(
+        tool=foreign, arguments_json="{}", tenant_id=1, channel="widget", session_id="s", call_id="c"
+    )
     assert result.status == "not_allowed" and server.hits() == 0
 
 
 @pytest.mark.asyncio
 async def test_invalid_arguments_are_rejected_before_any_network_io(server, make_tool):
-    tool = make_tool(server.base, arguments_schema={
-        "type": "object", "properties": {"query": {"type": "string", "maxLength": 50}},
-        "required": ["query"], "additionalProperties": False})
-    for arguments in ('{"query": "x", "url": "http://169.254.169.254"}', '{"query": 5}', '{}', "[1]",
-                      "not json", '{"query": "' + "x" * 60 + '"}'):
-        result = await tool_execute(tool=tool, arguments_json=arguments, tenant_id=1, channel="widget",
-                                    session_id="s", call_id=f"c-{arguments}")
+    tool = make_tool(
+        server.base,
+        arguments_schema={
+            "type": "object",
+            "properties": {"query": {"type": "string", "maxLength": 50}},
+            "required": ["query"],
+            "additionalProperties": False,
+        },
+    )
+    for arguments in (
+        '{"query": "x", "url": "http://169.254.169.254"}',
+        '{"query": 5}',
+        "{}",
+        "[1]",
+        "not json",
+        '{"query": "' + "x" * 60 + '"}',
+    ):
+        result = await tool_execute(
+            tool=tool, arguments_json=arguments, tenant_id=1, channel="widget", session_id="s", call_id=f"c-{arguments}"
+        )
         assert result.status == "invalid_arguments", arguments
         assert not result.ok
     assert server.hits() == 0
@@ -383,6 +523,7 @@ async def test_invalid_arguments_are_rejected_before_any_network_io(server, make
 
 
 # 15 ------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.asyncio
 async def test_loopback_is_reachable_only_with_the_development_setting(server, make_tool, settings):
@@ -401,8 +542,14 @@ async def test_loopback_is_reachable_only_with_the_development_setting(server, m
     allowed = await run(make_tool(server.base), {"query": "x"})
     assert allowed.result.ok and server.hits("/products") == 1
     # The setting opens loopback only: private ranges and metadata stay closed.
-    for url in ("http://10.0.0.1", "http://192.168.1.1", "http://169.254.169.254", "http://[fc00::1]",
-                "http://0.0.0.0", "http://100.64.0.1"):
+    for url in (
+        "http://10.0.0.1",
+        "http://192.168.1.1",
+        "http://169.254.169.254",
+        "http://[fc00::1]",
+        "http://0.0.0.0",
+        "http://100.64.0.1",
+    ):
         assert refused_at_save(url), url
     check_host_literal("127.0.0.1")
     check_host_literal("::1")

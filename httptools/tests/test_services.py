@@ -11,10 +11,16 @@ from httptools.services import descriptor_build, tool_save, tools_allowed
 
 def descriptor(tenant, **overrides):
     data = {
-        "name": "search_products", "description": "Search the catalog.", "base_url": "https://api.example.com",
-        "path_template": "/products", "query_params": {"q": "{query}"},
-        "arguments_schema": {"type": "object", "properties": {"query": {"type": "string"}},
-                             "additionalProperties": False},
+        "name": "search_products",
+        "description": "Search the catalog.",
+        "base_url": "https://api.example.com",
+        "path_template": "/products",
+        "query_params": {"q": "{query}"},
+        "arguments_schema": {
+            "type": "object",
+            "properties": {"query": {"type": "string"}},
+            "additionalProperties": False,
+        },
     }
     data.update(overrides)
     return descriptor_build(tenant=tenant, data=data)
@@ -42,32 +48,47 @@ def test_the_arguments_schema_must_be_a_valid_closed_schema(tenants):
         tool_save(tool=descriptor(tenants[0], arguments_schema={"type": "object", "properties": {}}))
     assert "additionalProperties" in str(exc.value.message_dict["arguments_schema"])
     with pytest.raises(ValidationError) as exc:
-        tool_save(tool=descriptor(tenants[0], arguments_schema={"type": "object", "properties": 5,
-                                                                "additionalProperties": False}))
+        tool_save(
+            tool=descriptor(
+                tenants[0], arguments_schema={"type": "object", "properties": 5, "additionalProperties": False}
+            )
+        )
     assert "Not a valid JSON Schema" in str(exc.value.message_dict["arguments_schema"])
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"name": "Search Products"}, "name"),
-    ({"path_template": "/items/{missing}"}, "path_template"),
-    ({"path_template": "/a/../b"}, "path_template"),
-    ({"headers": {"X-Api-Key": "literal-key-in-descriptor"}}, "headers"),
-    ({"headers": {"X-Search": "{query}"}}, "headers"),
-    ({"headers": {"X-Api-Key": "{{secret:lower}}"}}, "headers"),
-    ({"query_params": {"key": "{{secret:API_KEY}}"}}, "query_params"),
-    ({"body_template": {"q": "{query}"}}, "body_template"),  # GET has no body
-    ({"constants": {"query": "x"}}, "constants"),
-    ({"visual": "no_such_card"}, "visual"),
-    ({"visual": "product_cards", "visual_props": {"nope": "results"}}, "visual_props"),
-    ({"visual_props": {"products": "results"}}, "visual_props"),
-    ({"response_mapping": {"max_items": 0}}, "response_mapping"),
-    ({"response_mapping": {"fields": "name"}}, "response_mapping"),
-    ({"response_mapping": {"limit": 3}}, "response_mapping"),
-    ({"effect": "write", "method": "POST", "arguments_schema": {
-        "type": "object", "properties": {"confirmed": {"type": "boolean"}}, "additionalProperties": False}},
-     "arguments_schema"),
-    ({"base_url": "https://api.example.com/v1"}, "base_url"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"name": "Search Products"}, "name"),
+        ({"path_template": "/items/{missing}"}, "path_template"),
+        ({"path_template": "/a/../b"}, "path_template"),
+        ({"headers": {"X-Api-Key": "literal-key-in-descriptor"}}, "headers"),
+        ({"headers": {"X-Search": "{query}"}}, "headers"),
+        ({"headers": {"X-Api-Key": "{{secret:lower}}"}}, "headers"),
+        ({"query_params": {"key": "{{secret:API_KEY}}"}}, "query_params"),
+        ({"body_template": {"q": "{query}"}}, "body_template"),  # GET has no body
+        ({"constants": {"query": "x"}}, "constants"),
+        ({"visual": "no_such_card"}, "visual"),
+        ({"visual": "product_cards", "visual_props": {"nope": "results"}}, "visual_props"),
+        ({"visual_props": {"products": "results"}}, "visual_props"),
+        ({"response_mapping": {"max_items": 0}}, "response_mapping"),
+        ({"response_mapping": {"fields": "name"}}, "response_mapping"),
+        ({"response_mapping": {"limit": 3}}, "response_mapping"),
+        (
+            {
+                "effect": "write",
+                "method": "POST",
+                "arguments_schema": {
+                    "type": "object",
+                    "properties": {"confirmed": {"type": "boolean"}},
+                    "additionalProperties": False,
+                },
+            },
+            "arguments_schema",
+        ),
+        ({"base_url": "https://api.example.com/v1"}, "base_url"),
+    ],
+)
 def test_descriptor_rules_name_the_field_at_fault(tenants, overrides, field):
     with pytest.raises(ValidationError) as exc:
         tool_save(tool=descriptor(tenants[0], **overrides))
@@ -75,12 +96,23 @@ def test_descriptor_rules_name_the_field_at_fault(tenants, overrides, field):
 
 
 def test_a_secret_header_and_a_body_template_are_accepted(tenants):
-    tool = tool_save(tool=descriptor(
-        tenants[0], name="place_order", method="POST", effect="write", query_params={},
-        headers={"Authorization": "Bearer {{secret:SHOP_TOKEN}}"},
-        body_template={"product_id": "{product_id}", "note": "via {channel}"}, constants={"channel": "voice"},
-        arguments_schema={"type": "object", "properties": {"product_id": {"type": "integer"}},
-                          "additionalProperties": False}))
+    tool = tool_save(
+        tool=descriptor(
+            tenants[0],
+            name="place_order",
+            method="POST",
+            effect="write",
+            query_params={},
+            headers={"Authorization": "Bearer {{secret:SHOP_TOKEN}}"},
+            body_template={"product_id": "{product_id}", "note": "via {channel}"},
+            constants={"channel": "voice"},
+            arguments_schema={
+                "type": "object",
+                "properties": {"product_id": {"type": "integer"}},
+                "additionalProperties": False,
+            },
+        )
+    )
     assert tool.pk and tool.version == 1
 
 

@@ -7,15 +7,36 @@ import pytest
 from httptools.visuals import VISUALS, VisualError, render_visual
 
 SAMPLES = {
-    "product_cards": {"products": [{"name": "Trail Runner 2", "price": 89.5, "currency": "EUR",
-                                    "images": ["https://cdn.example.com/tr2.jpg"]}]},
-    "product_stats": {"count": 42, "min_price": 19.99, "max_price": 180, "currency": "EUR",
-                      "categories": [{"name": "shoes", "count": 30}]},
+    "product_cards": {
+        "products": [
+            {"name": "Trail Runner 2", "price": 89.5, "currency": "EUR", "images": ["https://cdn.example.com/tr2.jpg"]}
+        ]
+    },
+    "product_stats": {
+        "count": 42,
+        "min_price": 19.99,
+        "max_price": 180,
+        "currency": "EUR",
+        "categories": [{"name": "shoes", "count": 30}],
+    },
     "order_form": {"product": "Trail Runner 2", "size": "42", "quantity": 1, "total": 89.5, "currency": "EUR"},
-    "speaker_list": {"speakers": [{"name": "Ada Lovelace", "title": "Keynote", "company": "Analytical Engines",
-                                   "photo": "https://cdn.example.com/ada.jpg"}]},
-    "event_info": {"name": "VoiceConf 2026", "start_date": "2026-10-01", "end_date": "2026-10-02",
-                   "venue": "Messe", "city": "Berlin"},
+    "speaker_list": {
+        "speakers": [
+            {
+                "name": "Ada Lovelace",
+                "title": "Keynote",
+                "company": "Analytical Engines",
+                "photo": "https://cdn.example.com/ada.jpg",
+            }
+        ]
+    },
+    "event_info": {
+        "name": "VoiceConf 2026",
+        "start_date": "2026-10-01",
+        "end_date": "2026-10-02",
+        "venue": "Messe",
+        "city": "Berlin",
+    },
     "table": {"rows": [{"time": "09:00", "title": "Opening"}, {"time": "10:00", "title": "Agents"}]},
 }
 
@@ -35,16 +56,26 @@ def test_each_visual_renders_an_html_fragment(name):
 
 def test_product_cards_carry_an_order_button_that_only_says_text():
     html = render_visual("product_cards", SAMPLES["product_cards"])
-    assert ('<button type="button" data-action="order" data-say="I would like to order the Trail Runner 2">'
-            "Order this</button>") in html
+    assert (
+        '<button type="button" data-action="order" data-say="I would like to order the Trail Runner 2">'
+        "Order this</button>"
+    ) in html
     assert 'src="https://cdn.example.com/tr2.jpg"' in html
     assert "89.50 EUR" in html
 
 
 def test_props_are_escaped_and_unsafe_urls_dropped():
-    hostile = {"products": [{"name": '<img src=x onerror=alert(1)>"', "price": "1",
-                             "image": "javascript:alert(1)", "url": "javascript:alert(2)",
-                             "description": "</section><script>alert(3)</script>"}]}
+    hostile = {
+        "products": [
+            {
+                "name": '<img src=x onerror=alert(1)>"',
+                "price": "1",
+                "image": "javascript:alert(1)",
+                "url": "javascript:alert(2)",
+                "description": "</section><script>alert(3)</script>",
+            }
+        ]
+    }
     html = render_visual("product_cards", hostile)
     assert "<img src=x" not in html and "<script>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;&quot;" in html
@@ -70,22 +101,71 @@ def test_an_order_form_before_and_after_placing():
 
 
 def test_cards_accept_a_whole_response_under_one_prop():
-    stats = render_visual("product_stats", {"stats": {
-        "total_products": 20, "total_options": 64, "lowest_price": 19.0, "highest_price": 420.0, "currency": "EUR",
-        "by_category": [{"category": "tents", "products": 3, "options": 6, "lowest_price": 150,
-                         "highest_price": 420}]}})
+    stats = render_visual(
+        "product_stats",
+        {
+            "stats": {
+                "total_products": 20,
+                "total_options": 64,
+                "lowest_price": 19.0,
+                "highest_price": 420.0,
+                "currency": "EUR",
+                "by_category": [
+                    {"category": "tents", "products": 3, "options": 6, "lowest_price": 150, "highest_price": 420}
+                ],
+            }
+        },
+    )
     assert "20" in stats and "19.00" in stats and "420.00" in stats and "tents: 3" in stats
-    order = render_visual("order_form", {"order": {
-        "order_id": "ord_1", "status": "confirmed", "product": "Trail Runner 2", "option": "42", "quantity": 1,
-        "total": 129.0, "currency": "EUR", "customer_name": "Ada", "customer_email": "ada@example.com"}})
+    order = render_visual(
+        "order_form",
+        {
+            "order": {
+                "order_id": "ord_1",
+                "status": "confirmed",
+                "product": "Trail Runner 2",
+                "option": "42",
+                "quantity": 1,
+                "total": 129.0,
+                "currency": "EUR",
+                "customer_name": "Ada",
+                "customer_email": "ada@example.com",
+            }
+        },
+    )
     assert "Order placed" in order and "ord_1" in order and "ada@example.com" in order
-    event = render_visual("event_info", {"event": {
-        "name": "VoiceFirst Summit 2027", "dates": "18–19 March 2027", "venue": "Harbour Hall", "city": "Lisbon",
-        "country": "Portugal", "tracks": ["Voice & AI"], "website": "http://127.0.0.1:8000/demo/eventco/",
-        "tickets": [{"name": "Standard", "price": 349, "currency": "EUR"}]}})
+    event = render_visual(
+        "event_info",
+        {
+            "event": {
+                "name": "VoiceFirst Summit 2027",
+                "dates": "18–19 March 2027",
+                "venue": "Harbour Hall",
+                "city": "Lisbon",
+                "country": "Portugal",
+                "tracks": ["Voice & AI"],
+                "website": "http://127.0.0.1:8000/demo/eventco/",
+                "tickets": [{"name": "Standard", "price": 349, "currency": "EUR"}],
+            }
+        },
+    )
     assert "18–19 March 2027" in event and "Lisbon, Portugal" in event and "Standard: 349.00 EUR" in event
     assert "Voice &amp; AI" in event
-    sessions = render_visual("table", {"rows": [
-        {"id": "s-1", "title": "Opening", "abstract": "x" * 200, "speaker_ids": ["sp-1"], "day": 1,
-         "start": "09:00", "room": "Main Stage", "speakers": "Ada"}]})
-    assert "<th scope=\"col\">Title</th>" in sessions and "Abstract" not in sessions and "s-1" not in sessions
+    sessions = render_visual(
+        "table",
+        {
+            "rows": [
+                {
+                    "id": "s-1",
+                    "title": "Opening",
+                    "abstract": "x" * 200,
+                    "speaker_ids": ["sp-1"],
+                    "day": 1,
+                    "start": "09:00",
+                    "room": "Main Stage",
+                    "speakers": "Ada",
+                }
+            ]
+        },
+    )
+    assert '<th scope="col">Title</th>' in sessions and "Abstract" not in sessions and "s-1" not in sessions

@@ -26,8 +26,11 @@ PEAK = 20000  # of 32767: well above the simulator's VAD threshold (RMS > 500)
 def _require(path_or_name: str, package: str) -> str:
     found = shutil.which(path_or_name)
     if not found:
-        pytest.fail(f"{path_or_name} is missing: install the Debian package {package!r} "
-                    f"(make system-packages, or apt-get install {package})", pytrace=False)
+        pytest.fail(
+            f"{path_or_name} is missing: install the Debian package {package!r} "
+            f"(make system-packages, or apt-get install {package})",
+            pytrace=False,
+        )
     return found
 
 
@@ -98,12 +101,21 @@ def chromium_browser(fake_mic_wav: Path, demo_live: Any) -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                  f"--use-file-for-fake-audio-capture={fake_mic_wav}",
-                  "--autoplay-policy=no-user-gesture-required"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={fake_mic_wav}",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
         )
         yield browser
         browser.close()

@@ -48,8 +48,13 @@ def floating_button(page: Any) -> dict[str, Any]:
         deadline = time.monotonic() + TIMEOUT_MS / 1000
         while True:
             nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
-            found = [n for n in nodes if n.get("role", {}).get("value") == "button"
-                     and n.get("name", {}).get("value") == BUTTON_LABEL and "backendDOMNodeId" in n]
+            found = [
+                n
+                for n in nodes
+                if n.get("role", {}).get("value") == "button"
+                and n.get("name", {}).get("value") == BUTTON_LABEL
+                and "backendDOMNodeId" in n
+            ]
             if found:
                 break
             if time.monotonic() > deadline:
@@ -57,8 +62,13 @@ def floating_button(page: Any) -> dict[str, Any]:
             page.wait_for_timeout(100)
         quad = cdp.send("DOM.getBoxModel", {"backendNodeId": found[0]["backendDOMNodeId"]})["model"]["border"]
         xs, ys = quad[0::2], quad[1::2]
-        return {"node": found[0], "x": sum(xs) / 4, "y": sum(ys) / 4,
-                "width": max(xs) - min(xs), "height": max(ys) - min(ys)}
+        return {
+            "node": found[0],
+            "x": sum(xs) / 4,
+            "y": sum(ys) / 4,
+            "width": max(xs) - min(xs),
+            "height": max(ys) - min(ys),
+        }
     finally:
         cdp.detach()
 
@@ -72,8 +82,10 @@ def open_widget(page: Any, server: Any) -> Any:
     try:
         frame.locator("#va-welcome").wait_for(state="visible", timeout=TIMEOUT_MS)
     except PlaywrightTimeout:
-        raise AssertionError(f"the welcome screen did not appear; failed responses: {page.bad_responses}; "
-                             f"the widget shows: {frame.locator('body').inner_text()!r}") from None
+        raise AssertionError(
+            f"the welcome screen did not appear; failed responses: {page.bad_responses}; "
+            f"the widget shows: {frame.locator('body').inner_text()!r}"
+        ) from None
     return frame
 
 
@@ -88,10 +100,12 @@ def wait_widget(frame: Any, predicate: str, arg: Any = None, timeout: int = TIME
     except PlaywrightTimeout:
         hook = debug_hook(frame)
         shown = frame.locator("#va-app").inner_text()
-        raise AssertionError(f"widget: timed out waiting for {predicate}\nshown: {shown}\nstate={hook['state']} "
-                             f"events={hook['events'][-40:]} sent={hook['sent'][-20:]} "
-                             f"notices={hook['notices']} playedMs={hook['playedMs']}\n"
-                             f"failed responses: {frame.page.bad_responses}") from None
+        raise AssertionError(
+            f"widget: timed out waiting for {predicate}\nshown: {shown}\nstate={hook['state']} "
+            f"events={hook['events'][-40:]} sent={hook['sent'][-20:]} "
+            f"notices={hook['notices']} playedMs={hook['playedMs']}\n"
+            f"failed responses: {frame.page.bad_responses}"
+        ) from None
 
 
 def new_page(browser: Any, **options: Any) -> Any:
@@ -102,15 +116,22 @@ def new_page(browser: Any, **options: Any) -> Any:
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: print(f"console.{message.type}: {message.text}"))  # shown on failure
     bad: list[str] = []
-    page.on("response", lambda response: bad.append(f"{response.status} {response.url}")
-            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+    page.on(
+        "response",
+        lambda response: (
+            bad.append(f"{response.status} {response.url}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
     page.bad_responses = bad  # named in failure messages
     page.js_errors = errors  # checked at the end of each test
     return page
 
 
 def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
-        chromium_browser: Any, demo_live: Any, screenshots: Path) -> None:
+    chromium_browser: Any, demo_live: Any, screenshots: Path
+) -> None:
     page = new_page(chromium_browser, viewport={"width": 1280, "height": 800})
 
     # 1. The demo site with the floating button.
@@ -187,8 +208,9 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
 
 
 def test_the_panel_fits_a_phone_screen(chromium_browser: Any, demo_live: Any, screenshots: Path) -> None:
-    page = new_page(chromium_browser, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True,
-                    device_scale_factor=2)
+    page = new_page(
+        chromium_browser, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     frame = open_widget(page, demo_live)
     frame.locator("#va-start-text").click()
     wait_widget(frame, "() => window.__voiceWidget.state === 'live'")
@@ -226,19 +248,28 @@ def test_the_live_server_serves_the_widget_static_files(demo_live: Any) -> None:
                     missing.append(f"{name}: {response.status}")
         except urllib.error.HTTPError as error:
             missing.append(f"{name}: {error.code}")
-    assert not missing, ("Daphne (config.asgi:application) serves no /static/ files, so the widget page and "
-                         f"the console load without CSS and JavaScript: {missing}")
+    assert not missing, (
+        "Daphne (config.asgi:application) serves no /static/ files, so the widget page and "
+        f"the console load without CSS and JavaScript: {missing}"
+    )
 
 
 @pytest.mark.parametrize("slow_first_bootstrap", [False, True], ids=["prompt", "slow-prefetch"])
-def test_a_refused_token_is_replaced_and_the_session_opens(chromium_browser: Any, demo_live: Any,
-                                                           slow_first_bootstrap: bool) -> None:
+def test_a_refused_token_is_replaced_and_the_session_opens(
+    chromium_browser: Any, demo_live: Any, slow_first_bootstrap: bool
+) -> None:
     from tenants.tokens import token_consume, token_verify
 
     page = new_page(chromium_browser, viewport={"width": 1280, "height": 800})
     bootstraps: list[Any] = []
-    page.on("response", lambda response: bootstraps.append(response)
-            if response.url.endswith("/api/widget/bootstrap") and response.request.method == "POST" else None)
+    page.on(
+        "response",
+        lambda response: (
+            bootstraps.append(response)
+            if response.url.endswith("/api/widget/bootstrap") and response.request.method == "POST"
+            else None
+        ),
+    )
     if slow_first_bootstrap:
         # A slow network: the hover's prefetch is still in flight when the widget frame asks for its
         # bootstrap, so both wait on the same answer, whose token must be handed out once only.

@@ -12,8 +12,18 @@ from transcripts import store
 
 
 def _write(item_id: str, text: str, seq: int, previous: str, now: datetime | None = None) -> str:
-    return store.transcript_write(tenant_id=1, channel="widget", session_id="vs_1", item_id=item_id, role="user",
-                                  text=text, seq=seq, previous_hash=previous, retention_days=30, now=now)
+    return store.transcript_write(
+        tenant_id=1,
+        channel="widget",
+        session_id="vs_1",
+        item_id=item_id,
+        role="user",
+        text=text,
+        seq=seq,
+        previous_hash=previous,
+        retention_days=30,
+        now=now,
+    )
 
 
 def test_created_at_is_never_overwritten_by_a_later_write_of_the_same_utterance(mongo: Any) -> None:

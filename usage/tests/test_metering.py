@@ -14,9 +14,16 @@ from usage.models import ModelPrice
 
 # The real GA `response.done` usage from REALTIME.md section 5.
 USAGE = {
-    "total_tokens": 320, "input_tokens": 132, "output_tokens": 188,
-    "input_token_details": {"text_tokens": 59, "audio_tokens": 73, "image_tokens": 0, "cached_tokens": 64,
-                            "cached_tokens_details": {"text_tokens": 0, "audio_tokens": 64, "image_tokens": 0}},
+    "total_tokens": 320,
+    "input_tokens": 132,
+    "output_tokens": 188,
+    "input_token_details": {
+        "text_tokens": 59,
+        "audio_tokens": 73,
+        "image_tokens": 0,
+        "cached_tokens": 64,
+        "cached_tokens_details": {"text_tokens": 0, "audio_tokens": 64, "image_tokens": 0},
+    },
     "output_token_details": {"text_tokens": 41, "audio_tokens": 147},
 }
 
@@ -26,8 +33,7 @@ def test_the_published_example_costs_what_the_price_list_says() -> None:
     counts = pricing.token_counts(USAGE)
     assert counts["audio_input"] == 9 and counts["audio_cached"] == 64 and counts["total"] == 320
     assert pricing.cost_usd(counts, ModelPrice.objects.get(model="gpt-realtime")) == Decimal("0.0106136")
-    assert round(pricing.cost_usd(counts, ModelPrice.objects.get(model="gpt-realtime-mini")), 6) == Decimal(
-        "0.003183")
+    assert round(pricing.cost_usd(counts, ModelPrice.objects.get(model="gpt-realtime-mini")), 6) == Decimal("0.003183")
 
 
 @pytest.mark.django_db
@@ -46,15 +52,29 @@ def test_the_admin_price_table_wins_and_a_deleted_row_falls_back_to_the_publishe
 
 
 def _meter(response_id: str, session_id: str = "vs_1", tenant_id: int = 4242) -> Decimal | None:
-    return services.usage_meter(tenant_id=tenant_id, channel="widget", session_id=session_id,
-                                model="gpt-realtime", response_id=response_id, usage=USAGE,
-                                price=ModelPrice.objects.get(model="gpt-realtime"))
+    return services.usage_meter(
+        tenant_id=tenant_id,
+        channel="widget",
+        session_id=session_id,
+        model="gpt-realtime",
+        response_id=response_id,
+        usage=USAGE,
+        price=ModelPrice.objects.get(model="gpt-realtime"),
+    )
 
 
 @pytest.mark.django_db
 def test_the_same_usage_events_twice_or_out_of_order_leave_totals_unchanged(mongo: Any, redis_conn: Any) -> None:
-    store.session_start(tenant_id=4242, channel="widget", session_id="vs_1", agent_id=1, agent_name="A",
-                        model="gpt-realtime", key_id=1, simulator=True)
+    store.session_start(
+        tenant_id=4242,
+        channel="widget",
+        session_id="vs_1",
+        agent_id=1,
+        agent_name="A",
+        model="gpt-realtime",
+        key_id=1,
+        simulator=True,
+    )
     for response_id in ["resp_2", "resp_1", "resp_2", "resp_1", "resp_3"]:
         _meter(response_id)
     day = datetime.now(UTC).strftime("%Y-%m-%d")
@@ -68,8 +88,16 @@ def test_the_same_usage_events_twice_or_out_of_order_leave_totals_unchanged(mong
 
 @pytest.mark.django_db
 def test_usage_of_one_tenant_is_invisible_to_another(mongo: Any, redis_conn: Any) -> None:
-    store.session_start(tenant_id=4242, channel="widget", session_id="vs_a", agent_id=1, agent_name="A",
-                        model="gpt-realtime", key_id=1, simulator=True)
+    store.session_start(
+        tenant_id=4242,
+        channel="widget",
+        session_id="vs_a",
+        agent_id=1,
+        agent_name="A",
+        model="gpt-realtime",
+        key_id=1,
+        simulator=True,
+    )
     _meter("resp_1", session_id="vs_a")
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     assert store.usage_daily_for(tenant_id=4243, day=day) == []
@@ -79,8 +107,9 @@ def test_usage_of_one_tenant_is_invisible_to_another(mongo: Any, redis_conn: Any
 
 
 @pytest.mark.django_db
-def test_the_budget_guard_counts_spend_and_fails_closed_without_redis(mongo: Any, redis_conn: Any,
-                                                                      settings: Any) -> None:
+def test_the_budget_guard_counts_spend_and_fails_closed_without_redis(
+    mongo: Any, redis_conn: Any, settings: Any
+) -> None:
     _meter("resp_1")
     assert services.budget_remaining(tenant_id=4242, daily_budget_usd=Decimal("0.01")) < 0
     assert services.budget_remaining(tenant_id=4242, daily_budget_usd=Decimal("1")) > Decimal("0.98")
@@ -95,19 +124,36 @@ REAPER_TENANT = 777  # no other test uses it, so lease counts are this test's ow
 
 
 def _stale_session(session_id: str, tenant_id: int = REAPER_TENANT) -> None:
-    store.session_start(tenant_id=tenant_id, channel="widget", session_id=session_id, agent_id=1,
-                        agent_name="A", model="gpt-realtime", key_id=1, simulator=True)
+    store.session_start(
+        tenant_id=tenant_id,
+        channel="widget",
+        session_id=session_id,
+        agent_id=1,
+        agent_name="A",
+        model="gpt-realtime",
+        key_id=1,
+        simulator=True,
+    )
     from config import mongo as mongo_module
 
     mongo_module.collection(store.SESSIONS).update_one(
-        {"_id": session_id}, {"$set": {"lastSeenAt": datetime.now(UTC) - timedelta(minutes=10)}})
+        {"_id": session_id}, {"$set": {"lastSeenAt": datetime.now(UTC) - timedelta(minutes=10)}}
+    )
     assert limits.lease_acquire(tenant_id=tenant_id, session_id=session_id, limit=100)
 
 
 def test_the_reaper_ends_a_crashed_session_once_and_frees_its_lease(mongo: Any, redis_conn: Any) -> None:
     _stale_session("vs_crashed")
-    store.session_start(tenant_id=REAPER_TENANT, channel="widget", session_id="vs_alive", agent_id=1,
-                        agent_name="A", model="gpt-realtime", key_id=1, simulator=True)
+    store.session_start(
+        tenant_id=REAPER_TENANT,
+        channel="widget",
+        session_id="vs_alive",
+        agent_id=1,
+        agent_name="A",
+        model="gpt-realtime",
+        key_id=1,
+        simulator=True,
+    )
     assert services.sessions_reap() == 1
     assert services.sessions_reap() == 0
     crashed = store.session_get(tenant_id=REAPER_TENANT, session_id="vs_crashed")

@@ -17,17 +17,44 @@ from usage.tasks import reap_stale_sessions
 
 
 def test_the_reaper_task_runs_in_a_celery_worker_and_ends_a_stale_session(mongo: Any, redis_conn: Any) -> None:
-    store.session_start(tenant_id=5150, channel="widget", session_id="vs_stale", agent_id=1, agent_name="A",
-                        model="gpt-realtime", key_id=1, simulator=True)
+    store.session_start(
+        tenant_id=5150,
+        channel="widget",
+        session_id="vs_stale",
+        agent_id=1,
+        agent_name="A",
+        model="gpt-realtime",
+        key_id=1,
+        simulator=True,
+    )
     mongo_module.collection(store.SESSIONS).update_one(
-        {"_id": "vs_stale"}, {"$set": {"lastSeenAt": datetime.now(UTC) - timedelta(minutes=10)}})
+        {"_id": "vs_stale"}, {"$set": {"lastSeenAt": datetime.now(UTC) - timedelta(minutes=10)}}
+    )
     assert limits.lease_acquire(tenant_id=5150, session_id="vs_stale", limit=3)
-    environment = {**os.environ, "DEBUG": "1", "REDIS_URL": django_settings.REDIS_URL,
-                   "MONGODB_URI": django_settings.MONGODB_URI}
+    environment = {
+        **os.environ,
+        "DEBUG": "1",
+        "REDIS_URL": django_settings.REDIS_URL,
+        "MONGODB_URI": django_settings.MONGODB_URI,
+    }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
-         "--without-heartbeat", "--without-mingle", "--without-gossip"],
-        cwd=django_settings.BASE_DIR, env=environment,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=django_settings.BASE_DIR,
+        env=environment,
     )
     try:
         reap_stale_sessions.delay()

@@ -41,11 +41,18 @@ class Conflict(ApiError):
 
 # --- ProductCo catalog --------------------------------------------------------------------------------
 
+
 def _public_product(doc: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": doc["_id"], "name": doc["name"], "category": doc["category"], "description": doc["description"],
-        "price": doc["price"], "currency": doc.get("currency", data.CURRENCY),
-        "options": doc.get("options", []), "stock": doc.get("stock", 0), "images": doc.get("images", []),
+        "id": doc["_id"],
+        "name": doc["name"],
+        "category": doc["category"],
+        "description": doc["description"],
+        "price": doc["price"],
+        "currency": doc.get("currency", data.CURRENCY),
+        "options": doc.get("options", []),
+        "stock": doc.get("stock", 0),
+        "images": doc.get("images", []),
     }
 
 
@@ -61,8 +68,14 @@ def _search_words(query: str) -> list[str]:
     return words
 
 
-def products_search(*, query: str | None = None, category: str | None = None, max_price: float | None = None,
-                    sort: Sort = "relevance", limit: int = 10) -> list[dict[str, Any]]:
+def products_search(
+    *,
+    query: str | None = None,
+    category: str | None = None,
+    max_price: float | None = None,
+    sort: Sort = "relevance",
+    limit: int = 10,
+) -> list[dict[str, Any]]:
     """Products matching every word of `query` (in name, description or category), filtered and sorted."""
     conditions: list[dict[str, Any]] = []
     words = _search_words(query or "")
@@ -74,9 +87,7 @@ def products_search(*, query: str | None = None, category: str | None = None, ma
     if max_price is not None:
         conditions.append({"price": {"$lte": max_price}})
     filter_: dict[str, Any] = {"$and": conditions} if conditions else {}
-    order = {"cheapest": [("price", 1), ("_id", 1)], "priciest": [("price", -1), ("_id", 1)]}.get(
-        sort, [("_id", 1)]
-    )
+    order = {"cheapest": [("price", 1), ("_id", 1)], "priciest": [("price", -1), ("_id", 1)]}.get(sort, [("_id", 1)])
     cursor = mongo.collection(PRODUCTS).find(filter_).sort(order)
     if sort != "relevance" or not words:
         return [_public_product(doc) for doc in cursor.limit(limit)]
@@ -86,8 +97,8 @@ def products_search(*, query: str | None = None, category: str | None = None, ma
         # Regex matching has no score: weigh where each word matched, the name counting most.
         total = 0
         for word in words:
-            total += 3 * (word in doc["name"].lower()) + 2 * (word in doc["category"]) + (
-                word in doc["description"].lower()
+            total += (
+                3 * (word in doc["name"].lower()) + 2 * (word in doc["category"]) + (word in doc["description"].lower())
             )
         return total
 
@@ -107,19 +118,26 @@ def catalog_stats(*, category: str | None = None) -> dict[str, Any]:
     if category:
         pipeline.append({"$match": {"category": category.lower()}})
     pipeline += [
-        {"$group": {
-            "_id": "$category",
-            "products": {"$sum": 1},
-            "options": {"$sum": {"$size": {"$ifNull": ["$options", []]}}},
-            "lowest_price": {"$min": "$price"},
-            "highest_price": {"$max": "$price"},
-        }},
+        {
+            "$group": {
+                "_id": "$category",
+                "products": {"$sum": 1},
+                "options": {"$sum": {"$size": {"$ifNull": ["$options", []]}}},
+                "lowest_price": {"$min": "$price"},
+                "highest_price": {"$max": "$price"},
+            }
+        },
         {"$sort": {"_id": 1}},
     ]
     groups = list(mongo.collection(PRODUCTS).aggregate(pipeline))
     by_category = [
-        {"category": g["_id"], "products": g["products"], "options": g["options"],
-         "lowest_price": g["lowest_price"], "highest_price": g["highest_price"]}
+        {
+            "category": g["_id"],
+            "products": g["products"],
+            "options": g["options"],
+            "lowest_price": g["lowest_price"],
+            "highest_price": g["highest_price"],
+        }
         for g in groups
     ]
     return {
@@ -133,6 +151,7 @@ def catalog_stats(*, category: str | None = None) -> dict[str, Any]:
 
 
 # --- ProductCo orders ---------------------------------------------------------------------------------
+
 
 def _order_fields(payload: dict[str, Any]) -> dict[str, Any]:
     """The order's fields, type-checked; ApiError listing every bad field."""
@@ -160,29 +179,37 @@ def _order_fields(payload: dict[str, Any]) -> dict[str, Any]:
         raise ApiError("Some order fields are missing or invalid.", code="invalid_order", details=errors)
     assert isinstance(product_id, str) and isinstance(option, str)
     assert isinstance(name, str) and isinstance(email, str)
-    return {"product_id": product_id.strip(), "option": option.strip(), "quantity": quantity,
-            "customer_name": name.strip(), "customer_email": email.strip().lower()}
+    return {
+        "product_id": product_id.strip(),
+        "option": option.strip(),
+        "quantity": quantity,
+        "customer_name": name.strip(),
+        "customer_email": email.strip().lower(),
+    }
 
 
 def _public_order(doc: dict[str, Any]) -> dict[str, Any]:
     return {
-        "order_id": doc["_id"], "status": doc["status"], "product": doc["product"], "option": doc["option"],
-        "quantity": doc["quantity"], "total": doc["total"], "currency": doc["currency"],
-        "customer_name": doc["customer"]["name"], "customer_email": doc["customer"]["email"],
+        "order_id": doc["_id"],
+        "status": doc["status"],
+        "product": doc["product"],
+        "option": doc["option"],
+        "quantity": doc["quantity"],
+        "total": doc["total"],
+        "currency": doc["currency"],
+        "customer_name": doc["customer"]["name"],
+        "customer_email": doc["customer"]["email"],
         "created_at": doc["createdAt"].isoformat(),
     }
 
 
 def _replay(doc: dict[str, Any], fingerprint: str) -> dict[str, Any]:
     if doc.get("fingerprint") != fingerprint:
-        raise Conflict("This Idempotency-Key was already used for a different order.",
-                       code="idempotency_conflict")
+        raise Conflict("This Idempotency-Key was already used for a different order.", code="idempotency_conflict")
     return _public_order(doc)
 
 
-def order_place(
-    *, payload: dict[str, Any], idempotency_key: str | None = None
-) -> tuple[dict[str, Any], bool]:
+def order_place(*, payload: dict[str, Any], idempotency_key: str | None = None) -> tuple[dict[str, Any], bool]:
     """Validate and store an order, taking the stock; returns (order, replayed).
 
     The same Idempotency-Key returns the stored order instead of placing a second one.
@@ -192,7 +219,8 @@ def order_place(
     orders = mongo.collection(ORDERS)
     # With a key the order id is derived from it, so two racing requests collide on _id and only one wins.
     order_id = (
-        "ord_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20] if idempotency_key
+        "ord_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
+        if idempotency_key
         else "ord_" + secrets.token_hex(10)
     )
     if idempotency_key and (existing := orders.find_one({"_id": order_id})):
@@ -203,24 +231,33 @@ def order_place(
     if product is None:
         raise NotFound(f"No product with id {fields['product_id']!r}.", code="unknown_product")
     if fields["option"] not in product.get("options", []):
-        raise ApiError(f"{product['name']} has no option {fields['option']!r}.", code="invalid_option",
-                       details={"options": product.get("options", [])})
+        raise ApiError(
+            f"{product['name']} has no option {fields['option']!r}.",
+            code="invalid_option",
+            details={"options": product.get("options", [])},
+        )
     quantity = fields["quantity"]
     # Conditional decrement: two orders for the last items cannot both succeed.
-    taken = products.update_one(
-        {"_id": product["_id"], "stock": {"$gte": quantity}}, {"$inc": {"stock": -quantity}}
-    )
+    taken = products.update_one({"_id": product["_id"], "stock": {"$gte": quantity}}, {"$inc": {"stock": -quantity}})
     if taken.modified_count != 1:
-        raise Conflict(f"Only {product.get('stock', 0)} of {product['name']} left in stock.",
-                       code="insufficient_stock", details={"stock": product.get("stock", 0)})
+        raise Conflict(
+            f"Only {product.get('stock', 0)} of {product['name']} left in stock.",
+            code="insufficient_stock",
+            details={"stock": product.get("stock", 0)},
+        )
 
     price = Decimal(str(product["price"]))
     now = timezone.now()
     doc = {
         "_id": order_id,
         "status": "received",
-        "product": {"id": product["_id"], "name": product["name"], "category": product["category"],
-                    "price": product["price"], "image": (product.get("images") or [None])[0]},
+        "product": {
+            "id": product["_id"],
+            "name": product["name"],
+            "category": product["category"],
+            "price": product["price"],
+            "image": (product.get("images") or [None])[0],
+        },
         "option": fields["option"],
         "quantity": quantity,
         "total": float((price * quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
@@ -244,6 +281,7 @@ def order_place(
 
 
 # --- EventCo conference -------------------------------------------------------------------------------
+
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
     out = {"id": doc["_id"]}
@@ -276,8 +314,7 @@ def sessions_list(*, day: int | None = None, track: str | None = None) -> list[d
     speaker_ids = sorted({sid for doc in docs for sid in doc.get("speaker_ids", [])})
     # One query for all speakers instead of one per session.
     names = {
-        doc["_id"]: doc["name"]
-        for doc in mongo.collection(SPEAKERS).find({"_id": {"$in": speaker_ids}}, {"name": 1})
+        doc["_id"]: doc["name"] for doc in mongo.collection(SPEAKERS).find({"_id": {"$in": speaker_ids}}, {"name": 1})
     }
     sessions = []
     for doc in docs:
@@ -288,6 +325,7 @@ def sessions_list(*, day: int | None = None, track: str | None = None) -> list[d
 
 
 # --- Seed ---------------------------------------------------------------------------------------------
+
 
 def _upsert_all(name: str, docs: list[dict[str, Any]]) -> dict[str, int]:
     """Replace each document by its fixed _id; counts created, updated and unchanged."""

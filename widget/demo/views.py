@@ -43,8 +43,12 @@ def json_api(*methods: str, api_key: bool = False) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
                 if request.method not in methods:
-                    raise ApiError(f"Use {' or '.join(methods)}.", code="method_not_allowed", status=405,
-                                   headers={"Allow": ", ".join(methods)})
+                    raise ApiError(
+                        f"Use {' or '.join(methods)}.",
+                        code="method_not_allowed",
+                        status=405,
+                        headers={"Allow": ", ".join(methods)},
+                    )
                 if api_key:
                     _check_api_key(request)
                 return view(request, *args, **kwargs)
@@ -79,6 +83,7 @@ def _bad_param(name: str, message: str) -> ApiError:
 
 # --- ProductCo API ------------------------------------------------------------------------------------
 
+
 @json_api("GET", api_key=True)
 def products(request: HttpRequest) -> HttpResponse:
     max_price: float | None = None
@@ -96,7 +101,9 @@ def products(request: HttpRequest) -> HttpResponse:
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
         raise _bad_param("limit", "limit must be a whole number from 1 to 50.")
     results = store.products_search(
-        query=_param(request, "query"), category=_param(request, "category"), max_price=max_price,
+        query=_param(request, "query"),
+        category=_param(request, "category"),
+        max_price=max_price,
         sort=sort,  # type: ignore[arg-type]  # checked against store.SORTS above
         limit=int(raw_limit),
     )
@@ -121,8 +128,7 @@ def orders(request: HttpRequest) -> HttpResponse:
         raise ApiError("The body must be a JSON object.", code="malformed_json")
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key is not None and (len(key) > 200 or not key.isprintable()):
-        raise ApiError("Idempotency-Key must be at most 200 printable characters.",
-                       code="invalid_idempotency_key")
+        raise ApiError("Idempotency-Key must be at most 200 printable characters.", code="invalid_idempotency_key")
     order, replayed = store.order_place(payload=payload, idempotency_key=key)
     response = JsonResponse(order, status=201)
     if replayed:
@@ -131,6 +137,7 @@ def orders(request: HttpRequest) -> HttpResponse:
 
 
 # --- EventCo API --------------------------------------------------------------------------------------
+
 
 @json_api("GET")
 def event(request: HttpRequest) -> HttpResponse:
@@ -164,6 +171,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 
 
 # --- Pictures: small generated SVGs, since the demo has no internet and no image files ------------------
+
 
 def _svg(body: str) -> HttpResponse:
     response = HttpResponse(body, content_type="image/svg+xml")
@@ -201,7 +209,7 @@ def product_image(request: HttpRequest, product_id: str, number: int) -> HttpRes
         f'<g transform="translate(250 40) scale({scale})" opacity="0.35" fill="#fff">'
         '<polygon points="0,110 55,20 85,65 105,40 150,110"/><circle cx="120" cy="14" r="12"/></g>'
         f'<text x="32" y="52" font-size="15" letter-spacing="2" fill="#fff" opacity="0.85">'
-        f'{escape(category.upper())}</text>{lines}'
+        f"{escape(category.upper())}</text>{lines}"
         f'<text x="32" y="276" font-size="14" fill="#fff" opacity="0.8">{escape(view_label)}</text></svg>'
     )
 
@@ -224,6 +232,7 @@ def speaker_photo(request: HttpRequest, speaker_id: str) -> HttpResponse:
 
 # --- Websites -----------------------------------------------------------------------------------------
 
+
 def _widget_origin() -> str:
     return str(settings.PUBLIC_BASE_URL).rstrip("/")
 
@@ -242,10 +251,16 @@ def productco_site(request: HttpRequest) -> HttpResponse:
         {"category": category, "color": color, "products": [p for p in catalog if p["category"] == category]}
         for category, color in data.CATEGORY_COLORS.items()
     ]
-    return render(request, "demo/productco.html", {
-        "widget_origin": _widget_origin(), "sections": [s for s in sections if s["products"]],
-        "product_count": len(catalog), "unavailable": unavailable,
-    })
+    return render(
+        request,
+        "demo/productco.html",
+        {
+            "widget_origin": _widget_origin(),
+            "sections": [s for s in sections if s["products"]],
+            "product_count": len(catalog),
+            "unavailable": unavailable,
+        },
+    )
 
 
 def eventco_site(request: HttpRequest) -> HttpResponse:
@@ -258,7 +273,14 @@ def eventco_site(request: HttpRequest) -> HttpResponse:
         {"number": number, "date": date, "sessions": [s for s in schedule if s["day"] == number]}
         for number, date in data.DAYS.items()
     ]
-    return render(request, "demo/eventco.html", {
-        "widget_origin": _widget_origin(), "event": conference, "speakers": people,
-        "days": [d for d in days if d["sessions"]], "unavailable": unavailable,
-    })
+    return render(
+        request,
+        "demo/eventco.html",
+        {
+            "widget_origin": _widget_origin(),
+            "event": conference,
+            "speakers": people,
+            "days": [d for d in days if d["sessions"]],
+            "unavailable": unavailable,
+        },
+    )

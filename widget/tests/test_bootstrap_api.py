@@ -28,17 +28,25 @@ def make_tenant(slug: str = "shop", origins: str = f"{SHOP}\nhttp://localhost:80
 
 
 def make_agent(tenant: Tenant, name: str = "Assistant", **fields: Any) -> Agent:
-    prompt = Prompt.objects.create(tenant=tenant, name=f"{name} prompt", identity="A helpful shop assistant.",
-                                   task="Help visitors find products.")
+    prompt = Prompt.objects.create(
+        tenant=tenant, name=f"{name} prompt", identity="A helpful shop assistant.", task="Help visitors find products."
+    )
     prompt_publish(prompt=prompt)
     prompt.refresh_from_db()
     return Agent.objects.create(tenant=tenant, name=name, prompt=prompt, greeting="Hi! How can I help?", **fields)
 
 
-def make_tool(agent: Agent, name: str, description: str, *, enabled: bool = True, on_widget: bool = True,
-              on_console: bool = True) -> HttpTool:
-    tool = HttpTool.objects.create(tenant=agent.tenant, name=name, description=description,
-                                   base_url="https://api.example.com", path_template=f"/{name}", enabled=enabled)
+def make_tool(
+    agent: Agent, name: str, description: str, *, enabled: bool = True, on_widget: bool = True, on_console: bool = True
+) -> HttpTool:
+    tool = HttpTool.objects.create(
+        tenant=agent.tenant,
+        name=name,
+        description=description,
+        base_url="https://api.example.com",
+        path_template=f"/{name}",
+        enabled=enabled,
+    )
     AgentTool.objects.create(agent=agent, tool=tool, on_widget=on_widget, on_console=on_console)
     return tool
 
@@ -171,17 +179,20 @@ def test_it_says_unavailable_when_the_tenant_has_no_active_agent(client: Client,
 # --- origins ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("origin", [
-    "https://shop.example.com.evil.test",  # look-alike suffix
-    "https://evilshop.example.com",
-    "https://www.shop.example.com",  # subdomain is another origin
-    "http://shop.example.com",  # wrong scheme
-    "https://shop.example.com:8443",  # wrong port
-    "http://localhost:8081",
-    "https://evil.test",
-    "null",  # sandboxed or file: pages
-    "shop.example.com",
-])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://shop.example.com.evil.test",  # look-alike suffix
+        "https://evilshop.example.com",
+        "https://www.shop.example.com",  # subdomain is another origin
+        "http://shop.example.com",  # wrong scheme
+        "https://shop.example.com:8443",  # wrong port
+        "http://localhost:8081",
+        "https://evil.test",
+        "null",  # sandboxed or file: pages
+        "shop.example.com",
+    ],
+)
 def test_it_refuses_a_foreign_origin_with_403_and_no_cors(client: Client, shop: Any, origin: str) -> None:
     response = bootstrap(client, shop["key"].public_id, origin=origin)
 
@@ -210,8 +221,9 @@ def test_a_key_of_another_tenant_is_refused_on_this_tenants_site(client: Client,
 
 def test_the_preflight_allows_only_origins_some_active_tenant_lists(client: Client, shop: Any) -> None:
     allowed = client.options(URL, HTTP_ORIGIN=SHOP, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
-    foreign = client.options(URL, HTTP_ORIGIN="https://shop.example.com.evil.test",
-                             HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    foreign = client.options(
+        URL, HTTP_ORIGIN="https://shop.example.com.evil.test", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
 
     assert allowed.status_code == 204
     assert allowed["Access-Control-Allow-Origin"] == SHOP
@@ -272,14 +284,17 @@ def test_rate_limits_of_one_tenant_do_not_touch_another(client: Client, shop: An
 # --- malformed input --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", [
-    "[]",
-    '{"key": 12}',
-    "{}",
-    '{"key": "sk_live_123456"}',
-    '{"key": "pk_../../etc"}',
-    '{"key": "pk_' + "a" * 200 + '"}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        '{"key": 12}',
+        "{}",
+        '{"key": "sk_live_123456"}',
+        '{"key": "pk_../../etc"}',
+        '{"key": "pk_' + "a" * 200 + '"}',
+    ],
+)
 def test_an_invalid_body_gets_422_in_the_error_shape(client: Client, shop: Any, body: str) -> None:
     response = client.post(URL, body, content_type="application/json", HTTP_ORIGIN=SHOP)
 

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def make_user(username: str, *, staff: bool = True, superuser: bool = False) -> Any:
-    return get_user_model().objects.create_user(username=username, password="pw-for-tests-only",
-                                                is_staff=staff, is_superuser=superuser)
+    return get_user_model().objects.create_user(
+        username=username, password="pw-for-tests-only", is_staff=staff, is_superuser=superuser
+    )
 
 
 @pytest.fixture
@@ -28,9 +29,13 @@ def world(redis_conn: Any) -> dict[str, Any]:
     operator = make_user("operator")
     shop.operators.add(operator)
     return {
-        "shop": shop, "cypress": cypress,
-        "shop_agent": make_agent(shop, "Shop Assistant"), "cypress_agent": make_agent(cypress, "Cypress Agent"),
-        "operator": operator, "root": make_user("root", superuser=True), "visitor": make_user("visitor", staff=False),
+        "shop": shop,
+        "cypress": cypress,
+        "shop_agent": make_agent(shop, "Shop Assistant"),
+        "cypress_agent": make_agent(cypress, "Cypress Agent"),
+        "operator": operator,
+        "root": make_user("root", superuser=True),
+        "visitor": make_user("visitor", staff=False),
     }
 
 
@@ -95,8 +100,9 @@ def test_superusers_see_every_tenant(world: Any) -> None:
 
 
 def test_a_console_token_is_bound_to_the_agent_and_the_console_channel(world: Any) -> None:
-    response = logged_in(world["operator"]).post("/api/console/token", {"agent_id": world["shop_agent"].pk},
-                                                 content_type="application/json")
+    response = logged_in(world["operator"]).post(
+        "/api/console/token", {"agent_id": world["shop_agent"].pk}, content_type="application/json"
+    )
 
     assert response.status_code == 200
     body = response.json()
@@ -110,16 +116,18 @@ def test_a_console_token_is_bound_to_the_agent_and_the_console_channel(world: An
 
 
 def test_a_console_token_for_a_tenant_without_rights_is_404(world: Any) -> None:
-    response = logged_in(world["operator"]).post("/api/console/token", {"agent_id": world["cypress_agent"].pk},
-                                                 content_type="application/json")
+    response = logged_in(world["operator"]).post(
+        "/api/console/token", {"agent_id": world["cypress_agent"].pk}, content_type="application/json"
+    )
 
     assert response.status_code == 404
     assert "token" not in response.json()
 
 
 def test_a_console_token_for_an_unknown_agent_is_404(world: Any) -> None:
-    response = logged_in(world["root"]).post("/api/console/token", {"agent_id": 999_999},
-                                             content_type="application/json")
+    response = logged_in(world["root"]).post(
+        "/api/console/token", {"agent_id": 999_999}, content_type="application/json"
+    )
 
     assert response.status_code == 404
 
@@ -128,8 +136,10 @@ def test_non_staff_get_no_console_token(client: Client, world: Any) -> None:
     payload = {"agent_id": world["shop_agent"].pk}
 
     assert client.post("/api/console/token", payload, content_type="application/json").status_code == 401
-    assert logged_in(world["visitor"]).post("/api/console/token", payload,
-                                            content_type="application/json").status_code == 403
+    assert (
+        logged_in(world["visitor"]).post("/api/console/token", payload, content_type="application/json").status_code
+        == 403
+    )
 
 
 def test_a_console_token_needs_the_csrf_token(world: Any) -> None:
@@ -138,8 +148,12 @@ def test_a_console_token_needs_the_csrf_token(world: Any) -> None:
 
     refused = client.post("/api/console/token", payload, content_type="application/json")
     client.get("/console/")  # sets the CSRF cookie, as the page does
-    accepted = client.post("/api/console/token", payload, content_type="application/json",
-                           HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    accepted = client.post(
+        "/api/console/token",
+        payload,
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
 
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "csrf_failed"
@@ -150,17 +164,43 @@ def test_a_console_token_needs_the_csrf_token(world: Any) -> None:
 
 
 def _store_session(tenant: Any, agent: Any, session_id: str) -> None:
-    usage_store.session_start(tenant_id=tenant.pk, channel="console", session_id=session_id, agent_id=agent.pk,
-                              agent_name=agent.name, model="gpt-realtime", key_id=None, simulator=True)
+    usage_store.session_start(
+        tenant_id=tenant.pk,
+        channel="console",
+        session_id=session_id,
+        agent_id=agent.pk,
+        agent_name=agent.name,
+        model="gpt-realtime",
+        key_id=None,
+        simulator=True,
+    )
     previous = transcripts_store.GENESIS
     for seq, (role, text) in enumerate([("user", "Do you have tents?"), ("assistant", "Yes, three.")]):
         previous = transcripts_store.transcript_write(
-            tenant_id=tenant.pk, channel="console", session_id=session_id, item_id=f"item_{seq}", role=role,
-            text=text, seq=seq, previous_hash=previous, retention_days=30)
-    transcripts_store.tool_log_write({
-        "tenantId": tenant.pk, "sessionId": session_id, "channel": "console", "tool": "search_products",
-        "arguments": {"query": "tent"}, "status": "ok", "httpStatus": 200, "latencyMs": 42.5, "errorClass": None,
-    }, retention_days=30)
+            tenant_id=tenant.pk,
+            channel="console",
+            session_id=session_id,
+            item_id=f"item_{seq}",
+            role=role,
+            text=text,
+            seq=seq,
+            previous_hash=previous,
+            retention_days=30,
+        )
+    transcripts_store.tool_log_write(
+        {
+            "tenantId": tenant.pk,
+            "sessionId": session_id,
+            "channel": "console",
+            "tool": "search_products",
+            "arguments": {"query": "tent"},
+            "status": "ok",
+            "httpStatus": 200,
+            "latencyMs": 42.5,
+            "errorClass": None,
+        },
+        retention_days=30,
+    )
 
 
 def test_recent_sessions_list_the_tenants_sessions(world: Any, mongo: Any) -> None:
@@ -177,13 +217,14 @@ def test_recent_sessions_list_the_tenants_sessions(world: Any, mongo: Any) -> No
 def test_a_stored_session_opens_with_its_transcript_and_tool_logs(world: Any, mongo: Any) -> None:
     _store_session(world["shop"], world["shop_agent"], "sess_shop_1")
 
-    response = logged_in(world["operator"]).get("/api/console/sessions/sess_shop_1",
-                                                {"tenant_id": world["shop"].pk})
+    response = logged_in(world["operator"]).get("/api/console/sessions/sess_shop_1", {"tenant_id": world["shop"].pk})
 
     assert response.status_code == 200
     body = response.json()
     assert [(line["role"], line["text"]) for line in body["transcript"]] == [
-        ("user", "Do you have tents?"), ("assistant", "Yes, three.")]
+        ("user", "Do you have tents?"),
+        ("assistant", "Yes, three."),
+    ]
     assert body["toolLogs"][0]["tool"] == "search_products"
     assert body["toolLogs"][0]["arguments"] == {"query": "tent"}
     assert body["toolLogs"][0]["latencyMs"] == 42.5
@@ -206,7 +247,6 @@ def test_sessions_of_a_tenant_without_rights_are_404(world: Any, mongo: Any) -> 
 def test_a_session_id_that_is_not_a_plain_string_finds_nothing(world: Any, mongo: Any) -> None:
     _store_session(world["shop"], world["shop_agent"], "sess_shop_1")
 
-    response = logged_in(world["operator"]).get('/api/console/sessions/{"$ne":""}',
-                                                {"tenant_id": world["shop"].pk})
+    response = logged_in(world["operator"]).get('/api/console/sessions/{"$ne":""}', {"tenant_id": world["shop"].pk})
 
     assert response.status_code == 404

@@ -13,8 +13,13 @@ from tenants.demo_seed import demo_seed
 from widget.demo import data, store
 
 API_KEY = {"HTTP_X_API_KEY": data.PRODUCTCO_API_KEY}
-GOOD_ORDER = {"product_id": "p-032", "option": "Sand", "quantity": 2,
-              "customer_name": "Ana Souza", "customer_email": "ana@example.com"}
+GOOD_ORDER = {
+    "product_id": "p-032",
+    "option": "Sand",
+    "quantity": 2,
+    "customer_name": "Ana Souza",
+    "customer_email": "ana@example.com",
+}
 
 
 @pytest.fixture
@@ -32,8 +37,9 @@ def _products(client: Client, query: str = "") -> Any:
 
 def _order(client: Client, body: Any, **headers: str) -> Any:
     raw = body if isinstance(body, str) else json.dumps(body)
-    return client.post("/demo/productco/api/orders", data=raw, content_type="application/json",
-                       **{**API_KEY, **headers})
+    return client.post(
+        "/demo/productco/api/orders", data=raw, content_type="application/json", **{**API_KEY, **headers}
+    )
 
 
 def _assert_error(response: Any, status: int) -> dict[str, Any]:
@@ -45,6 +51,7 @@ def _assert_error(response: Any, status: int) -> dict[str, Any]:
 
 
 # --- search -------------------------------------------------------------------------------------------
+
 
 def test_it_searches_by_text_case_insensitively(seeded: Any, client: Client) -> None:
     body = _products(client, "?query=GORE-TEX")
@@ -94,8 +101,10 @@ def test_results_carry_images_as_url_strings(seeded: Any, client: Client) -> Non
     assert b"Basecamp 2" in image.content
 
 
-@pytest.mark.parametrize("query", ["?max_price=cheap", "?max_price=nan", "?max_price=-1", "?sort=random",
-                                   "?limit=0", "?limit=51", "?limit=ten"])
+@pytest.mark.parametrize(
+    "query",
+    ["?max_price=cheap", "?max_price=nan", "?max_price=-1", "?sort=random", "?limit=0", "?limit=51", "?limit=ten"],
+)
 def test_it_refuses_bad_search_parameters(seeded: Any, client: Client, query: str) -> None:
     error = _assert_error(client.get("/demo/productco/api/products" + query, **API_KEY), 400)
 
@@ -119,6 +128,7 @@ def test_a_wrong_method_is_a_json_405(seeded: Any, client: Client) -> None:
 
 
 # --- stats --------------------------------------------------------------------------------------------
+
 
 def test_stats_match_the_seeded_catalog(seeded: Any, client: Client) -> None:
     response = client.get("/demo/productco/api/stats", **API_KEY)
@@ -149,6 +159,7 @@ def test_stats_for_one_category(seeded: Any, client: Client) -> None:
 
 
 # --- orders -------------------------------------------------------------------------------------------
+
 
 def test_it_places_an_order_and_takes_the_stock(seeded: Any, client: Client) -> None:
     stock_before = seeded[store.PRODUCTS].find_one({"_id": "p-032"})["stock"]
@@ -183,18 +194,21 @@ def test_a_reused_key_with_a_different_order_is_refused(seeded: Any, client: Cli
     assert error["code"] == "idempotency_conflict"
 
 
-@pytest.mark.parametrize(("change", "status", "code"), [
-    ({"product_id": "p-999"}, 404, "unknown_product"),
-    ({"option": "Purple"}, 400, "invalid_option"),
-    ({"quantity": 0}, 400, "invalid_order"),
-    ({"quantity": 11}, 400, "invalid_order"),
-    ({"quantity": "two"}, 400, "invalid_order"),
-    ({"quantity": True}, 400, "invalid_order"),
-    ({"customer_email": "ana@"}, 400, "invalid_order"),
-    ({"customer_email": "not an email"}, 400, "invalid_order"),
-    ({"customer_name": "   "}, 400, "invalid_order"),
-    ({"product_id": None}, 400, "invalid_order"),
-])
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"product_id": "p-999"}, 404, "unknown_product"),
+        ({"option": "Purple"}, 400, "invalid_option"),
+        ({"quantity": 0}, 400, "invalid_order"),
+        ({"quantity": 11}, 400, "invalid_order"),
+        ({"quantity": "two"}, 400, "invalid_order"),
+        ({"quantity": True}, 400, "invalid_order"),
+        ({"customer_email": "ana@"}, 400, "invalid_order"),
+        ({"customer_email": "not an email"}, 400, "invalid_order"),
+        ({"customer_name": "   "}, 400, "invalid_order"),
+        ({"product_id": None}, 400, "invalid_order"),
+    ],
+)
 def test_it_refuses_bad_orders(seeded: Any, client: Client, change: dict[str, Any], status: int, code: str) -> None:
     error = _assert_error(_order(client, {**GOOD_ORDER, **change}), status)
 
@@ -209,13 +223,12 @@ def test_it_names_the_options_when_the_option_is_wrong(seeded: Any, client: Clie
 
 
 def test_it_refuses_more_than_the_stock(seeded: Any, client: Client) -> None:
-    error = _assert_error(_order(client, {**GOOD_ORDER, "product_id": "p-034", "option": "Orange",
-                                           "quantity": 5}), 409)
+    error = _assert_error(_order(client, {**GOOD_ORDER, "product_id": "p-034", "option": "Orange", "quantity": 5}), 409)
 
     assert error["code"] == "insufficient_stock"
 
 
-@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "", "\"text\""])
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "", '"text"'])
 def test_it_refuses_malformed_json(seeded: Any, client: Client, raw: str) -> None:
     error = _assert_error(_order(client, raw), 400)
 
@@ -223,8 +236,7 @@ def test_it_refuses_malformed_json(seeded: Any, client: Client, raw: str) -> Non
 
 
 def test_it_refuses_an_order_without_the_api_key(seeded: Any, client: Client) -> None:
-    response = client.post("/demo/productco/api/orders", data=json.dumps(GOOD_ORDER),
-                           content_type="application/json")
+    response = client.post("/demo/productco/api/orders", data=json.dumps(GOOD_ORDER), content_type="application/json")
 
     assert _assert_error(response, 401)["code"] == "invalid_api_key"
     assert seeded[store.ORDERS].count_documents({}) == 0
@@ -237,6 +249,7 @@ def test_orders_need_no_csrf_token(seeded: Any) -> None:
 
 
 # --- EventCo ------------------------------------------------------------------------------------------
+
 
 def test_event_info(seeded: Any, client: Client) -> None:
     event = client.get("/demo/eventco/api/event").json()
@@ -277,8 +290,10 @@ def test_no_event_is_a_json_404(mongo: Any, client: Client) -> None:
 
 # --- demo sites ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("path", "key"), [("/demo/productco/", "pk_demo_productco"),
-                                           ("/demo/eventco/", "pk_demo_eventco")])
+
+@pytest.mark.parametrize(
+    ("path", "key"), [("/demo/productco/", "pk_demo_productco"), ("/demo/eventco/", "pk_demo_eventco")]
+)
 def test_demo_sites_embed_the_snippet_with_their_key(seeded: Any, client: Client, path: str, key: str) -> None:
     response = client.get(path)
     html = response.content.decode()

@@ -110,7 +110,7 @@ def test_the_loader_checks_the_origin_and_source_of_every_message() -> None:
     assert "event.origin !== PLATFORM" in source
     assert "event.source !== frame.contentWindow" in source
     assert "attachShadow" in source
-    assert 'postMessage(message, PLATFORM)' in source  # never "*"
+    assert "postMessage(message, PLATFORM)" in source  # never "*"
     assert '"*"' not in source
 
 

@@ -20,12 +20,14 @@ class Command(BaseCommand):
             created, updated, unchanged = tally["created"], tally["updated"], tally["unchanged"]
             self.stdout.write(f"  {kind:<16} {created:>3} / {updated:>3} / {unchanged:>3}")
         base = str(settings.PUBLIC_BASE_URL).rstrip("/")
-        self.stdout.write(self.style.SUCCESS(
-            f"Staff login: {base}/admin/  username {DEMO_USERNAME}  password {DEMO_PASSWORD}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"Staff login: {base}/admin/  username {DEMO_USERNAME}  password {DEMO_PASSWORD}")
+        )
         self.stdout.write(f"Demo sites: {base}/demo/productco/  {base}/demo/eventco/")
         if not settings.HTTPTOOLS_ALLOW_LOOPBACK:
-            self.stdout.write(self.style.WARNING(
-                "The demo tools call this server on 127.0.0.1; set HTTPTOOLS_ALLOW_LOOPBACK=1 "
-                "(development only) so the tool executor may reach it."
-            ))
+            self.stdout.write(
+                self.style.WARNING(
+                    "The demo tools call this server on 127.0.0.1; set HTTPTOOLS_ALLOW_LOOPBACK=1 "
+                    "(development only) so the tool executor may reach it."
+                )
+            )
