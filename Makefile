@@ -7,9 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
-PACKAGES := config tenants agents httptools transcripts usage widget
+PACKAGES := config tenants agents httptools transcripts usage widget demo
 # SQL-model tests: the apps with SQL models, plus the cross-app tests of their rules, secrets and admin.
-SQL_MODEL_TESTS := tenants agents httptools usage tests/test_models_validation.py tests/test_secrets.py \
+SQL_MODEL_TESTS := agents httptools usage demo/tests/test_seed.py tests/test_models_validation.py tests/test_secrets.py \
 	tests/test_admin_pages.py
 POSTGRES_TEST_URL := postgres://postgres@127.0.0.1:5432/voiceagents
 APT_PACKAGES := chromium espeak-ng
@@ -20,7 +20,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 help:
 	@echo "make run    start the development stack (embedded Redis and MongoDB, Daphne, Celery, simulator)"
 	@echo "make test   ruff, mypy, then pytest on SQLite (SQL-model tests) and on PostgreSQL (everything)"
-	@echo "make lint   ruff (lint and format check) and mypy only"
+	@echo "make lint   ruff (lint and format check), import contracts and mypy only"
 	@echo "make bench  run every bench/bench_*.py"
 	@echo "make docs   build the documentation site (mkdocs build --strict)"
 	@echo "make clean  remove caches and build output (keeps .venv and var/)"
@@ -61,6 +61,7 @@ endif
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 	DEBUG=1 $(BIN)/mypy $(PACKAGES)
 
 # Every step runs even if an earlier one failed, so one run shows every problem; the exit status is
@@ -69,6 +70,7 @@ test: $(STAMP) system-packages postgres
 	@status=0; \
 	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
 	echo "== ruff format --check ."; $(BIN)/ruff format --check . || status=1; \
+	echo "== lint-imports (app layers, no cycles)"; $(BIN)/lint-imports --no-cache --no-logo || status=1; \
 	echo "== mypy $(PACKAGES)"; DEBUG=1 $(BIN)/mypy $(PACKAGES) || status=1; \
 	echo "== mkdocs build --strict"; NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet || status=1; \
 	echo "== pytest on SQLite: $(SQL_MODEL_TESTS)"; \

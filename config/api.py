@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from config.errors import ApiError
+from config.errors import ApiError, error_response
 from widget.api import router as widget_router
 
 api = NinjaAPI(title="Voice agents platform", version="1", urls_namespace="api")
@@ -15,10 +15,7 @@ api = NinjaAPI(title="Voice agents platform", version="1", urls_namespace="api")
 
 @api.exception_handler(ApiError)
 def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-    response = api.create_response(request, exc.body(), status=exc.status)
-    for name, value in exc.headers.items():
-        response[name] = value
-    return response
+    return error_response(exc)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -26,12 +26,12 @@ from types import FrameType
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from demo import DEMO_LOGIN
+
 ROOT = Path(__file__).resolve().parent.parent
 GRACE_SECONDS = 10.0
 HEALTH_TIMEOUT_SECONDS = 60.0
 SIMULATOR_DEFAULT_PORT = 8765
-DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "demo-admin-2026"
 DEV_DEFAULTS = {"DEBUG": "1", "HTTPTOOLS_ALLOW_LOOPBACK": "1"}
 
 _COLOURS = ["36", "33", "35", "32", "34", "31"]
@@ -202,11 +202,11 @@ class Devstack:
     def setup(self) -> None:
         say("applying migrations")
         self.run_step("migrate", self.manage("migrate", "--noinput"))
-        if "seed_demo" in self.commands:
+        if self.settings.DEMO_ENABLED:
             say("seeding the demo tenants (idempotent)")
             self.run_step("seed", self.manage("seed_demo"))
         else:
-            say("manage.py seed_demo does not exist yet: skipping demo data (no demo tenants, no demo login)")
+            say("the demo is off (DEMO_ENABLED=0): no demo tenants, sites or login")
         say("ensuring MongoDB indexes and retention (janitor)")
         self.run_step("janitor", self.manage("janitor"))
         if self.static_needs_collecting():
@@ -318,16 +318,16 @@ class Devstack:
     def banner(self) -> str:
         url = self.base_url
         login = (
-            f"(login: {DEMO_USERNAME} / {DEMO_PASSWORD})"
-            if "seed_demo" in self.commands
-            else "(no demo login yet: seed_demo is missing; use manage.py createsuperuser)"
+            f"(login: {DEMO_LOGIN.username} / {DEMO_LOGIN.password})"
+            if self.settings.DEMO_ENABLED
+            else "(the demo is off, so no demo login: use manage.py createsuperuser)"
         )
         width = 78
+        demo = [f"   Site demo pages  {url}/demo/productco/", f"                    {url}/demo/eventco/"]
         lines = [
             "=" * width,
             " Voice agents platform: development stack is up",
-            f"   Site demo pages  {url}/demo/productco/",
-            f"                    {url}/demo/eventco/",
+            *(demo if self.settings.DEMO_ENABLED else []),
             f"   Admin            {url}/admin/   {login}",
             f"   Console          {url}/console/",
             f"   API docs         {url}/api/docs",

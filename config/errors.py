@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import JsonResponse
+
 
 class ApiError(Exception):
     status = 400
@@ -32,6 +34,14 @@ class ApiError(Exception):
         if self.details is not None:
             error["details"] = self.details
         return {"error": error}
+
+
+def error_response(exc: ApiError) -> JsonResponse:
+    """The JSON error response for `exc`, with its headers (Retry-After, Allow); the API and the demo use it."""
+    response = JsonResponse(exc.body(), status=exc.status)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
 
 
 class NotFound(ApiError):

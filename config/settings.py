@@ -95,6 +95,9 @@ SESSION_HEARTBEAT_SECONDS = 45.0
 # Multiplies every session timer (duration, idle, heartbeat); 1 in production, smaller in drills and tests.
 SESSION_TIME_SCALE = env_float("SESSION_TIME_SCALE", 1.0, minimum=0.001, maximum=1.0)
 
+# The demo customers (/demo/ sites and APIs, `seed_demo`): an app of its own that production leaves out.
+DEMO_ENABLED = env_bool("DEMO_ENABLED", default=DEBUG or TESTING)
+
 # Development only: lets HTTP tools reach loopback (the demo tools call this server's /demo/ APIs).
 HTTPTOOLS_ALLOW_LOOPBACK = env_bool("HTTPTOOLS_ALLOW_LOOPBACK", default=False)
 HTTPTOOLS_ALLOWED_PORTS = env_int_list("HTTPTOOLS_ALLOWED_PORTS", [80, 443, 8000, 8080, 8443])
@@ -115,6 +118,7 @@ INSTALLED_APPS = [
     "transcripts",
     "usage",
     "widget",
+    *(["demo"] if DEMO_ENABLED else []),
 ]
 
 MIDDLEWARE = [

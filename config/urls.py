@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("healthz", health.healthz),
     path("readyz", health.readyz),
-    path("demo/", include("widget.demo.urls")),
     path("", include("widget.urls")),
 ]
+if settings.DEMO_ENABLED:
+    urlpatterns.insert(-1, path("demo/", include("demo.urls")))

@@ -24,7 +24,7 @@ SCHEMA_PATH = "/api/openapi.json"
 def api_schema(transactional_db: None, redis_conn: Any, mongo: Any) -> Any:
     """The live schema, with the demo tenants seeded (so pk_demo_* keys and tenant/agent ids exist)."""
     from config.asgi import application
-    from tenants.demo_seed import demo_seed
+    from demo.seed import demo_seed
 
     demo_seed()
     return schemathesis.openapi.from_asgi(SCHEMA_PATH, application)

@@ -24,14 +24,15 @@ CLEARED = [
     "REALTIME_URL",
     "PUBLIC_BASE_URL",
     "OPENAI_API_KEY",
+    "DEMO_ENABLED",
 ]
 
 
-def manage_check(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
+def manage_check(tmp_path: Path, *command: str, **environment: str) -> subprocess.CompletedProcess[str]:
     env = {name: value for name, value in os.environ.items() if name not in CLEARED}
     env.update(VAR_DIR=str(tmp_path), **environment)
     return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "check"],
+        [sys.executable, str(ROOT / "manage.py"), *(command or ["check"])],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -65,6 +66,7 @@ def test_it_starts_with_a_clean_development_environment(tmp_path: Path) -> None:
         ({"DEBUG": "1", "SESSION_TIME_SCALE": "fast"}, "SESSION_TIME_SCALE"),
         ({"DEBUG": "1", "SESSION_TIME_SCALE": "5"}, "SESSION_TIME_SCALE"),
         ({"DEBUG": "1", "LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"DEBUG": "1", "DEMO_ENABLED": "perhaps"}, "DEMO_ENABLED"),
         ({"DEBUG": "0"}, "DJANGO_SECRET_KEY"),
     ],
     ids=lambda value: "-".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value,
@@ -79,3 +81,34 @@ def test_it_refuses_a_bad_value_with_one_line_naming_the_variable(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Configuration error: ")
     assert variable in lines[0]
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "DJANGO_SECRET_KEY": "x" * 50,
+    "WIDGET_TOKEN_SECRET": "y" * 40,
+    "SECRETS_ENCRYPTION_KEY": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
+}
+# Prints whether /demo/ is routed and whether `seed_demo` exists, as one line.
+DEMO_PROBE = (
+    "from django.core.management import get_commands; from django.urls import Resolver404, resolve\n"
+    "try:\n    resolve('/demo/productco/'); routed = True\nexcept Resolver404:\n    routed = False\n"
+    "print('routed' if routed else 'absent', 'seed' if 'seed_demo' in get_commands() else 'no-seed')"
+)
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({"DEBUG": "1"}, "routed seed"),
+        ({"DEBUG": "1", "DEMO_ENABLED": "0"}, "absent no-seed"),
+        (PRODUCTION, "absent no-seed"),
+        ({**PRODUCTION, "DEMO_ENABLED": "1"}, "routed seed"),
+    ],
+    ids=["debug", "debug-demo-off", "production", "production-demo-on"],
+)
+def test_the_demo_exists_only_when_enabled(tmp_path: Path, environment: dict[str, str], expected: str) -> None:
+    result = manage_check(tmp_path, "shell", "-c", DEMO_PROBE, **environment)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected

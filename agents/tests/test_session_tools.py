@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from agents.config import session_plan_build
 from agents.models import Agent
 from agents.session import AgentSession, PendingCall, SessionLimits
-from tenants.demo_seed import demo_seed
+from demo.seed import demo_seed
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tenants.demo_seed import DEMO_PASSWORD, DEMO_USERNAME
+from demo import DEMO_LOGIN
+from demo import data as demo_data
 from tests.browser.conftest import PHRASE
-from widget.demo import data as demo_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -182,8 +182,8 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
     assert frame.locator("#va-restart").is_visible()
 
     page.goto(demo_live.http + "/console/")
-    page.locator("#id_username").fill(DEMO_USERNAME)
-    page.locator("#id_password").fill(DEMO_PASSWORD)
+    page.locator("#id_username").fill(DEMO_LOGIN.username)
+    page.locator("#id_password").fill(DEMO_LOGIN.password)
     page.locator("#id_password").press("Enter")
     page.wait_for_url(re.compile(r"/console/$"))
     page.locator("#tenant option", has_text="ProductCo").first.wait_for(state="attached")

@@ -15,15 +15,13 @@ from django.db import models, transaction
 
 from agents.models import Agent, AgentTool, Prompt
 from agents.services import prompt_publish
+from demo import DEMO_LOGIN
+from demo import data as demo_data
+from demo import store as demo_store
 from httptools.models import Effect, HttpTool, Method
 from tenants.models import Channel, Tenant, TenantSecret, WidgetKey
 from tenants.validators import normalize_origin
-from widget.demo import data as demo_data
-from widget.demo import store as demo_store
 
-DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "demo-admin-2026"
-DEMO_EMAIL = "demo@example.com"
 PRODUCTCO_SECRET = "PRODUCTCO_API_KEY"
 
 Counts = dict[str, dict[str, int]]
@@ -483,17 +481,19 @@ def _seed_secret(counts: Counts, tenant: Tenant) -> None:
 
 def _seed_user(counts: Counts) -> None:
     user_model = get_user_model()
-    user = user_model._default_manager.filter(username=DEMO_USERNAME).first()
+    user = user_model._default_manager.filter(username=DEMO_LOGIN.username).first()
     if user is None:
-        user_model._default_manager.create_superuser(username=DEMO_USERNAME, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+        user_model._default_manager.create_superuser(
+            username=DEMO_LOGIN.username, email=DEMO_LOGIN.email, password=DEMO_LOGIN.password
+        )
         _tally(counts, "users", "created")
         return
     # Keep the printed login true: restore the flags and password only if someone changed them.
     flags_ok = user.is_staff and user.is_superuser and user.is_active
-    changed = not (flags_ok and user.check_password(DEMO_PASSWORD))
+    changed = not (flags_ok and user.check_password(DEMO_LOGIN.password))
     if changed:
         user.is_staff = user.is_superuser = user.is_active = True
-        user.set_password(DEMO_PASSWORD)
+        user.set_password(DEMO_LOGIN.password)
         user.save()
     _tally(counts, "users", "updated" if changed else "unchanged")
 

@@ -10,10 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from agents.models import Agent, AgentTool, Prompt, PromptVersion
+from demo import DEMO_LOGIN, store
+from demo.seed import demo_seed
 from httptools.models import HttpTool
-from tenants.demo_seed import DEMO_PASSWORD, DEMO_USERNAME, demo_seed
 from tenants.models import Tenant, TenantSecret, WidgetKey
-from widget.demo import store
 
 SQL_MODELS = [Tenant, WidgetKey, TenantSecret, Prompt, PromptVersion, Agent, HttpTool, AgentTool, get_user_model()]
 MONGO_COLLECTIONS = [store.PRODUCTS, store.EVENT, store.SPEAKERS, store.SESSIONS]
@@ -50,7 +50,7 @@ def test_the_command_prints_the_login_and_what_it_found(mongo: Any) -> None:
     call_command("seed_demo", stdout=out)
     text = out.getvalue()
 
-    assert f"username {DEMO_USERNAME}" in text and f"password {DEMO_PASSWORD}" in text
+    assert f"username {DEMO_LOGIN.username}" in text and f"password {DEMO_LOGIN.password}" in text
     assert "tenants            0 /   0 /   3" in text
 
 
@@ -100,9 +100,9 @@ def test_the_secret_is_encrypted_once_and_not_rewritten(mongo: Any) -> None:
 @pytest.mark.django_db
 def test_the_demo_user_can_log_in_as_superuser(mongo: Any) -> None:
     demo_seed()
-    user = get_user_model().objects.get(username=DEMO_USERNAME)
+    user = get_user_model().objects.get(username=DEMO_LOGIN.username)
 
-    assert user.is_staff and user.is_superuser and user.check_password(DEMO_PASSWORD)
+    assert user.is_staff and user.is_superuser and user.check_password(DEMO_LOGIN.password)
 
 
 @pytest.mark.django_db

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tenants.demo_seed import demo_seed
-from widget.demo import data, store
+from demo import data, store
+from demo.seed import demo_seed
 
 API_KEY = {"HTTP_X_API_KEY": data.PRODUCTCO_API_KEY}
 GOOD_ORDER = {

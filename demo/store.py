@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from config import mongo
 from config.errors import ApiError, NotFound
-from widget.demo import data
+from demo import data
 
 PRODUCTS = "demo_products"
 ORDERS = "demo_orders"

@@ -7,7 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from tenants.demo_seed import DEMO_PASSWORD, DEMO_USERNAME, demo_seed
+from demo import DEMO_LOGIN
+from demo.seed import demo_seed
 
 
 class Command(BaseCommand):
@@ -21,7 +22,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {kind:<16} {created:>3} / {updated:>3} / {unchanged:>3}")
         base = str(settings.PUBLIC_BASE_URL).rstrip("/")
         self.stdout.write(
-            self.style.SUCCESS(f"Staff login: {base}/admin/  username {DEMO_USERNAME}  password {DEMO_PASSWORD}")
+            self.style.SUCCESS(
+                f"Staff login: {base}/admin/  username {DEMO_LOGIN.username}  password {DEMO_LOGIN.password}"
+            )
         )
         self.stdout.write(f"Demo sites: {base}/demo/productco/  {base}/demo/eventco/")
         if not settings.HTTPTOOLS_ALLOW_LOOPBACK:

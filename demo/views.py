@@ -20,19 +20,12 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from pymongo.errors import PyMongoError
 
-from config.errors import ApiError, NotFound, Unauthorized, Unavailable
-from widget.demo import data, store
+from config.errors import ApiError, NotFound, Unauthorized, Unavailable, error_response
+from demo import data, store
 
 View = Callable[..., HttpResponse]
 MAX_BODY_BYTES = 16_384
 MAX_PARAM_CHARS = 100
-
-
-def _error_response(exc: ApiError) -> JsonResponse:
-    response = JsonResponse(exc.body(), status=exc.status)
-    for name, value in exc.headers.items():
-        response[name] = value
-    return response
 
 
 def json_api(*methods: str, api_key: bool = False) -> Callable[[View], View]:
@@ -53,9 +46,9 @@ def json_api(*methods: str, api_key: bool = False) -> Callable[[View], View]:
                     _check_api_key(request)
                 return view(request, *args, **kwargs)
             except ApiError as exc:
-                return _error_response(exc)
+                return error_response(exc)
             except PyMongoError:
-                return _error_response(Unavailable("The database is not answering; try again shortly."))
+                return error_response(Unavailable("The database is not answering; try again shortly."))
 
         return wrapper
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from widget.demo import views
+from demo import views
 
 app_name = "demo"
 
