@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -10,15 +9,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from agents import protocol
+from agents.protocol import SUBPROTOCOL, TOKEN_PREFIX
 from agents.services import Admission, SessionRefused, session_admit, session_still_allowed
-from agents.session import NOTICES, AgentSession, SessionLimits, new_session_id
+from agents.session import AgentSession, SessionLimits, new_session_id
 from tenants.tokens import TokenInvalid, token_verify
+from usage import timers
 
 logger = logging.getLogger(__name__)
-
-SUBPROTOCOL = "voice.v1"
-TOKEN_PREFIX = "token."
-CLOSE_BUSY = 4429
 
 
 class VoiceConsumer(AsyncWebsocketConsumer):
@@ -42,18 +40,8 @@ class VoiceConsumer(AsyncWebsocketConsumer):
             return
         except SessionRefused as refusal:
             await self.accept(SUBPROTOCOL)
-            await self.send(
-                json.dumps(
-                    {
-                        "type": "platform.notice",
-                        "level": "warning",
-                        "code": refusal.code,
-                        "message": NOTICES.get(refusal.code, NOTICES["busy"]),
-                        "retryable": True,
-                    }
-                )
-            )
-            await self.close(CLOSE_BUSY)
+            await self.send(protocol.notice(refusal.code, retryable=True))
+            await self.close(protocol.CLOSE_REFUSED)
             return
         await self.accept(SUBPROTOCOL)
         await self._start(admission)
@@ -62,15 +50,12 @@ class VoiceConsumer(AsyncWebsocketConsumer):
         plan = admission.plan
         simulator = not settings.OPENAI_API_KEY
         await self.send(
-            json.dumps(
-                {
-                    "type": "platform.session",
-                    "sessionId": admission.session_id,
-                    "channel": plan.channel,
-                    "tenant": {"name": plan.tenant_name},
-                    "agent": {"name": plan.agent_name},
-                    "simulator": simulator,
-                }
+            protocol.session_started(
+                session_id=admission.session_id,
+                channel=plan.channel,
+                tenant_name=plan.tenant_name,
+                agent_name=plan.agent_name,
+                simulator=simulator,
             )
         )
 
@@ -84,13 +69,13 @@ class VoiceConsumer(AsyncWebsocketConsumer):
             limits=SessionLimits(
                 max_duration_seconds=admission.max_duration_seconds,
                 idle_timeout_seconds=admission.idle_timeout_seconds,
-                heartbeat_seconds=settings.SESSION_HEARTBEAT_SECONDS * settings.SESSION_TIME_SCALE,
+                heartbeat_seconds=timers.heartbeat_seconds(),
             ),
             retention_days=admission.retention_days,
             upstream_url=settings.REALTIME_URL,
             api_key=settings.OPENAI_API_KEY or "sk-simulator",
             price=admission.price,
-            emit=self._emit,
+            send_client=self._send_text,
             close_client=self._close_client,
             still_allowed=still_allowed,
             simulator=simulator,
@@ -106,7 +91,7 @@ class VoiceConsumer(AsyncWebsocketConsumer):
         else:
             await super().dispatch(message)
 
-    async def _emit(self, text: str) -> None:
+    async def _send_text(self, text: str) -> None:
         await self.send(text_data=text)
 
     async def _close_client(self, code: int) -> None:
@@ -116,18 +101,7 @@ class VoiceConsumer(AsyncWebsocketConsumer):
         if self.session is None:
             return
         if text_data is None:
-            await self.send(
-                json.dumps(
-                    {
-                        "type": "error",
-                        "error": {
-                            "type": "invalid_request_error",
-                            "code": "binary_not_supported",
-                            "message": "Send JSON text frames.",
-                        },
-                    }
-                )
-            )
+            await self.send(protocol.error_event("binary_not_supported", "Send JSON text frames."))
             return
         await self.session.from_client(text_data)
 

@@ -1,4 +1,5 @@
-"""Builds the realtime session configuration for one agent on one channel, from admin data only."""
+"""Session plans: what one agent on one channel needs for a live session (its realtime config, its tools),
+built from admin data only."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.models import Agent
+from httptools.generation import function_definitions, tools_instructions
 from httptools.models import HttpTool
+from httptools.services import tools_allowed
+from httptools.visuals import visuals_guidance
 
 TRANSCRIPTION_MODEL = "gpt-4o-mini-transcribe"
 
@@ -25,7 +29,7 @@ class SessionPlan:
     tenant_name: str
     channel: str
     model: str
-    session: dict[str, Any]
+    realtime_config: dict[str, Any]  # the `session` object of the upstream `session.update`
     tools: dict[str, HttpTool] = field(default_factory=dict)
     greeting: str = ""
     fallback_message: str = ""
@@ -45,10 +49,6 @@ def safety_instructions(agent: Agent) -> str:
 
 def session_plan_build(*, agent: Agent, channel: str) -> SessionPlan:
     """Instructions = published prompt + generated tools section + visuals guidance + safety rules."""
-    from httptools.generation import function_definitions, tools_instructions
-    from httptools.services import tools_allowed
-    from httptools.visuals import visuals_guidance
-
     if not agent.active:
         raise AgentNotReady("this agent is switched off")
     version = agent.prompt.published_version
@@ -63,7 +63,7 @@ def session_plan_build(*, agent: Agent, channel: str) -> SessionPlan:
             parts.append(visuals_guidance(visuals))
     parts.append(safety_instructions(agent))
     parts.append(f"# Language\nSpeak {agent.language} unless the visitor clearly uses another language.")
-    session = {
+    realtime_config = {
         "type": "realtime",
         "output_modalities": ["audio"],
         "instructions": "\n\n".join(part.strip() for part in parts if part.strip()),
@@ -93,7 +93,7 @@ def session_plan_build(*, agent: Agent, channel: str) -> SessionPlan:
         tenant_name=agent.tenant.name,
         channel=channel,
         model=agent.model,
-        session=session,
+        realtime_config=realtime_config,
         tools={tool.name: tool for tool in tools},
         greeting=agent.greeting,
         fallback_message=agent.fallback_message,

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from agents.config import AgentNotReady, SessionPlan, session_plan_build
 from agents.models import Agent, Prompt, PromptVersion
+from agents.plans import AgentNotReady, SessionPlan, session_plan_build
 from tenants.models import Channel, Tenant, WidgetKey
 from tenants.selectors import tenants_visible_to
 from tenants.tokens import TokenInvalid, WidgetClaims, token_consume

@@ -22,13 +22,14 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from agents.config import SessionPlan
+from agents import protocol
+from agents.plans import SessionPlan
 from agents.recorder import recorder
 from httptools.executor import tool_execute
 from transcripts import store as transcripts
 from usage import limits
 from usage import services as usage_services
-from usage import store as sessions
+from usage import store as usage_store
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ VISITOR_EVENTS = frozenset(
 class SessionLimits:
     max_duration_seconds: float
     idle_timeout_seconds: float
-    heartbeat_seconds: float = 45.0
+    heartbeat_seconds: float  # usage.timers.heartbeat_seconds()
 
 
 @dataclass
@@ -85,7 +86,7 @@ class AgentSession:
     upstream_url: str
     api_key: str
     price: Any
-    emit: Callable[[str], Awaitable[None]]
+    send_client: Callable[[str], Awaitable[None]]  # one text frame to the visitor's socket
     close_client: Callable[[int], Awaitable[None]]
     still_allowed: Callable[[], Awaitable[str | None]]
     simulator: bool = False
@@ -108,7 +109,7 @@ class AgentSession:
         """Connect upstream, configure the model, start the workers; an unreachable upstream ends the session."""
         plan = self.plan
         recorder().submit(
-            sessions.session_start,
+            usage_store.session_start,
             tenant_id=plan.tenant_id,
             channel=plan.channel,
             session_id=self.session_id,
@@ -132,10 +133,10 @@ class AgentSession:
             logger.warning("upstream connect failed: %s", type(exc).__name__)
             await self.end("upstream_unavailable", notice=("upstream_failed", True))
             return
-        await self._send_upstream({"type": "session.update", "session": plan.session})
+        await self._send_upstream({"type": "session.update", "session": plan.realtime_config})
         if self.debug:
             # Nothing to mask: secrets live only in request headers, never in the session config.
-            await self._debug("config", {"model": plan.model, "session": plan.session})
+            await self._debug("config", {"model": plan.model, "session": plan.realtime_config})
         if plan.greeting:
             await self._send_upstream(
                 {
@@ -167,12 +168,12 @@ class AgentSession:
         if self.upstream is not None:
             with contextlib.suppress(Exception):
                 await self.upstream.close()
-        recorder().submit(sessions.session_end, session_id=self.session_id, reason=reason)
+        recorder().submit(usage_store.session_end, session_id=self.session_id, reason=reason)
         await asyncio.to_thread(limits.lease_release, tenant_id=self.plan.tenant_id, session_id=self.session_id)
         with contextlib.suppress(Exception):
             if notice:
                 await self._notice(notice[0], retryable=notice[1])
-            await self._emit(json.dumps({"type": "platform.ended", "reason": reason}))
+            await self._to_client(protocol.session_ended(reason))
             await self.close_client(close_code)
 
     # ---- visitor → upstream ------------------------------------------------------------------
@@ -258,7 +259,7 @@ class AgentSession:
                 text = raw if isinstance(raw, str) else raw.decode()
                 peek = _TYPE_PEEK.match(text)
                 if peek and peek.group(1) == AUDIO_DELTA:
-                    await self._emit(text)  # hot path: forwarded unparsed
+                    await self._to_client(text)  # hot path: forwarded unparsed
                     continue
                 try:
                     event = json.loads(text)
@@ -274,7 +275,7 @@ class AgentSession:
     async def _upstream_event(self, event: dict[str, Any]) -> None:
         kind = str(event.get("type", ""))
         if self.debug or kind in VISITOR_EVENTS:
-            await self._emit(json.dumps(event))  # the console sees the raw stream; visitors an allowlist
+            await self._to_client(json.dumps(event))  # the console sees the raw stream; visitors an allowlist
         if kind == "response.created":
             self._active_response = str((event.get("response") or {}).get("id") or "")
         elif kind == "input_audio_buffer.speech_started":
@@ -299,7 +300,7 @@ class AgentSession:
             return
         self._record_utterance(str(item.get("id")), "user", text)
         if not self.debug:  # the visitor sees their own typed turn, nothing else about items
-            await self._emit(
+            await self._to_client(
                 json.dumps(
                     {
                         "type": "conversation.item.done",
@@ -324,18 +325,8 @@ class AgentSession:
             await self.end(code, notice=("upstream_failed", code == "session_expired"))
             return
         if not self.debug:
-            await self._emit(
-                json.dumps(
-                    {
-                        "type": "error",
-                        "error": {
-                            "type": "upstream_error",
-                            "code": code,
-                            "message": str(error.get("message") or "")[:300],
-                        },
-                    }
-                )
-            )
+            message = str(error.get("message") or "")[:300]
+            await self._to_client(protocol.error_event(code, message, error_type="upstream_error"))
 
     def _record_utterance(self, item_id: str, role: str, text: str) -> None:
         if not text.strip():
@@ -399,7 +390,7 @@ class AgentSession:
             except asyncio.QueueFull:
                 await self._notice("busy", retryable=True)
         if not self.debug:
-            await self._emit(
+            await self._to_client(
                 json.dumps(
                     {
                         "type": "response.done",
@@ -455,13 +446,9 @@ class AgentSession:
     async def _execute(self, call: PendingCall) -> str:
         """Run one call; returns the text for the model. Unknown tools run nothing."""
         tool = self.plan.tools.get(call.name)
-        await self._emit(
-            json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name, "status": "running"})
-        )
+        await self._to_client(protocol.tool_status(call_id=call.call_id, tool=call.name, status="running"))
         if tool is None:
-            await self._emit(
-                json.dumps({"type": "platform.tool", "callId": call.call_id, "tool": call.name, "status": "error"})
-            )
+            await self._to_client(protocol.tool_status(call_id=call.call_id, tool=call.name, status="error"))
             return json.dumps({"error": f"There is no tool named {call.name[:64]!r}."})
         result = await tool_execute(
             tool=tool,
@@ -472,21 +459,12 @@ class AgentSession:
             call_id=call.call_id,
             record=self._record_tool_log,
         )
-        await self._emit(
-            json.dumps(
-                {
-                    "type": "platform.tool",
-                    "callId": call.call_id,
-                    "tool": call.name,
-                    "status": "ok" if result.ok else "error",
-                    "latencyMs": round(result.latency_ms, 1),
-                }
-            )
+        status = "ok" if result.ok else "error"
+        await self._to_client(
+            protocol.tool_status(call_id=call.call_id, tool=call.name, status=status, latency_ms=result.latency_ms)
         )
         if result.html:
-            await self._emit(
-                json.dumps({"type": "platform.visual", "callId": call.call_id, "tool": call.name, "html": result.html})
-            )
+            await self._to_client(protocol.visual(call_id=call.call_id, tool=call.name, html=result.html))
         if self.debug:
             await self._debug(
                 "tool",
@@ -511,7 +489,7 @@ class AgentSession:
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(self.limits.heartbeat_seconds)
-            recorder().submit(sessions.session_touch, session_id=self.session_id)
+            recorder().submit(usage_store.session_touch, session_id=self.session_id)
             await asyncio.to_thread(limits.lease_renew, tenant_id=self.plan.tenant_id, session_id=self.session_id)
             refusal = await self.still_allowed()
             if refusal:
@@ -545,46 +523,22 @@ class AgentSession:
             if self.ended_reason is None:
                 await self.end("upstream_closed", notice=("upstream_failed", True))
 
-    async def _emit(self, text: str) -> None:
+    async def _to_client(self, text: str) -> None:
+        """Send to the visitor; a socket already gone is not this session's error."""
         with contextlib.suppress(Exception):
-            await self.emit(text)
+            await self.send_client(text)
 
     async def _client_error(self, code: str, message: str) -> None:
-        await self._emit(
-            json.dumps({"type": "error", "error": {"type": "invalid_request_error", "code": code, "message": message}})
-        )
+        await self._to_client(protocol.error_event(code, message))
 
     async def _notice(self, code: str, *, retryable: bool) -> None:
-        await self._emit(
-            json.dumps(
-                {
-                    "type": "platform.notice",
-                    "level": "error" if not retryable else "warning",
-                    "code": code,
-                    "message": NOTICES.get(code, NOTICES["upstream_failed"]),
-                    "retryable": retryable,
-                }
-            )
-        )
+        await self._to_client(protocol.notice(code, retryable=retryable))
 
     async def _debug(self, kind: str, data: dict[str, Any]) -> None:
-        await self._emit(json.dumps({"type": "platform.debug", "kind": kind, "data": data}, default=str))
+        await self._to_client(protocol.debug(kind, data))
 
     def __post_init__(self) -> None:
         self._loop = asyncio.get_running_loop()
-
-
-NOTICES = {
-    "busy": "The agent is busy, please try again shortly.",
-    "upstream_failed": "Sorry, the voice service is having trouble. Please try again in a moment.",
-    "budget_exhausted": "The agent is busy, please try again shortly.",
-    "idle_timeout": "The conversation ended because it was quiet for a while.",
-    "max_duration": "The conversation reached its time limit. Start a new one to continue.",
-    "key_revoked": "This assistant is no longer available on this website.",
-    "tenant_inactive": "This assistant is no longer available on this website.",
-    "session_expired": "The conversation reached its time limit. Start a new one to continue.",
-    "invalid_api_key": "Sorry, the voice service is not configured correctly.",
-}
 
 
 def _user_text(item: Any) -> str | None:

@@ -567,8 +567,8 @@ def _prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Targe
     django.setup()
     from decimal import Decimal
 
-    from agents.config import session_plan_build
     from agents.models import AgentTool
+    from agents.plans import session_plan_build
     from httptools.models import HttpTool
     from tenants.models import Tenant, WidgetKey
     from tenants.tokens import token_issue
@@ -605,7 +605,11 @@ def _prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Targe
 
     cypress = Tenant.objects.get(slug="cypress")
     plan = session_plan_build(agent=cypress.agents.order_by("pk").first(), channel="widget")
-    return target("cypress", 6 * n + 20), target("productco", 2), {"session": plan.session, "greeting": plan.greeting}
+    return (
+        target("cypress", 6 * n + 20),
+        target("productco", 2),
+        {"session": plan.realtime_config, "greeting": plan.greeting},
+    )
 
 
 def _wait_http(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:

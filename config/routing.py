@@ -5,5 +5,6 @@ from __future__ import annotations
 from django.urls import path
 
 from agents.consumers import VoiceConsumer
+from agents.protocol import WS_PATH
 
-websocket_urlpatterns = [path("ws/voice/", VoiceConsumer.as_asgi())]
+websocket_urlpatterns = [path(WS_PATH.lstrip("/"), VoiceConsumer.as_asgi())]

@@ -90,9 +90,11 @@ REALTIME_URL = env_url(
     default="wss://api.openai.com/v1/realtime" if OPENAI_API_KEY else "ws://127.0.0.1:8765/v1/realtime",
 )
 OPENAI_EDITOR_MODEL = env_str("OPENAI_EDITOR_MODEL", "gpt-4.1-mini")
-# Live sessions: lastSeenAt and the lease are renewed this often; revocation and budget are rechecked too.
-SESSION_HEARTBEAT_SECONDS = 45.0
-# Multiplies every session timer (duration, idle, heartbeat); 1 in production, smaller in drills and tests.
+# Live sessions renew lastSeenAt and their lease this often and recheck revocation and budget; the stale
+# threshold and the lease lifetime are three heartbeats (usage/timers.py).
+SESSION_HEARTBEAT_SECONDS = env_float("SESSION_HEARTBEAT_SECONDS", 45.0, minimum=5.0, maximum=600.0)
+# Multiplies every session timer (duration, idle, heartbeat and what derives from it); 1 in production,
+# smaller in drills and tests.
 SESSION_TIME_SCALE = env_float("SESSION_TIME_SCALE", 1.0, minimum=0.001, maximum=1.0)
 
 # The demo customers (/demo/ sites and APIs, `seed_demo`): an app of its own that production leaves out.
@@ -185,11 +187,13 @@ X_FRAME_OPTIONS = "DENY"
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The reaper runs once a heartbeat, so a crashed session is ended about one heartbeat after it goes stale.
+_REAPER_EVERY = SESSION_HEARTBEAT_SECONDS * SESSION_TIME_SCALE
 CELERY_BEAT_SCHEDULE = {
     "heartbeat-reaper": {
         "task": "usage.tasks.reap_stale_sessions",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": _REAPER_EVERY,
+        "options": {"expires": _REAPER_EVERY * 0.9},
     },
     "janitor": {
         "task": "usage.tasks.run_janitor",

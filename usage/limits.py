@@ -15,6 +15,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from config import redis
+from usage import timers
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,6 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
 return 1
 """
 
-LEASE_TTL_SECONDS = 120
 _scripts: dict[tuple[int, str], Any] = {}
 
 
@@ -113,28 +113,30 @@ def rate_limits_hit(*, limits: dict[str, int], window_seconds: int = 60) -> list
     return decisions
 
 
+def _lease_ttl_ms() -> int:
+    return max(1, int(timers.lease_ttl_seconds() * 1000))
+
+
 def _lease_key(tenant_id: int) -> str:
     return f"lease:{tenant_id}"
 
 
-def lease_acquire(*, tenant_id: int, session_id: str, limit: int, ttl_seconds: int = LEASE_TTL_SECONDS) -> bool:
+def lease_acquire(*, tenant_id: int, session_id: str, limit: int) -> bool:
     """Take one of the tenant's `limit` concurrent-session slots; False when all are taken."""
     try:
         now_ms = int(time.time() * 1000)
         result = _script(_LEASE_ACQUIRE_LUA)(
-            keys=[_lease_key(tenant_id)], args=[now_ms, limit, session_id, ttl_seconds * 1000]
+            keys=[_lease_key(tenant_id)], args=[now_ms, limit, session_id, _lease_ttl_ms()]
         )
     except RedisError as exc:
         raise LimitUnavailable("session leases are unavailable") from exc
     return bool(result)
 
 
-def lease_renew(*, tenant_id: int, session_id: str, ttl_seconds: int = LEASE_TTL_SECONDS) -> bool:
+def lease_renew(*, tenant_id: int, session_id: str) -> bool:
     try:
         now_ms = int(time.time() * 1000)
-        return bool(
-            _script(_LEASE_RENEW_LUA)(keys=[_lease_key(tenant_id)], args=[now_ms, session_id, ttl_seconds * 1000])
-        )
+        return bool(_script(_LEASE_RENEW_LUA)(keys=[_lease_key(tenant_id)], args=[now_ms, session_id, _lease_ttl_ms()]))
     except RedisError:
         logger.warning("lease renewal failed: redis unavailable")
         return False

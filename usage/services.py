@@ -7,12 +7,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from usage import limits, pricing, store
+from usage import limits, pricing, store, timers
 from usage.models import ModelPrice
 
 logger = logging.getLogger(__name__)
-
-STALE_AFTER_SECONDS = 150  # three missed heartbeats of 45 s, with slack
 
 
 def price_for(model: str) -> ModelPrice:
@@ -65,9 +63,10 @@ def budget_remaining(*, tenant_id: int, daily_budget_usd: Decimal) -> Decimal:
     return daily_budget_usd - spent
 
 
-def sessions_reap(*, stale_after_seconds: int = STALE_AFTER_SECONDS) -> int:
+def sessions_reap(*, stale_after_seconds: float | None = None) -> int:
     """End live sessions whose heartbeat stopped (crashed process) and free their leases; each once."""
-    before = datetime.now(UTC) - timedelta(seconds=stale_after_seconds)
+    stale = timers.stale_after_seconds() if stale_after_seconds is None else stale_after_seconds
+    before = datetime.now(UTC) - timedelta(seconds=stale)
     reaped = 0
     for doc in store.sessions_stale(before=before):
         ended = store.session_end(session_id=doc["_id"], reason="heartbeat_lost", stale_before=before)

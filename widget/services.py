@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 
+from agents import protocol
 from agents.models import Agent, AgentTool
 from config.errors import Forbidden, NotFound, RateLimited, Unauthorized, Unavailable
 from tenants.models import Channel, Tenant, WidgetKey
@@ -21,7 +22,6 @@ from transcripts import store as transcripts_store
 from usage import store as usage_store
 from usage.limits import rate_limits_hit
 
-WS_PATH = "/ws/voice/"
 # The whole tenant may bootstrap this many times its per-IP rate: a brake on a distributed flood.
 TENANT_RATE_MULTIPLIER = 20
 CAPABILITY_MAX_CHARS = 160
@@ -134,7 +134,7 @@ def widget_bootstrap(*, key: str, origin: str | None, ip: str) -> dict[str, Any]
         "token": token,
         "expires_at": claims.expires_at,
         "origin": embedding_origin,
-        "ws_path": WS_PATH,
+        "ws_path": protocol.WS_PATH,
         "options": {
             "tenant_name": tenant.name,
             "brand_color": tenant.brand_color,
@@ -203,7 +203,7 @@ def console_token_issue(*, user: Any, agent_id: int, origin: str) -> dict[str, A
     return {
         "token": token,
         "expires_at": claims.expires_at,
-        "ws_path": WS_PATH,
+        "ws_path": protocol.WS_PATH,
         "tenant": {"id": agent.tenant_id, "name": agent.tenant.name},
         "agent": {"id": agent.pk, "name": agent.name},
     }

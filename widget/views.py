@@ -15,6 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+from agents.protocol import browser_protocol
 from widget import services
 
 _KEY_SHAPE = re.compile(r"^pk_[A-Za-z0-9_]{1,60}$")
@@ -76,7 +77,9 @@ def widget_page(request: HttpRequest) -> HttpResponse:
         response["Content-Security-Policy"] = _page_csp(request, "'none'")
         response["X-Frame-Options"] = "DENY"
         return response
-    response = render(request, "widget/page.html", {"key": key, "allowed_origins": origins})
+    response = render(
+        request, "widget/page.html", {"key": key, "allowed_origins": origins, "protocol": browser_protocol()}
+    )
     response["Content-Security-Policy"] = _page_csp(request, " ".join(origins) if origins else "'none'")
     response["Cache-Control"] = "no-cache"
     response["Referrer-Policy"] = "no-referrer"
@@ -88,7 +91,7 @@ def widget_page(request: HttpRequest) -> HttpResponse:
 @ensure_csrf_cookie
 def console_page(request: HttpRequest) -> HttpResponse:
     """The operator console: talk to any agent the staff user may see, with full diagnostics."""
-    response = render(request, "widget/console.html")
+    response = render(request, "widget/console.html", {"protocol": browser_protocol()})
     response["Content-Security-Policy"] = _page_csp(request, "'none'")
     response["Cache-Control"] = "no-store"
     return response

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from agents.config import session_plan_build
 from agents.models import Agent
+from agents.plans import session_plan_build
 from agents.session import AgentSession, PendingCall, SessionLimits
 from demo.seed import demo_seed
 
@@ -35,12 +35,12 @@ async def make_session() -> tuple[AgentSession, list[dict[str, Any]]]:
         plan=plan,
         session_id="vs_unit",
         key_id=None,
-        limits=SessionLimits(max_duration_seconds=60, idle_timeout_seconds=60),
+        limits=SessionLimits(max_duration_seconds=60, idle_timeout_seconds=60, heartbeat_seconds=45),
         retention_days=1,
         upstream_url="ws://127.0.0.1:9/unused",
         api_key="sk",
         price=None,
-        emit=emit,
+        send_client=emit,
         close_client=nothing,
         still_allowed=nothing,
     )

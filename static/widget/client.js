@@ -1,28 +1,18 @@
 /* The voice client shared by the widget page and the staff console.
  *
- * Speaks the platform's socket protocol (/ws/voice/, subprotocols "voice.v1" + "token.<jwt>"):
+ * Speaks the platform's socket protocol, whose constants (path, subprotocols, close code, notice texts) the
+ * page embeds from the server as JSON in #va-protocol (agents/protocol.py owns them):
  * microphone → AudioWorklet → PCM16 24 kHz → input_audio_buffer.append; response.output_audio.delta →
  * a queue of AudioBufferSources scheduled back to back; barge-in stops playback at once and truncates
  * the assistant item to what was actually heard. No dependencies; exposes window.VoiceClient and
- * window.VoiceTranscript, and a debugging hook window.__voiceWidget for browser tests.
+ * window.VoiceTranscript.
  */
 (function () {
   "use strict";
 
   var PCM_RATE = 24000;
-  var MAX_DEBUG_EVENTS = 200;
-  var CLOSE_TOKEN_REFUSED = 4401;
-  var CLOSE_BUSY = 4429;
-  var BUSY_MESSAGE = "The agent is busy, please try again shortly.";
-
-  var debug = (window.__voiceWidget = window.__voiceWidget || {
-    state: "idle", events: [], sent: [], playedMs: 0, truncates: [], sessionId: null, notices: [],
-  });
-
-  function pushCapped(list, value) {
-    list.push(value);
-    if (list.length > MAX_DEBUG_EVENTS) list.splice(0, list.length - MAX_DEBUG_EVENTS);
-  }
+  var PROTOCOL = JSON.parse(document.getElementById("va-protocol").textContent);
+  var BUSY_MESSAGE = PROTOCOL.notices.busy;
 
   function bytesToBase64(buffer) {
     var bytes = new Uint8Array(buffer);
@@ -41,7 +31,7 @@
   }
 
   function VoiceClient(options) {
-    this.wsPath = options.wsPath || "/ws/voice/";
+    this.wsPath = options.wsPath || PROTOCOL.wsPath;
     this.getToken = options.getToken; // async (reason) => jwt; reason is "start" or "refresh"
     this.workletUrl = options.workletUrl;
     this.chunkMs = options.chunkMs || 60; // 40–100 ms per append: small enough for quick VAD
@@ -78,7 +68,6 @@
 
   VoiceClient.prototype.setState = function (state) {
     this.state = state;
-    debug.state = state;
     this.emit("client.state", { state: state });
   };
 
@@ -119,7 +108,8 @@
     var self = this;
     var scheme = location.protocol === "https:" ? "wss:" : "ws:";
     // The token rides in Sec-WebSocket-Protocol, never in the URL (URLs end up in logs).
-    var socket = new WebSocket(scheme + "//" + location.host + this.wsPath, ["voice.v1", "token." + token]);
+    var socket = new WebSocket(scheme + "//" + location.host + this.wsPath,
+                               [PROTOCOL.subprotocol, PROTOCOL.tokenPrefix + token]);
     this.socket = socket;
     this.refreshOnClose = false;
     this.opened = false;
@@ -131,7 +121,6 @@
   VoiceClient.prototype.send = function (event) {
     if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
     this.socket.send(JSON.stringify(event));
-    pushCapped(debug.sent, event.type);
     this.emit("client.sent", event);
     return true;
   };
@@ -140,10 +129,8 @@
     var event;
     try { event = JSON.parse(raw); } catch (err) { return; }
     if (!event || typeof event.type !== "string") return;
-    pushCapped(debug.events, event.type);
     switch (event.type) {
       case "platform.session":
-        debug.sessionId = event.sessionId;
         this.setState("live");
         break;
       case "input_audio_buffer.speech_started":
@@ -173,7 +160,6 @@
         this.assistantDone(event);
         break;
       case "platform.notice":
-        pushCapped(debug.notices, event.code);
         if (event.code === "token_expired") this.refreshOnClose = true;
         break;
       case "platform.ended":
@@ -211,7 +197,7 @@
     var self = this;
     // The server checks the token before the handshake completes: a socket that never opened was refused
     // (expired, already used, or its key changed).
-    var refused = event.code === CLOSE_TOKEN_REFUSED || this.refreshOnClose || !this.opened;
+    var refused = this.refreshOnClose || !this.opened;
     this.emit("client.closed", { code: event.code, reason: event.reason });
     if (refused && !this.retried && this.state !== "ended") {
       // The token expired or was refused: get a fresh one and reconnect, once.
@@ -223,15 +209,13 @@
       });
       return;
     }
-    if (event.code === CLOSE_BUSY) {
+    if (event.code === PROTOCOL.closeRefused) {
       this.emit("platform.notice", { type: "platform.notice", level: "warning", code: "busy",
                                      message: BUSY_MESSAGE, retryable: true });
-    } else if (event.code === CLOSE_TOKEN_REFUSED) {
-      this.emit("client.error", { code: "session_refused", message: "The session could not be opened. Please try again." });
     } else if (event.code !== 1000 && this.state !== "ended") {
       this.emit("client.error", { code: "connection_lost", message: "The connection was lost." });
     }
-    this.finish(event.code === 1000 || event.code === CLOSE_BUSY ? "ended" : "error");
+    this.finish(event.code === 1000 || event.code === PROTOCOL.closeRefused ? "ended" : "error");
   };
 
   VoiceClient.prototype.finish = function (state) {
@@ -358,7 +342,6 @@
       if (segment.stopped) return;
       var ms = segment.duration * 1000;
       self.finishedMs[itemId] = (self.finishedMs[itemId] || 0) + ms;
-      debug.playedMs += ms;
       var index = self.segments.indexOf(segment);
       if (index >= 0) self.segments.splice(index, 1);
       if (!self.segments.length) self.emit("client.playback", { playing: false });
@@ -381,7 +364,6 @@
       var played = Math.min(Math.max(now - segment.startAt, 0), segment.duration) * 1000;
       if (!(segment.itemId in cut)) cut[segment.itemId] = this.finishedMs[segment.itemId] || 0;
       cut[segment.itemId] += played;
-      debug.playedMs += played;
       try { segment.source.stop(); } catch (err) { /* already stopped */ }
     }
     this.segments = [];
@@ -398,7 +380,6 @@
       var audioEndMs = Math.floor(cut[itemId]);
       this.truncated[itemId] = true;
       this.send({ type: "conversation.item.truncate", item_id: itemId, content_index: 0, audio_end_ms: audioEndMs });
-      pushCapped(debug.truncates, { itemId: itemId, audioEndMs: audioEndMs });
     }
   };
 

@@ -190,7 +190,10 @@
   var currentAgentId = null;
 
   function getToken() {
-    return api("POST", "/console/token", { agent_id: currentAgentId }).then(function (data) { return data.token; });
+    return api("POST", "/console/token", { agent_id: currentAgentId }).then(function (data) {
+      client.wsPath = data.wsPath; // the socket path comes with the token, as the widget's bootstrap has it
+      return data.token;
+    });
   }
 
   function setStatus() {

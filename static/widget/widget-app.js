@@ -141,7 +141,7 @@
   }
 
   function makeClient() {
-    client = new VoiceClient({ wsPath: current.wsPath || app.dataset.wsPath, getToken: getToken,
+    client = new VoiceClient({ wsPath: current.wsPath, getToken: getToken,
                                workletUrl: app.dataset.worklet });
     transcript = new VoiceTranscript($("va-transcript"), client);
     client.on("client.state", setStatus);

@@ -89,8 +89,12 @@ def open_widget(page: Any, server: Any) -> Any:
     return frame
 
 
-def debug_hook(frame: Any) -> dict[str, Any]:
-    return frame.evaluate("() => JSON.parse(JSON.stringify(window.__voiceWidget))")
+OBSERVER = Path(__file__).with_name("observer.js")  # records the widget's socket traffic and audio, test-side
+STATE_IS = "(state) => document.getElementById('va-app').dataset.state === state"  # the widget's own state
+
+
+def observed(frame: Any) -> dict[str, Any]:
+    return frame.evaluate("() => JSON.parse(JSON.stringify(window.__observed))")
 
 
 def wait_widget(frame: Any, predicate: str, arg: Any = None, timeout: int = TIMEOUT_MS) -> None:
@@ -98,10 +102,11 @@ def wait_widget(frame: Any, predicate: str, arg: Any = None, timeout: int = TIME
     try:
         frame.wait_for_function(predicate, arg=arg, timeout=timeout)
     except PlaywrightTimeout:
-        hook = debug_hook(frame)
+        hook = observed(frame)
         shown = frame.locator("#va-app").inner_text()
+        state = frame.locator("#va-app").get_attribute("data-state")
         raise AssertionError(
-            f"widget: timed out waiting for {predicate}\nshown: {shown}\nstate={hook['state']} "
+            f"widget: timed out waiting for {predicate}\nshown: {shown}\nstate={state} "
             f"events={hook['events'][-40:]} sent={hook['sent'][-20:]} "
             f"notices={hook['notices']} playedMs={hook['playedMs']}\n"
             f"failed responses: {frame.page.bad_responses}"
@@ -110,6 +115,7 @@ def wait_widget(frame: Any, predicate: str, arg: Any = None, timeout: int = TIME
 
 def new_page(browser: Any, **options: Any) -> Any:
     context = browser.new_context(**options)
+    context.add_init_script(path=OBSERVER)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     errors: list[str] = []
@@ -147,7 +153,7 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
 
     # 3. Accept and talk; mute while typing so the looping fake microphone cannot barge in on the answer.
     frame.locator("#va-start-voice").click()
-    wait_widget(frame, "() => window.__voiceWidget.state === 'live'")
+    wait_widget(frame, STATE_IS, "live")
     frame.locator("#va-mute").click()
     assert frame.locator("#va-mute").get_attribute("aria-pressed") == "true"
     frame.locator("#va-input").fill(PHRASE)
@@ -165,11 +171,11 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
 
     # 4. Unmute: the fake microphone speaks; the simulator's VAD detects it and the spoken reply plays.
     frame.locator("#va-mute").click()
-    wait_widget(frame, "() => window.__voiceWidget.events.includes('input_audio_buffer.speech_started')")
-    played_before = debug_hook(frame)["playedMs"]  # barge-in already stopped (and counted) earlier audio
+    wait_widget(frame, "() => window.__observed.events.includes('input_audio_buffer.speech_started')")
+    played_before = observed(frame)["playedMs"]  # audio of the replies before this one
     frame.locator(".va-assistant", has_text="I heard you").first.wait_for(state="visible", timeout=TIMEOUT_MS)
-    wait_widget(frame, "(before) => window.__voiceWidget.playedMs > before", played_before)
-    hook = debug_hook(frame)
+    wait_widget(frame, "(before) => window.__observed.playedMs > before", played_before)
+    hook = observed(frame)
     assert "input_audio_buffer.append" in hook["sent"]
     assert "response.output_audio.delta" in hook["events"]
     session_id = hook["sessionId"]
@@ -178,7 +184,7 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
 
     # 5. End the conversation, then find its transcript in the staff console.
     frame.locator("#va-end").click()
-    wait_widget(frame, "() => window.__voiceWidget.state === 'ended'")
+    wait_widget(frame, STATE_IS, "ended")
     assert frame.locator("#va-restart").is_visible()
 
     page.goto(demo_live.http + "/console/")
@@ -213,7 +219,7 @@ def test_the_panel_fits_a_phone_screen(chromium_browser: Any, demo_live: Any, sc
     )
     frame = open_widget(page, demo_live)
     frame.locator("#va-start-text").click()
-    wait_widget(frame, "() => window.__voiceWidget.state === 'live'")
+    wait_widget(frame, STATE_IS, "live")
     frame.locator("#va-input").fill(PHRASE)
     frame.locator("#va-input").press("Enter")
     frame.locator(".va-visual .va-product").first.wait_for(state="visible")
@@ -285,7 +291,9 @@ def test_a_refused_token_is_replaced_and_the_session_opens(
     first = bootstraps[0].json()["token"]
     token_consume(token_verify(first))
     frame.locator("#va-start-voice").click()
-    wait_widget(frame, "() => window.__voiceWidget.state === 'live' && !!window.__voiceWidget.sessionId")
+    wait_widget(
+        frame, "() => document.getElementById('va-app').dataset.state === 'live' && !!window.__observed.sessionId"
+    )
     tokens = [response.json()["token"] for response in bootstraps]
     assert len(tokens) == 2 and tokens[0] != tokens[1]
     assert not page.js_errors, page.js_errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from agents import protocol
 from tenants.models import Tenant
 from widget.tests.test_bootstrap_api import make_agent, make_key, make_tenant
 
@@ -125,7 +127,34 @@ def test_the_widget_page_accepts_messages_only_from_its_parent_at_the_token_orig
 def test_the_client_sends_the_token_as_a_subprotocol_never_in_the_url() -> None:
     source = (STATIC / "client.js").read_text()
 
-    assert '["voice.v1", "token." + token]' in source
+    assert "[PROTOCOL.subprotocol, PROTOCOL.tokenPrefix + token]" in source
     assert "?token" not in source and "token=" not in source
     assert "echoCancellation: true" in source
     assert "conversation.item.truncate" in source
+
+
+def embedded_protocol(response: Any) -> dict[str, Any]:
+    found = re.search(r'<script id="va-protocol" type="application/json">(.*?)</script>', response.content.decode())
+    assert found, "the page embeds no protocol constants"
+    return json.loads(found.group(1))
+
+
+def test_the_widget_and_console_pages_embed_the_servers_protocol_constants(
+    client: Client, key: Any, admin_client: Client
+) -> None:
+    for response in (client.get("/widget/", {"key": key.public_id}), admin_client.get("/console/")):
+        constants = embedded_protocol(response)
+
+        assert constants == protocol.browser_protocol()
+        assert constants["subprotocol"] == "voice.v1" and constants["closeRefused"] == 4429
+
+
+def test_the_client_holds_no_copy_of_the_protocol_constants() -> None:
+    for name in ("client.js", "widget-app.js", "console-app.js"):
+        source = (STATIC / name).read_text()
+
+        assert '"voice.v1"' not in source and '"token."' not in source, name
+        assert "4429" not in source and "4401" not in source, name
+        assert protocol.NOTICES["busy"] not in source, name
+        assert "/ws/voice/" not in source, name
+        assert "__voiceWidget" not in source, name  # no test hook in production code

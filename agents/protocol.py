@@ -1,0 +1,102 @@
+"""The visitor socket's protocol: what the server and the browser client must agree on, in one place.
+
+The wire format is the OpenAI Realtime event protocol plus the platform's own `platform.*` events. The
+browser gets the constants below from the server (`browser_protocol()`, rendered with `json_script` into the
+widget and console pages), so `static/widget/client.js` holds no second copy of them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+WS_PATH = "/ws/voice/"
+# The client offers both subprotocols; the token rides in the second, never in the URL (URLs reach logs).
+SUBPROTOCOL = "voice.v1"
+TOKEN_PREFIX = "token."
+
+CLOSE_NORMAL = 1000
+# Admitted to tell the visitor why, then closed: busy, over budget, no agent. The client shows the notice.
+CLOSE_REFUSED = 4429
+
+# What the visitor reads for each reason a session is refused, warned or ended.
+NOTICES = {
+    "busy": "The agent is busy, please try again shortly.",
+    "no_agent": "The agent is busy, please try again shortly.",
+    "upstream_failed": "Sorry, the voice service is having trouble. Please try again in a moment.",
+    "budget_exhausted": "The agent is busy, please try again shortly.",
+    "idle_timeout": "The conversation ended because it was quiet for a while.",
+    "max_duration": "The conversation reached its time limit. Start a new one to continue.",
+    "key_revoked": "This assistant is no longer available on this website.",
+    "tenant_inactive": "This assistant is no longer available on this website.",
+    "session_expired": "The conversation reached its time limit. Start a new one to continue.",
+    "invalid_api_key": "Sorry, the voice service is not configured correctly.",
+}
+
+
+def browser_protocol() -> dict[str, Any]:
+    """The constants the browser client needs, as the pages embed them."""
+    return {
+        "wsPath": WS_PATH,
+        "subprotocol": SUBPROTOCOL,
+        "tokenPrefix": TOKEN_PREFIX,
+        "closeRefused": CLOSE_REFUSED,
+        "notices": NOTICES,
+    }
+
+
+def _event(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, default=str)
+
+
+def notice(code: str, *, retryable: bool) -> str:
+    """`platform.notice`: a line for the visitor; unknown codes read as a service problem."""
+    return _event(
+        {
+            "type": "platform.notice",
+            "level": "warning" if retryable else "error",
+            "code": code,
+            "message": NOTICES.get(code, NOTICES["upstream_failed"]),
+            "retryable": retryable,
+        }
+    )
+
+
+def error_event(code: str, message: str, *, error_type: str = "invalid_request_error") -> str:
+    """An `error` event in the Realtime API's shape: a refused frame, or an upstream error passed on."""
+    return _event({"type": "error", "error": {"type": error_type, "code": code, "message": message}})
+
+
+def session_started(*, session_id: str, channel: str, tenant_name: str, agent_name: str, simulator: bool) -> str:
+    return _event(
+        {
+            "type": "platform.session",
+            "sessionId": session_id,
+            "channel": channel,
+            "tenant": {"name": tenant_name},
+            "agent": {"name": agent_name},
+            "simulator": simulator,
+        }
+    )
+
+
+def session_ended(reason: str) -> str:
+    return _event({"type": "platform.ended", "reason": reason})
+
+
+def tool_status(*, call_id: str, tool: str, status: str, latency_ms: float | None = None) -> str:
+    """`platform.tool`: a call is running, or finished ok or in error."""
+    event: dict[str, Any] = {"type": "platform.tool", "callId": call_id, "tool": tool, "status": status}
+    if latency_ms is not None:
+        event["latencyMs"] = round(latency_ms, 1)
+    return _event(event)
+
+
+def visual(*, call_id: str, tool: str, html: str) -> str:
+    """`platform.visual`: a card the server rendered from a tool result."""
+    return _event({"type": "platform.visual", "callId": call_id, "tool": tool, "html": html})
+
+
+def debug(kind: str, data: dict[str, Any]) -> str:
+    """`platform.debug`: console-only diagnostics (config, tool calls, usage)."""
+    return _event({"type": "platform.debug", "kind": kind, "data": data})
