@@ -11,6 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.db import connection
+from secantus import SecantusDBServer
+
+from config import mongo as mongo_module
+from config import redis as redis_module
+from config.embedded import EmbeddedRedis
 
 pytest_plugins = ["tests.live"]
 
@@ -20,8 +27,6 @@ _services: list[Any] = []
 def _start_mongo() -> str:
     if os.environ.get("MONGODB_URI"):
         return os.environ["MONGODB_URI"]
-    from secantus import SecantusDBServer
-
     server = SecantusDBServer(port=0, storage_path=":memory:", ttl_sweep_seconds=1.0)
     server.start()
     _services.append(server)
@@ -33,8 +38,6 @@ def _start_redis() -> str:
     machine never share, or flush, each other's keys, as they would on the local server's numbered databases."""
     if os.environ.get("REDIS_URL"):
         return os.environ["REDIS_URL"]
-    from config.embedded import EmbeddedRedis
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -45,8 +48,6 @@ def _start_redis() -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from django.conf import settings
-
     mongo_uri, redis_url = _start_mongo(), _start_redis()
     os.environ["MONGODB_URI"], os.environ["REDIS_URL"] = mongo_uri, redis_url  # for child processes
     settings.MONGODB_URI = mongo_uri
@@ -66,8 +67,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture
 def mongo() -> Iterator[Any]:
     """The MongoDB database, emptied after the test."""
-    from config import mongo as mongo_module
-
     database = mongo_module.database()
     yield database
     for name in database.list_collection_names():
@@ -77,8 +76,6 @@ def mongo() -> Iterator[Any]:
 @pytest.fixture
 def redis_conn() -> Iterator[Any]:
     """The Redis connection, flushed after the test."""
-    from config import redis as redis_module
-
     connection = redis_module.connection()
     yield connection
     connection.flushdb()
@@ -89,8 +86,6 @@ def _no_stray_database_sessions(django_db_setup: Any, django_db_blocker: Any) ->
     """Live servers and executor threads may leave PostgreSQL sessions open; end them so the test
     database can be dropped at the end of the run."""
     yield
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute(

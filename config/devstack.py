@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import json
 import os
 import signal
 import subprocess
@@ -26,6 +27,13 @@ from types import FrameType
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+import django
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import get_commands
+
+from config.embedded import EmbeddedMongo, EmbeddedRedis, EmbeddedServerError
 from demo import DEMO_LOGIN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,9 +146,6 @@ class Child:
 
 class Devstack:
     def __init__(self) -> None:
-        from django.conf import settings
-        from django.core.management import get_commands
-
         self.settings = settings
         self.port = int(settings.PORT)
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -155,8 +160,6 @@ class Devstack:
     # -- start ---------------------------------------------------------------------------------------
 
     def start_embedded(self) -> None:
-        from config.embedded import EmbeddedMongo, EmbeddedRedis
-
         log_dir = self.var_dir / "log"
         if self.settings.REDIS_EMBEDDED:
             redis_server = EmbeddedRedis(
@@ -220,8 +223,6 @@ class Devstack:
 
     def static_needs_collecting(self) -> bool:
         """True when STATIC_ROOT was never filled or a static source (ours or an installed app's) is newer."""
-        from django.apps import apps
-
         stamp = Path(self.settings.STATIC_ROOT) / ".collected"
         if not stamp.exists():
             return True
@@ -303,8 +304,6 @@ class Devstack:
             time.sleep(0.3)
 
     def readiness(self) -> str:
-        import json
-
         try:
             with urllib.request.urlopen(f"{self.base_url}/readyz", timeout=10) as response:  # noqa: S310
                 body = json.loads(response.read())
@@ -396,18 +395,12 @@ def main() -> int:
     for name, value in DEV_DEFAULTS.items():
         os.environ.setdefault(name, value)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-
-    import django
-    from django.core.exceptions import ImproperlyConfigured
 
     try:
         django.setup()
     except ImproperlyConfigured as exc:
         sys.stderr.write(f"Configuration error: {exc}\n")
         return 2
-
-    from config.embedded import EmbeddedServerError
 
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)

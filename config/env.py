@@ -6,6 +6,7 @@ import os
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -81,8 +82,6 @@ def env_url(name: str, *, schemes: set[str], default: str = "") -> str:
 
 def env_fernet_key(name: str) -> str:
     """A urlsafe-base64 32-byte key, as `cryptography.fernet.Fernet.generate_key()` prints."""
-    from cryptography.fernet import Fernet
-
     raw = env_str(name)
     if not raw:
         return ""

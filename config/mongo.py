@@ -10,6 +10,7 @@ from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
+from pymongo.uri_parser import parse_uri
 
 DEFAULT_DATABASE = "voiceagents"
 
@@ -41,8 +42,6 @@ def database() -> Database[dict[str, Any]]:
 
 
 def _database_name() -> str:
-    from pymongo.uri_parser import parse_uri
-
     return parse_uri(settings.MONGODB_URI).get("database") or DEFAULT_DATABASE
 
 

@@ -8,6 +8,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -41,8 +42,6 @@ def _dev_secret(name: str, make: str = "token") -> str:
     VAR_DIR.mkdir(exist_ok=True)
     stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     if name not in stored:
-        from cryptography.fernet import Fernet
-
         stored[name] = Fernet.generate_key().decode() if make == "fernet" else secrets.token_urlsafe(48)
         path.write_text(json.dumps(stored, indent=2))
         path.chmod(0o600)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from config import mongo
+from transcripts import store as transcripts_store
 from usage import limits, pricing, store, timers
 from usage.models import ModelPrice
 
@@ -78,8 +80,6 @@ def sessions_reap(*, stale_after_seconds: float | None = None) -> int:
 
 def indexes_ensure() -> int:
     """Create every MongoDB index (TTL ones carry per-tenant retention via expireAt). Idempotent."""
-    from config import mongo
-    from transcripts import store as transcripts_store
 
     created = 0
     for owner in (store, transcripts_store):
