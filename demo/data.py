@@ -707,7 +707,7 @@ _SESSIONS: list[tuple[str, int, str, str, str, str, list[str], str, str]] = [
 ]
 
 
-def sessions() -> list[dict[str, Any]]:
+def talks() -> list[dict[str, Any]]:
     return [
         {
             "_id": sid,

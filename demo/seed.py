@@ -397,7 +397,7 @@ def _tools() -> dict[str, list[dict[str, Any]]]:
                 "one day "
                 f"(1 = {demo_data.DAYS[1]}, 2 = {demo_data.DAYS[2]}) or one track.",
                 "method": Method.GET,
-                "path_template": "/demo/eventco/api/sessions",
+                "path_template": "/demo/eventco/api/talks",
                 "query_params": {"day": "{day}", "track": "{track}"},
                 "headers": {},
                 "body_template": None,
@@ -415,14 +415,14 @@ def _tools() -> dict[str, list[dict[str, Any]]]:
                 },
                 "effect": Effect.READ,
                 "response_mapping": {
-                    "items": "sessions",
+                    "items": "talks",
                     "fields": ["title", "speakers", "day", "start", "end", "room", "track"],
                     "max_items": 20,
                     "max_chars": 4000,
                 },
                 # Only rows: a constant table title cannot be expressed as a response path.
                 "visual": "table",
-                "visual_props": {"rows": "sessions"},
+                "visual_props": {"rows": "talks"},
             },
         ],
         "cypress": [],

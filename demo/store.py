@@ -24,7 +24,7 @@ PRODUCTS = "demo_products"
 ORDERS = "demo_orders"
 EVENT = "demo_event"
 SPEAKERS = "demo_speakers"
-SESSIONS = "demo_sessions"
+TALKS = "demo_talks"
 
 Sort = Literal["relevance", "cheapest", "priciest"]
 SORTS: tuple[str, ...] = ("relevance", "cheapest", "priciest")
@@ -303,25 +303,25 @@ def speakers_list(*, topic: str | None = None) -> list[dict[str, Any]]:
     return [_public(doc) for doc in mongo.collection(SPEAKERS).find(filter_).sort("_id", 1)]
 
 
-def sessions_list(*, day: int | None = None, track: str | None = None) -> list[dict[str, Any]]:
-    """The schedule in time order, each session with its speakers' names joined in."""
+def talks_list(*, day: int | None = None, track: str | None = None) -> list[dict[str, Any]]:
+    """The schedule in time order, each talk with its speakers' names joined in."""
     filter_: dict[str, Any] = {}
     if day is not None:
         filter_["day"] = day
     if track:
         filter_["track"] = {"$regex": f"^{re.escape(track.strip())}$", "$options": "i"}
-    docs = list(mongo.collection(SESSIONS).find(filter_).sort([("day", 1), ("start", 1), ("room", 1)]))
+    docs = list(mongo.collection(TALKS).find(filter_).sort([("day", 1), ("start", 1), ("room", 1)]))
     speaker_ids = sorted({sid for doc in docs for sid in doc.get("speaker_ids", [])})
-    # One query for all speakers instead of one per session.
+    # One query for all speakers instead of one per talk.
     names = {
         doc["_id"]: doc["name"] for doc in mongo.collection(SPEAKERS).find({"_id": {"$in": speaker_ids}}, {"name": 1})
     }
-    sessions = []
+    talks = []
     for doc in docs:
-        session = _public(doc)
-        session["speakers"] = ", ".join(names.get(sid, sid) for sid in doc.get("speaker_ids", []))
-        sessions.append(session)
-    return sessions
+        talk = _public(doc)
+        talk["speakers"] = ", ".join(names.get(sid, sid) for sid in doc.get("speaker_ids", []))
+        talks.append(talk)
+    return talks
 
 
 # --- Seed ---------------------------------------------------------------------------------------------
@@ -343,5 +343,5 @@ def demo_content_upsert(*, base_url: str) -> dict[str, dict[str, int]]:
         PRODUCTS: _upsert_all(PRODUCTS, data.products(base_url)),
         EVENT: _upsert_all(EVENT, [data.event(base_url)]),
         SPEAKERS: _upsert_all(SPEAKERS, data.speakers(base_url)),
-        SESSIONS: _upsert_all(SESSIONS, data.sessions()),
+        TALKS: _upsert_all(TALKS, data.talks()),
     }

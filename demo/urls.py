@@ -18,6 +18,6 @@ urlpatterns = [
     path("eventco/", views.eventco_site, name="eventco"),
     path("eventco/api/event", views.event, name="eventco-event"),
     path("eventco/api/speakers", views.speakers, name="eventco-speakers"),
-    path("eventco/api/sessions", views.sessions, name="eventco-sessions"),
+    path("eventco/api/talks", views.talks, name="eventco-talks"),
     path("eventco/photos/<slug:speaker_id>.svg", views.speaker_photo, name="eventco-photo"),
 ]

@@ -158,9 +158,9 @@ def _day(raw: str | None) -> int | None:
 
 
 @json_api("GET")
-def sessions(request: HttpRequest) -> HttpResponse:
+def talks(request: HttpRequest) -> HttpResponse:
     day = _day(_param(request, "day"))
-    return JsonResponse({"sessions": store.sessions_list(day=day, track=_param(request, "track"))})
+    return JsonResponse({"talks": store.talks_list(day=day, track=_param(request, "track"))})
 
 
 # --- Pictures: small generated SVGs, since the demo has no internet and no image files ------------------
@@ -258,12 +258,12 @@ def productco_site(request: HttpRequest) -> HttpResponse:
 
 def eventco_site(request: HttpRequest) -> HttpResponse:
     try:
-        conference, people, schedule = store.event_get(), store.speakers_list(), store.sessions_list()
+        conference, people, schedule = store.event_get(), store.speakers_list(), store.talks_list()
         unavailable = False
     except PyMongoError:
         conference, people, schedule, unavailable = None, [], [], True
     days = [
-        {"number": number, "date": date, "sessions": [s for s in schedule if s["day"] == number]}
+        {"number": number, "date": date, "talks": [talk for talk in schedule if talk["day"] == number]}
         for number, date in data.DAYS.items()
     ]
     return render(
@@ -273,7 +273,7 @@ def eventco_site(request: HttpRequest) -> HttpResponse:
             "widget_origin": _widget_origin(),
             "event": conference,
             "speakers": people,
-            "days": [d for d in days if d["sessions"]],
+            "days": [d for d in days if d["talks"]],
             "unavailable": unavailable,
         },
     )

@@ -266,22 +266,22 @@ def test_speakers_all_and_by_topic(seeded: Any, client: Client) -> None:
     assert [s["name"] for s in security] == ["Lena Vogt"]
 
 
-def test_sessions_by_day_and_track_with_speaker_names(seeded: Any, client: Client) -> None:
-    all_sessions = client.get("/demo/eventco/api/sessions").json()["sessions"]
-    day_two = client.get("/demo/eventco/api/sessions?day=2").json()["sessions"]
-    by_date = client.get(f"/demo/eventco/api/sessions?day={data.DAYS[2]}").json()["sessions"]
-    web = client.get("/demo/eventco/api/sessions?day=1&track=web+platform").json()["sessions"]
+def test_talks_by_day_and_track_with_speaker_names(seeded: Any, client: Client) -> None:
+    all_talks = client.get("/demo/eventco/api/talks").json()["talks"]
+    day_two = client.get("/demo/eventco/api/talks?day=2").json()["talks"]
+    by_date = client.get(f"/demo/eventco/api/talks?day={data.DAYS[2]}").json()["talks"]
+    web = client.get("/demo/eventco/api/talks?day=1&track=web+platform").json()["talks"]
 
-    assert len(all_sessions) == len(data.sessions())
+    assert len(all_talks) == len(data.talks())
     assert day_two == by_date and {s["day"] for s in day_two} == {2}
     assert [(s["day"], s["start"]) for s in day_two] == sorted((s["day"], s["start"]) for s in day_two)
     assert {s["track"] for s in web} == {"Web Platform"} and web
-    panel = next(s for s in all_sessions if s["id"] == "s-108")
+    panel = next(s for s in all_talks if s["id"] == "s-108")
     assert panel["speakers"] == "Amara Okafor, Yuki Tanaka, Rahul Mehta"
 
 
 def test_an_unknown_day_is_refused(seeded: Any, client: Client) -> None:
-    assert _assert_error(client.get("/demo/eventco/api/sessions?day=3"), 400)["code"] == "invalid_parameter"
+    assert _assert_error(client.get("/demo/eventco/api/talks?day=3"), 400)["code"] == "invalid_parameter"
 
 
 def test_no_event_is_a_json_404(mongo: Any, client: Client) -> None:

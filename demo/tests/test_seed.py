@@ -16,7 +16,7 @@ from httptools.models import HttpTool
 from tenants.models import Tenant, TenantSecret, WidgetKey
 
 SQL_MODELS = [Tenant, WidgetKey, TenantSecret, Prompt, PromptVersion, Agent, HttpTool, AgentTool, get_user_model()]
-MONGO_COLLECTIONS = [store.PRODUCTS, store.EVENT, store.SPEAKERS, store.SESSIONS]
+MONGO_COLLECTIONS = [store.PRODUCTS, store.EVENT, store.SPEAKERS, store.TALKS]
 
 
 @pytest.fixture(autouse=True)
@@ -138,4 +138,4 @@ def test_the_catalog_has_enough_products_with_image_urls(mongo: Any) -> None:
         assert product["currency"] == "EUR" and product["options"]
     assert mongo[store.SPEAKERS].count_documents({}) >= 8
     assert mongo[store.EVENT].count_documents({}) == 1
-    assert {s["day"] for s in mongo[store.SESSIONS].find({})} == {1, 2}
+    assert {talk["day"] for talk in mongo[store.TALKS].find({})} == {1, 2}
