@@ -80,11 +80,6 @@ def _widget_agent_cached(tenant: Tenant) -> tuple[dict[str, Any] | None, list[st
     return agent, capabilities
 
 
-def widget_agent_cache_clear() -> None:
-    with _agent_cache_lock:
-        _agent_cache.clear()
-
-
 def _widget_key_checked(key: str) -> WidgetKey:
     try:  # get(), not first(): first() would add a sort to a unique lookup
         widget_key = WidgetKey.objects.select_related("tenant").get(public_id=key)
