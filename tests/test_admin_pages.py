@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tenants.admin import TenantScopedAdmin
-from tests.conftest import Personas
+from tests.factories import Personas
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -11,8 +10,8 @@ from django.core.exceptions import ValidationError
 
 from agents.models import Agent, AgentTool, Prompt, PromptVersion
 from agents.services import prompt_publish
-from httptools.models import HttpTool
 from tenants.models import Tenant, TenantSecret, WidgetKey
+from tests.factories import make_agent, make_prompt, make_secret, make_tenant, make_tool
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +131,7 @@ def test_it_rejects_a_negative_daily_budget_and_allows_zero() -> None:
 # ----- Widget keys and secrets -------------------------------------------------------------------------------
 
 
-def test_a_new_widget_key_gets_a_valid_public_id(make_tenant: Callable[..., Tenant]) -> None:
+def test_a_new_widget_key_gets_a_valid_public_id() -> None:
     key = WidgetKey(tenant=make_tenant())
 
     assert key.public_id.startswith("pk_")
@@ -141,12 +140,12 @@ def test_a_new_widget_key_gets_a_valid_public_id(make_tenant: Callable[..., Tena
 
 
 @pytest.mark.parametrize("public_id", ["abc", "pk_", "pk_ab!cd", "sk_abcdefgh"])
-def test_it_rejects_a_malformed_public_id(make_tenant: Callable[..., Tenant], public_id: str) -> None:
+def test_it_rejects_a_malformed_public_id(public_id: str) -> None:
     assert "public_id" in errors_of(WidgetKey(tenant=make_tenant(), public_id=public_id))
 
 
 @pytest.mark.parametrize("name", ["API_KEY", "AB", "X1_Y2", "A" * 64])
-def test_it_accepts_upper_snake_case_secret_names(make_tenant: Callable[..., Tenant], name: str) -> None:
+def test_it_accepts_upper_snake_case_secret_names(name: str) -> None:
     secret = TenantSecret(tenant=make_tenant(), name=name)
     secret.set_value("value")
 
@@ -154,23 +153,21 @@ def test_it_accepts_upper_snake_case_secret_names(make_tenant: Callable[..., Ten
 
 
 @pytest.mark.parametrize("name", ["api_key", "A", "1KEY", "_KEY", "KEY-1", "KEY 1", "A" * 65, ""])
-def test_it_rejects_other_secret_names(make_tenant: Callable[..., Tenant], name: str) -> None:
+def test_it_rejects_other_secret_names(name: str) -> None:
     secret = TenantSecret(tenant=make_tenant(), name=name)
     secret.set_value("value")
 
     assert "name" in errors_of(secret)
 
 
-def test_it_refuses_an_empty_secret_value(make_tenant: Callable[..., Tenant]) -> None:
+def test_it_refuses_an_empty_secret_value() -> None:
     secret = TenantSecret(tenant=make_tenant(), name="API_KEY")
 
     with pytest.raises(ValidationError):
         secret.set_value("")
 
 
-def test_it_refuses_a_second_secret_with_the_same_name(
-    make_tenant: Callable[..., Tenant], make_secret: Callable[..., TenantSecret]
-) -> None:
+def test_it_refuses_a_second_secret_with_the_same_name() -> None:
     tenant = make_tenant()
     make_secret(tenant, name="API_KEY")
     duplicate = TenantSecret(tenant=tenant, name="API_KEY")
@@ -183,7 +180,7 @@ def test_it_refuses_a_second_secret_with_the_same_name(
 
 
 @pytest.mark.parametrize("missing", ["identity", "task"])
-def test_a_prompt_needs_an_identity_and_a_task(make_tenant: Callable[..., Tenant], missing: str) -> None:
+def test_a_prompt_needs_an_identity_and_a_task(missing: str) -> None:
     prompt = Prompt(tenant=make_tenant(), name="Main", identity="You are the shop.", task="Sell.")
     setattr(prompt, missing, "   ")
 
@@ -193,9 +190,7 @@ def test_a_prompt_needs_an_identity_and_a_task(make_tenant: Callable[..., Tenant
     assert "identity and a task" in " ".join(message for messages in errors.values() for message in messages)
 
 
-def test_publishing_creates_a_new_version_and_never_edits_the_old(
-    make_tenant: Callable[..., Tenant], make_prompt: Callable[..., Prompt]
-) -> None:
+def test_publishing_creates_a_new_version_and_never_edits_the_old() -> None:
     prompt = make_prompt(make_tenant(), publish=False, task="Sell shoes.")
     first = prompt_publish(prompt=prompt)
     prompt.task = "Sell boots."
@@ -212,9 +207,7 @@ def test_publishing_creates_a_new_version_and_never_edits_the_old(
     assert "Sell boots." in second.render()
 
 
-def test_a_saved_version_cannot_be_edited(
-    make_tenant: Callable[..., Tenant], make_prompt: Callable[..., Prompt]
-) -> None:
+def test_a_saved_version_cannot_be_edited() -> None:
     version = make_prompt(make_tenant()).published_version
     assert version is not None
     version.task = "Something else."
@@ -226,9 +219,7 @@ def test_a_saved_version_cannot_be_edited(
     assert version.task != "Something else."
 
 
-def test_publishing_an_unchanged_draft_reuses_the_current_version(
-    make_tenant: Callable[..., Tenant], make_prompt: Callable[..., Prompt]
-) -> None:
+def test_publishing_an_unchanged_draft_reuses_the_current_version() -> None:
     prompt = make_prompt(make_tenant())
     current = prompt.published_version
 
@@ -241,9 +232,7 @@ def test_publishing_an_unchanged_draft_reuses_the_current_version(
 # ----- Agents and their tools --------------------------------------------------------------------------------
 
 
-def test_an_agent_with_its_tenants_published_prompt_is_valid(
-    make_tenant: Callable[..., Tenant], make_prompt: Callable[..., Prompt]
-) -> None:
+def test_an_agent_with_its_tenants_published_prompt_is_valid() -> None:
     tenant = make_tenant()
     agent = Agent(tenant=tenant, name="Helper", prompt=make_prompt(tenant), language="EN")
 
@@ -251,17 +240,13 @@ def test_an_agent_with_its_tenants_published_prompt_is_valid(
     assert agent.language == "en"
 
 
-def test_an_agent_cannot_use_another_tenants_prompt(
-    make_tenant: Callable[..., Tenant], make_prompt: Callable[..., Prompt]
-) -> None:
+def test_an_agent_cannot_use_another_tenants_prompt() -> None:
     agent = Agent(tenant=make_tenant(), name="Helper", prompt=make_prompt(make_tenant()))
 
     assert "another tenant" in " ".join(errors_of(agent)["prompt"])
 
 
-def test_an_agent_cannot_use_an_unpublished_prompt(
-    make_tenant: Callable[..., Tenant], make_prompt: Callable[..., Prompt]
-) -> None:
+def test_an_agent_cannot_use_an_unpublished_prompt() -> None:
     tenant = make_tenant()
     agent = Agent(tenant=tenant, name="Helper", prompt=make_prompt(tenant, publish=False))
 
@@ -269,9 +254,7 @@ def test_an_agent_cannot_use_an_unpublished_prompt(
 
 
 @pytest.mark.parametrize("language", ["en", "de", "deu", "ES"])
-def test_it_accepts_iso_639_language_codes(
-    make_tenant: Callable[..., Tenant], make_prompt: Callable[..., Prompt], language: str
-) -> None:
+def test_it_accepts_iso_639_language_codes(language: str) -> None:
     tenant = make_tenant()
     agent = Agent(tenant=tenant, name="Helper", prompt=make_prompt(tenant), language=language)
 
@@ -280,26 +263,20 @@ def test_it_accepts_iso_639_language_codes(
 
 
 @pytest.mark.parametrize("language", ["e", "english", "e1", "en-US", "", "e n"])
-def test_it_rejects_other_language_codes(
-    make_tenant: Callable[..., Tenant], make_prompt: Callable[..., Prompt], language: str
-) -> None:
+def test_it_rejects_other_language_codes(language: str) -> None:
     tenant = make_tenant()
     agent = Agent(tenant=tenant, name="Helper", prompt=make_prompt(tenant), language=language)
 
     assert "language" in errors_of(agent)
 
 
-def test_an_agent_tool_of_the_same_tenant_is_valid(
-    make_tenant: Callable[..., Tenant], make_agent: Callable[..., Agent], make_tool: Callable[..., HttpTool]
-) -> None:
+def test_an_agent_tool_of_the_same_tenant_is_valid() -> None:
     tenant = make_tenant()
 
     assert errors_of(AgentTool(agent=make_agent(tenant), tool=make_tool(tenant))) == {}
 
 
-def test_an_agent_cannot_be_given_another_tenants_tool(
-    make_tenant: Callable[..., Tenant], make_agent: Callable[..., Agent], make_tool: Callable[..., HttpTool]
-) -> None:
+def test_an_agent_cannot_be_given_another_tenants_tool() -> None:
     link = AgentTool(agent=make_agent(make_tenant()), tool=make_tool(make_tenant()))
 
     assert "another tenant" in " ".join(errors_of(link)["tool"])

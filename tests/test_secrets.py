@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 
-from tenants.models import Tenant, TenantSecret
+from tenants.models import TenantSecret
+from tests.factories import make_secret, make_tenant, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +17,12 @@ PLAINTEXT = "sk-live-plaintext-4711"
 
 
 @pytest.fixture
-def secret(make_tenant: Callable[..., Tenant], make_secret: Callable[..., TenantSecret]) -> TenantSecret:
+def secret() -> TenantSecret:
     return make_secret(make_tenant(), name="API_KEY", value=PLAINTEXT)
 
 
 @pytest.fixture
-def admin_client_logged_in(client: Any, make_user: Callable[..., Any]) -> Any:
+def admin_client_logged_in(client: Any) -> Any:
     client.force_login(make_user(superuser=True))
     return client
 
@@ -30,7 +30,7 @@ def admin_client_logged_in(client: Any, make_user: Callable[..., Any]) -> Any:
 def test_the_stored_column_does_not_contain_the_plaintext(secret: TenantSecret) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT value_encrypted FROM {TenantSecret._meta.db_table} WHERE id = %s", [secret.pk])
-        (stored,) = cursor.fetchone()
+        (stored) = cursor.fetchone()
 
     assert stored
     assert PLAINTEXT not in stored
@@ -58,9 +58,7 @@ def test_the_tenant_page_with_its_secrets_inline_never_shows_the_value(
     assert PLAINTEXT not in response.content.decode()
 
 
-def test_the_add_form_does_not_echo_a_value_back_when_it_has_errors(
-    admin_client_logged_in: Any, make_tenant: Callable[..., Tenant]
-) -> None:
+def test_the_add_form_does_not_echo_a_value_back_when_it_has_errors(admin_client_logged_in: Any) -> None:
     tenant = make_tenant()
 
     response = admin_client_logged_in.post(
@@ -73,9 +71,7 @@ def test_the_add_form_does_not_echo_a_value_back_when_it_has_errors(
     assert not TenantSecret.objects.filter(tenant=tenant).exists()
 
 
-def test_the_add_form_stores_the_value_encrypted(
-    admin_client_logged_in: Any, make_tenant: Callable[..., Tenant]
-) -> None:
+def test_the_add_form_stores_the_value_encrypted(admin_client_logged_in: Any) -> None:
     tenant = make_tenant()
 
     response = admin_client_logged_in.post(
@@ -88,7 +84,7 @@ def test_the_add_form_stores_the_value_encrypted(
     assert PLAINTEXT not in stored.value_encrypted
 
 
-def test_the_add_form_requires_a_value(admin_client_logged_in: Any, make_tenant: Callable[..., Tenant]) -> None:
+def test_the_add_form_requires_a_value(admin_client_logged_in: Any) -> None:
     tenant = make_tenant()
 
     response = admin_client_logged_in.post(

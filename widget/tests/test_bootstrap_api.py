@@ -9,50 +9,17 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from agents.models import Agent, AgentTool, Prompt
-from agents.services import prompt_publish
-from httptools.models import HttpTool
+from agents.models import Agent
 from tenants.models import Channel, Tenant, WidgetKey
 from tenants.tokens import token_verify
+from tests.factories import make_agent, make_key, make_tenant, make_tool
 
 URL = "/api/widget/bootstrap"
 SHOP = "https://shop.example.com"
 pytestmark = pytest.mark.django_db
 
 
-# --- factories shared by the widget tests -------------------------------------------------------------------
-
-
-def make_tenant(slug: str = "shop", origins: str = f"{SHOP}\nhttp://localhost:8080", **fields: Any) -> Tenant:
-    return Tenant.objects.create(slug=slug, name=slug.title() + "Co", allowed_origins=origins, **fields)
-
-
-def make_agent(tenant: Tenant, name: str = "Assistant", **fields: Any) -> Agent:
-    prompt = Prompt.objects.create(
-        tenant=tenant, name=f"{name} prompt", identity="A helpful shop assistant.", task="Help visitors find products."
-    )
-    prompt_publish(prompt=prompt)
-    prompt.refresh_from_db()
-    return Agent.objects.create(tenant=tenant, name=name, prompt=prompt, greeting="Hi! How can I help?", **fields)
-
-
-def make_tool(
-    agent: Agent, name: str, description: str, *, enabled: bool = True, on_widget: bool = True, on_console: bool = True
-) -> HttpTool:
-    tool = HttpTool.objects.create(
-        tenant=agent.tenant,
-        name=name,
-        description=description,
-        base_url="https://api.example.com",
-        path_template=f"/{name}",
-        enabled=enabled,
-    )
-    AgentTool.objects.create(agent=agent, tool=tool, on_widget=on_widget, on_console=on_console)
-    return tool
-
-
-def make_key(tenant: Tenant, **fields: Any) -> WidgetKey:
-    return WidgetKey.objects.create(tenant=tenant, **fields)
+SHOP_ORIGINS = f"{SHOP}\nhttp://localhost:8080"
 
 
 def bootstrap(client: Client, key: str, *, origin: str | None = SHOP, ip: str = "203.0.113.7") -> Any:
@@ -62,12 +29,17 @@ def bootstrap(client: Client, key: str, *, origin: str | None = SHOP, ip: str = 
 
 @pytest.fixture
 def shop(redis_conn: Any) -> dict[str, Any]:
-    tenant = make_tenant(welcome_text="Ask me about our outdoor gear.")
-    agent = make_agent(tenant)
-    make_tool(agent, "search_products", "Search the catalog by keyword. Returns up to five products.")
-    make_tool(agent, "catalog_stats", "How many options there are and the lowest price!  Use for counts.")
-    make_tool(agent, "internal_refunds", "Refund an order. Staff only.", on_widget=False)
-    make_tool(agent, "old_tool", "Retired tool.", enabled=False)
+    tenant = make_tenant(
+        slug="shop", name="ShopCo", allowed_origins=SHOP_ORIGINS, welcome_text="Ask me about our outdoor gear."
+    )
+    agent = make_agent(tenant, greeting="Hi! How can I help?")
+    for name, description, fields in [
+        ("search_products", "Search the catalog by keyword. Returns up to five products.", {}),
+        ("catalog_stats", "How many options there are and the lowest price!  Use for counts.", {}),
+        ("internal_refunds", "Refund an order. Staff only.", {"on_widget": False}),
+        ("old_tool", "Retired tool.", {"enabled": False}),
+    ]:
+        make_tool(tenant, agent=agent, name=name, description=description, **fields)
     return {"tenant": tenant, "agent": agent, "key": make_key(tenant)}
 
 
@@ -210,7 +182,7 @@ def test_it_refuses_a_request_without_origin(client: Client, shop: Any) -> None:
 
 
 def test_a_key_of_another_tenant_is_refused_on_this_tenants_site(client: Client, shop: Any) -> None:
-    other = make_tenant("cypress", origins="https://cypress.example.org")
+    other = make_tenant(slug="cypress", allowed_origins="https://cypress.example.org")
     make_agent(other)
 
     response = bootstrap(client, make_key(other).public_id, origin=SHOP)
@@ -233,7 +205,7 @@ def test_the_preflight_allows_only_origins_some_active_tenant_lists(client: Clie
 
 
 def test_the_preflight_ignores_inactive_tenants(client: Client, shop: Any) -> None:
-    make_tenant("gone", origins="https://gone.example.net", active=False)
+    make_tenant(slug="gone", allowed_origins="https://gone.example.net", active=False)
 
     response = client.options(URL, HTTP_ORIGIN="https://gone.example.net")
 
@@ -272,7 +244,7 @@ def test_the_whole_tenant_is_capped_across_ips(client: Client, shop: Any) -> Non
 
 def test_rate_limits_of_one_tenant_do_not_touch_another(client: Client, shop: Any) -> None:
     Tenant.objects.filter(pk=shop["tenant"].pk).update(requests_per_minute=1)
-    other = make_tenant("cypress", origins="https://cypress.example.org")
+    other = make_tenant(slug="cypress", allowed_origins="https://cypress.example.org")
     make_agent(other)
     other_key = make_key(other).public_id
 

@@ -5,37 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tenants.tokens import token_verify
+from tests.factories import make_agent, make_tenant, make_user
 from transcripts import store as transcripts_store
 from usage import store as usage_store
-from widget.tests.test_bootstrap_api import make_agent, make_tenant
 
 pytestmark = pytest.mark.django_db
-
-
-def make_user(username: str, *, staff: bool = True, superuser: bool = False) -> Any:
-    return get_user_model().objects.create_user(
-        username=username, password="pw-for-tests-only", is_staff=staff, is_superuser=superuser
-    )
 
 
 @pytest.fixture
 def world(redis_conn: Any) -> dict[str, Any]:
     """Two tenants; an operator of the first only, a superuser, and a visitor without staff rights."""
-    shop, cypress = make_tenant("shop"), make_tenant("cypress", origins="https://cypress.example.org")
-    operator = make_user("operator")
+    shop = make_tenant(slug="shop", name="ShopCo")
+    cypress = make_tenant(slug="cypress", name="CypressCo", allowed_origins="https://cypress.example.org")
+    operator = make_user(username="operator", staff=True)
     shop.operators.add(operator)
     return {
         "shop": shop,
         "cypress": cypress,
-        "shop_agent": make_agent(shop, "Shop Assistant"),
-        "cypress_agent": make_agent(cypress, "Cypress Agent"),
+        "shop_agent": make_agent(shop, name="Shop Assistant"),
+        "cypress_agent": make_agent(cypress, name="Cypress Agent"),
         "operator": operator,
-        "root": make_user("root", superuser=True),
-        "visitor": make_user("visitor", staff=False),
+        "root": make_user(username="root", superuser=True),
+        "visitor": make_user(username="visitor"),
     }
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from agents import protocol
 from tenants.models import Tenant
-from widget.tests.test_bootstrap_api import make_agent, make_key, make_tenant
+from tests.factories import make_agent, make_key, make_tenant
 
 STATIC = Path(settings.BASE_DIR) / "static" / "widget"
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def frame_ancestors(response: Any) -> list[str]:
 
 @pytest.fixture
 def key() -> Any:
-    tenant = make_tenant(origins="https://shop.example.com\nhttp://localhost:8080")
+    tenant = make_tenant(allowed_origins="https://shop.example.com\nhttp://localhost:8080")
     make_agent(tenant)
     return make_key(tenant)
 

@@ -17,16 +17,20 @@ from django.test import Client
 from agents.services import session_admit
 from tenants.models import Tenant
 from tenants.tokens import ALGORITHM, AUDIENCE, ISSUER, TokenInvalid, token_verify
-from widget.tests.test_bootstrap_api import SHOP, bootstrap, make_agent, make_key, make_tenant
+from tests.factories import make_agent, make_key, make_tenant
 
+SHOP = "https://shop.example.com"
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def minted(client: Client, redis_conn: Any) -> dict[str, Any]:
-    tenant = make_tenant()
+    tenant = make_tenant(allowed_origins=SHOP)
     make_agent(tenant)
-    token = bootstrap(client, make_key(tenant).public_id).json()["token"]
+    answer = client.post(
+        "/api/widget/bootstrap", {"key": make_key(tenant).public_id}, content_type="application/json", HTTP_ORIGIN=SHOP
+    )
+    token = answer.json()["token"]
     return {"tenant": tenant, "token": token, "payload": jwt.decode(token, options={"verify_signature": False})}
 
 
@@ -97,7 +101,7 @@ def test_a_wrong_audience_or_issuer_is_refused(minted: Any, claim: str, value: s
 
 def test_a_token_for_one_tenant_is_refused_for_another(minted: Any) -> None:
     # Even correctly signed (a bug elsewhere), A's key and origin do not open a session for B.
-    other = make_tenant("cypress", origins="https://cypress.example.org")
+    other = make_tenant(slug="cypress", allowed_origins="https://cypress.example.org")
     make_agent(other)
     claims = token_verify(_sign({**minted["payload"], "sub": str(other.pk), "jti": "other-tenant"}))
 

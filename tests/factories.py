@@ -1,0 +1,144 @@
+"""The one vocabulary for test data: factories for every configuration model, and the tenant personas.
+
+Factories are plain functions (`make_tenant(...)`, `make_agent(tenant)`, ...) that save a valid row with
+defaults a test overrides by keyword, so each test says only what it cares about and no test depends on
+another's rows. They need the database, so a test using them is marked `django_db`. The `personas` fixture is
+registered for every app's tests by the root conftest.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from agents.models import Agent, AgentTool, Prompt, PromptVersion
+from agents.services import prompt_publish
+from httptools.models import HttpTool
+from tenants.models import Tenant, TenantSecret, WidgetKey
+
+PASSWORD = "a-long-test-password-1"
+_sequence = itertools.count(1)
+
+
+def make_tenant(**fields: Any) -> Tenant:
+    number = next(_sequence)
+    fields.setdefault("slug", f"tenant-{number}")
+    fields.setdefault("name", f"Tenant {number}")
+    fields.setdefault("allowed_origins", f"https://shop{number}.example.com")
+    return Tenant.objects.create(**fields)
+
+
+def make_key(tenant: Tenant, **fields: Any) -> WidgetKey:
+    return WidgetKey.objects.create(tenant=tenant, **fields)
+
+
+def make_prompt(tenant: Tenant, *, publish: bool = True, **fields: Any) -> Prompt:
+    fields.setdefault("name", f"Prompt {next(_sequence)}")
+    fields.setdefault("identity", "You are the shop's assistant.")
+    fields.setdefault("task", "Help visitors find products.")
+    prompt = Prompt.objects.create(tenant=tenant, **fields)
+    if publish:
+        prompt_publish(prompt=prompt)
+    return prompt
+
+
+def make_agent(tenant: Tenant, **fields: Any) -> Agent:
+    """An active agent with a published prompt of its own tenant."""
+    fields.setdefault("name", f"Agent {next(_sequence)}")
+    if "prompt" not in fields:
+        fields["prompt"] = make_prompt(tenant)
+    return Agent.objects.create(tenant=tenant, **fields)
+
+
+def make_tool(
+    tenant: Tenant, *, agent: Agent | None = None, on_widget: bool = True, on_console: bool = True, **fields: Any
+) -> HttpTool:
+    """A saved descriptor; given an `agent`, also allowed to it on the chosen channels."""
+    number = next(_sequence)
+    fields.setdefault("name", f"search_{number}")
+    fields.setdefault("description", "Search the catalog.")
+    fields.setdefault("base_url", "https://api.example.com")
+    fields.setdefault("path_template", f"/{fields['name']}")
+    tool = HttpTool.objects.create(tenant=tenant, **fields)
+    if agent is not None:
+        AgentTool.objects.create(agent=agent, tool=tool, on_widget=on_widget, on_console=on_console)
+    return tool
+
+
+def make_secret(tenant: Tenant, *, name: str = "API_KEY", value: str = "s3cret-value") -> TenantSecret:
+    secret = TenantSecret(tenant=tenant, name=name)
+    secret.set_value(value)
+    secret.save()
+    return secret
+
+
+def make_user(
+    *, superuser: bool = False, staff: bool = False, staff_of: list[Tenant] | None = None, **fields: Any
+) -> Any:
+    """A user; `staff_of=[tenant, ...]` makes a staff operator of those tenants with every model permission."""
+    user_model = get_user_model()
+    fields.setdefault("username", f"user{next(_sequence)}")
+    if superuser:
+        return user_model.objects.create_superuser(password=PASSWORD, email="", **fields)
+    user = user_model.objects.create_user(password=PASSWORD, is_staff=staff or bool(staff_of), **fields)
+    if staff_of:
+        user.user_permissions.set(
+            Permission.objects.filter(content_type__app_label__in=["tenants", "agents", "httptools", "usage"])
+        )
+        for tenant in staff_of:
+            tenant.operators.add(user)
+    return user
+
+
+@dataclass
+class Personas:
+    """Two tenants with one row of every tenant-owned model each, and the four kinds of user."""
+
+    tenant_a: Tenant
+    tenant_b: Tenant
+    superuser: Any
+    staff_a: Any  # staff, operator of tenant A only
+    staff_none: Any  # staff with permissions but no tenant
+    visitor: Any  # not staff
+    rows: dict[str, dict[type, Any]]  # "a"/"b" -> model -> one row of that tenant
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    tenant_a = make_tenant(name="Alpha Shop", slug="alpha")
+    tenant_b = make_tenant(name="Beta Events", slug="beta")
+    rows: dict[str, dict[type, Any]] = {}
+    for key, tenant in (("a", tenant_a), ("b", tenant_b)):
+        agent = make_agent(tenant, name=f"{tenant.name} agent")
+        tool = make_tool(tenant, name=f"lookup_{key}")
+        rows[key] = {
+            Tenant: tenant,
+            WidgetKey: make_key(tenant, label=f"{tenant.name} site"),
+            TenantSecret: make_secret(tenant, name=f"KEY_{key.upper()}"),
+            Prompt: agent.prompt,
+            PromptVersion: agent.prompt.published_version,
+            Agent: agent,
+            HttpTool: tool,
+            AgentTool: AgentTool.objects.create(agent=agent, tool=tool),
+        }
+    staff_none = make_user(staff=True)
+    staff_none.user_permissions.set(Permission.objects.all())
+    return Personas(
+        tenant_a=tenant_a,
+        tenant_b=tenant_b,
+        superuser=make_user(superuser=True, username="root"),
+        staff_a=make_user(staff_of=[tenant_a], username="alice"),
+        staff_none=staff_none,
+        visitor=make_user(username="visitor"),
+        rows=rows,
+    )
