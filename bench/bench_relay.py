@@ -139,31 +139,6 @@ def _mongo_main(ready: Any) -> None:
     server.wait()
 
 
-# --- experiment (--skip-close-old-connections): served by Daphne as `bench_relay:patched_application` -----------
-
-
-def __getattr__(name: str) -> Any:
-    # Lazy: only the Daphne process builds this. Channels' AsyncConsumer.dispatch awaits aclose_old_connections()
-    # (a sync_to_async hop onto the one thread-sensitive executor) before every handler; this skips it for
-    # websocket.receive, which touches no database in VoiceConsumer.
-    if name == "patched_application":
-        from config.asgi import application  # noqa: I001  (first: sets Django up)
-
-        from agents.consumers import VoiceConsumer
-
-        original = VoiceConsumer.dispatch
-
-        async def dispatch(self: Any, message: dict[str, Any]) -> None:
-            if message["type"] == "websocket.receive":
-                await self.websocket_receive(message)
-            else:
-                await original(self, message)
-
-        VoiceConsumer.dispatch = dispatch  # type: ignore[method-assign]
-        return application
-    raise AttributeError(name)
-
-
 # --- the slow tool's HTTP endpoint ----------------------------------------------------------------------------
 
 
@@ -642,12 +617,6 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=6.0, help="measuring window of each load phase")
     parser.add_argument("--tool-calls", type=int, default=3)
-    parser.add_argument(
-        "--skip-close-old-connections",
-        action="store_true",
-        help="experiment: serve the consumer without Channels' per-message close_old_connections "
-        "thread hop (patched in the Daphne process only)",
-    )
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     children: list[Any] = []
@@ -698,8 +667,7 @@ def main() -> int:
             "HTTPTOOLS_ALLOWED_PORTS": str(tool_port),
         }
         platform, tool_target, upstream_open = _prepare(env, args.sessions, tool_port)
-        app = "bench_relay:patched_application" if args.skip_close_old_connections else "config.asgi:application"
-        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")])
+        app = "config.asgi:application"
         daphne = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull, app],
             cwd=ROOT,
@@ -743,14 +711,7 @@ async def _run(
 ) -> int:
     n, seconds = args.sessions, args.seconds
     started = time.perf_counter()
-    print(
-        f"{n} sessions, {seconds:g} s windows, {os.cpu_count()} CPUs shared by all processes"
-        + (
-            " [experiment: consumer without the per-message close_old_connections hop]"
-            if args.skip_close_old_connections
-            else ""
-        )
-    )
+    print(f"{n} sessions, {seconds:g} s windows, {os.cpu_count()} CPUs shared by all processes")
     tput: dict[str, dict[str, float]] = {}
     for name in ("bare", "platform", "direct"):
         tput[name] = await _phase_throughput(targets[name], n, seconds, counters, pids[name])
