@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["tests.live"]
+pytest_plugins = ["tests.support.live"]
 
 _services: list[Any] = []
 
