@@ -43,7 +43,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -51,6 +50,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a file (`python bench/...`), a script sees only bench/ on its path; the shared helpers live at the root.
+sys.path.insert(0, str(ROOT))
+
+from tests.support.servers import free_port, wait_until_serving  # noqa: E402
+from tests.support.voice import voice_connect  # noqa: E402
+
 ORIGIN = "http://127.0.0.1:8000"
 REDIS_URL = "redis://127.0.0.1:6379/8"
 DB_FILE = "/tmp/bench-relay.sqlite3"
@@ -72,7 +77,6 @@ GOAL_THROUGHPUT, GOAL_P99_MS, GOAL_GAP_MS = 0.5, 5.0, 5.0
 
 
 def _simulator_main(ready: Any, factor: Any, received: Any, sent: Any) -> None:
-    sys.path.insert(0, str(ROOT))
     from agents.simulator import RealtimeSimulator
     from agents.simulator import session as sim
 
@@ -202,13 +206,8 @@ class Client:
         from websockets.asyncio.client import connect
 
         if target.name == "platform":
-            ws = await connect(
-                target.url,
-                subprotocols=["voice.v1", f"token.{token}"],  # type: ignore[list-item]
-                origin=ORIGIN,
-                max_size=None,
-                compression=None,
-            )  # type: ignore[arg-type]
+            assert token is not None
+            ws = await voice_connect(target.url, token, origin=ORIGIN, compression=None)
         else:
             ws = await connect(
                 f"{target.url}?model=gpt-realtime",
@@ -522,12 +521,6 @@ async def _phase_tool(
 # --- setup --------------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Target, dict[str, Any]]:
     """Migrate and seed the throwaway database, raise limits, add the slow tool; returns the platform targets
     (load on Cypress, which has no tools; tool calls on ProductCo) and what the platform sends upstream on open."""
@@ -536,7 +529,6 @@ def _prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Targe
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
         )
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -581,19 +573,6 @@ def _prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Targe
     cypress = Tenant.objects.get(slug="cypress")
     plan = session_plan_build(agent=cypress.agents.order_by("pk").first(), channel="widget")
     return target("cypress", 6 * n + 20), target("productco", 2), {"session": plan.session, "greeting": plan.greeting}
-
-
-def _wait_http(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("daphne exited early")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("daphne did not start")
 
 
 def _redis_flush() -> None:
@@ -647,7 +626,7 @@ def main() -> int:
 
         from cryptography.fernet import Fernet
 
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -673,7 +652,7 @@ def main() -> int:
             cwd=ROOT,
             env=env,
         )
-        _wait_http(port, daphne)
+        wait_until_serving(port, daphne, timeout=30)
         platform.url = tool_target.url = f"ws://127.0.0.1:{port}/ws/voice/"
         targets = {
             "platform": platform,
