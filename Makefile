@@ -16,7 +16,7 @@ POSTGRES_TEST_URL := postgres://postgres@127.0.0.1:5432/voiceagents
 APT_PACKAGES := chromium espeak-ng
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install run test lint bench docs clean system-packages postgres
+.PHONY: help install run test lint bench docs screenshots clean system-packages postgres
 
 help:
 	@echo "make run    start the development stack (embedded Redis and MongoDB, Daphne, Celery, simulator)"
@@ -24,6 +24,7 @@ help:
 	@echo "make lint   ruff (lint and format check) and mypy only"
 	@echo "make bench  run every bench/bench_*.py"
 	@echo "make docs   build the documentation site (mkdocs build --strict)"
+	@echo "make screenshots  browser tests, then copy their screenshots into docs/screenshots/"
 	@echo "make clean  remove caches and build output (keeps .venv and var/)"
 
 $(PY):
@@ -93,6 +94,13 @@ bench: $(DEV_STAMP)
 
 docs: $(DEV_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# The browser tests write their screenshots to build/screenshots/; only a fully green run replaces the ones
+# docs/widget.md shows.
+screenshots: $(DEV_STAMP) system-packages postgres
+	rm -rf build/screenshots
+	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}" $(BIN)/pytest tests/browser
+	cp build/screenshots/*.png docs/screenshots/
 
 clean:
 	rm -rf site build *.egg-info .mypy_cache .ruff_cache .pytest_cache
