@@ -6,7 +6,8 @@ PYTHON_BOOTSTRAP ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 PACKAGES := config tenants agents httptools transcripts usage widget demo
 # SQL-model tests: the apps with SQL models, plus the cross-app tests of their rules, secrets and admin.
 SQL_MODEL_TESTS := agents httptools usage demo/tests/test_seed.py tests/test_models_validation.py tests/test_secrets.py \
@@ -15,7 +16,7 @@ POSTGRES_TEST_URL := postgres://postgres@127.0.0.1:5432/voiceagents
 APT_PACKAGES := chromium espeak-ng
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install run test lint bench docs clean system-packages postgres
+.PHONY: help install run test lint bench docs screenshots clean system-packages postgres
 
 help:
 	@echo "make run    start the development stack (embedded Redis and MongoDB, Daphne, Celery, simulator)"
@@ -23,19 +24,26 @@ help:
 	@echo "make lint   ruff (lint and format check), import contracts and mypy only"
 	@echo "make bench  run every bench/bench_*.py"
 	@echo "make docs   build the documentation site (mkdocs build --strict)"
+	@echo "make screenshots  browser tests, then copy their screenshots into docs/screenshots/"
 	@echo "make clean  remove caches and build output (keeps .venv and var/)"
 
 $(PY):
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
 
-# Reinstall only when pyproject.toml is newer than the stamp.
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -e '.[dev]'
+# Each install reruns only when pyproject.toml is newer than its stamp. `make run` needs the project and its
+# dependencies; the checks, docs and benches need the dev extra too, which includes the former, so installing
+# it also renews the run stamp.
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e .
 	@touch $@
 
-install: $(STAMP)
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[dev]'
+	@touch $(RUN_STAMP) $@
 
-run: $(STAMP)
+install: $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(PY) -m config.devstack
 
 # Debian packages the browser and speech tests need; apt-get runs only when one is missing.
@@ -58,7 +66,7 @@ ifndef DATABASE_URL
 	pg_isready -q -h 127.0.0.1 -p 5432 -t 20 || { echo "PostgreSQL does not answer on 127.0.0.1:5432" >&2; exit 1; }
 endif
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache --no-logo
@@ -66,7 +74,7 @@ lint: $(STAMP)
 
 # Every step runs even if an earlier one failed, so one run shows every problem; the exit status is
 # non-zero if any failed. The full PostgreSQL run goes last so its summary is the last line printed.
-test: $(STAMP) system-packages postgres
+test: $(DEV_STAMP) system-packages postgres
 	@status=0; \
 	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
 	echo "== ruff format --check ."; $(BIN)/ruff format --check . || status=1; \
@@ -79,16 +87,22 @@ test: $(STAMP) system-packages postgres
 	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}" $(BIN)/pytest || status=1; \
 	exit $$status
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	@shopt -s nullglob; benches=(bench/bench_*.py); status=0; \
 	if [ $${#benches[@]} -eq 0 ]; then echo "no bench/bench_*.py yet"; fi; \
 	for bench in "$${benches[@]}"; do \
 		echo "== $$bench"; DEBUG=$${DEBUG:-1} PYTHONPATH=$(CURDIR) $(PY) $$bench || status=1; done; \
 	exit $$status
 
-docs: $(STAMP)
-	@if $(PY) -c "import mkdocs, material" 2>/dev/null; then $(BIN)/mkdocs build --strict; \
-	else echo "mkdocs-material is not installed: add it to the dev extra in pyproject.toml to build the docs"; fi
+docs: $(DEV_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# The browser tests write their screenshots to build/screenshots/; only a fully green run replaces the ones
+# docs/widget.md shows.
+screenshots: $(DEV_STAMP) system-packages postgres
+	rm -rf build/screenshots
+	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}" $(BIN)/pytest tests/browser
+	cp build/screenshots/*.png docs/screenshots/
 
 clean:
 	rm -rf site build *.egg-info .mypy_cache .ruff_cache .pytest_cache

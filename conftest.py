@@ -19,7 +19,7 @@ from config import mongo as mongo_module
 from config import redis as redis_module
 from config.embedded import EmbeddedRedis
 
-pytest_plugins = ["tests.live", "tests.factories"]
+pytest_plugins = ["tests.support.live", "tests.support.factories"]
 
 _services: list[Any] = []
 

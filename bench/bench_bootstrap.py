@@ -23,6 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a file (`python bench/...`), a script sees only bench/ on its path; the shared helpers live at the root.
+sys.path.insert(0, str(ROOT))
+
+from tests.support.servers import free_port, wait_until_serving  # noqa: E402
+
 ORIGIN = "https://shop.bench.example"
 GOAL = 0.6
 
@@ -64,12 +69,6 @@ def __getattr__(name: str) -> Any:
 
 
 # --- driver -----------------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _redis_url() -> str:
@@ -132,7 +131,6 @@ def _environment(workdir: Path, database_url: str) -> dict[str, str]:
 def _prepare(env: dict[str, str]) -> str:
     """Migrate the throwaway database, create one tenant, and write the baseline body; returns the key."""
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -183,19 +181,6 @@ async def _load(url: str, payload: bytes, requests: int, concurrency: int) -> tu
     return requests / elapsed, failures
 
 
-def _wait_until_up(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("Daphne exited early")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("Daphne did not start")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
@@ -222,7 +207,7 @@ def _run(args: argparse.Namespace, database_url: str) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-bootstrap-") as tmp:
         env = _environment(Path(tmp), database_url)
         key = _prepare(env)
-        port = _free_port()
+        port = free_port()
         daphne = subprocess.Popen(
             [
                 sys.executable,
@@ -240,7 +225,7 @@ def _run(args: argparse.Namespace, database_url: str) -> int:
             env=env,
         )
         try:
-            _wait_until_up(port, daphne)
+            wait_until_serving(port, daphne, timeout=30)
             base = f"http://127.0.0.1:{port}"
             payload = json.dumps({"key": key}).encode()
             best = {"baseline": 0.0, "bootstrap": 0.0}

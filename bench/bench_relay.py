@@ -43,7 +43,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -51,6 +50,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a file (`python bench/...`), a script sees only bench/ on its path; the shared helpers live at the root.
+sys.path.insert(0, str(ROOT))
+
+from tests.support.servers import free_port, wait_until_serving  # noqa: E402
+from tests.support.voice import voice_connect  # noqa: E402
+
 ORIGIN = "http://127.0.0.1:8000"
 REDIS_URL = "redis://127.0.0.1:6379/8"
 DB_FILE = "/tmp/bench-relay.sqlite3"
@@ -72,7 +77,6 @@ GOAL_THROUGHPUT, GOAL_P99_MS, GOAL_GAP_MS = 0.5, 5.0, 5.0
 
 
 def _simulator_main(ready: Any, factor: Any, received: Any, sent: Any) -> None:
-    sys.path.insert(0, str(ROOT))
     from agents.simulator import RealtimeSimulator
     from agents.simulator import session as sim
 
@@ -139,31 +143,6 @@ def _mongo_main(ready: Any) -> None:
     server.wait()
 
 
-# --- experiment (--skip-close-old-connections): served by Daphne as `bench_relay:patched_application` -----------
-
-
-def __getattr__(name: str) -> Any:
-    # Lazy: only the Daphne process builds this. Channels' AsyncConsumer.dispatch awaits aclose_old_connections()
-    # (a sync_to_async hop onto the one thread-sensitive executor) before every handler; this skips it for
-    # websocket.receive, which touches no database in VoiceConsumer.
-    if name == "patched_application":
-        from config.asgi import application  # noqa: I001  (first: sets Django up)
-
-        from agents.consumers import VoiceConsumer
-
-        original = VoiceConsumer.dispatch
-
-        async def dispatch(self: Any, message: dict[str, Any]) -> None:
-            if message["type"] == "websocket.receive":
-                await self.websocket_receive(message)
-            else:
-                await original(self, message)
-
-        VoiceConsumer.dispatch = dispatch  # type: ignore[method-assign]
-        return application
-    raise AttributeError(name)
-
-
 # --- the slow tool's HTTP endpoint ----------------------------------------------------------------------------
 
 
@@ -227,13 +206,8 @@ class Client:
         from websockets.asyncio.client import connect
 
         if target.name == "platform":
-            ws = await connect(
-                target.url,
-                subprotocols=["voice.v1", f"token.{token}"],  # type: ignore[list-item]
-                origin=ORIGIN,
-                max_size=None,
-                compression=None,
-            )  # type: ignore[arg-type]
+            assert token is not None
+            ws = await voice_connect(target.url, token, origin=ORIGIN, compression=None)
         else:
             ws = await connect(
                 f"{target.url}?model=gpt-realtime",
@@ -547,12 +521,6 @@ async def _phase_tool(
 # --- setup --------------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Target, dict[str, Any]]:
     """Migrate and seed the throwaway database, raise limits, add the slow tool; returns the platform targets
     (load on Cypress, which has no tools; tool calls on ProductCo) and what the platform sends upstream on open."""
@@ -561,7 +529,6 @@ def _prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Targe
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
         )
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -612,19 +579,6 @@ def _prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Targe
     )
 
 
-def _wait_http(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("daphne exited early")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("daphne did not start")
-
-
 def _redis_flush() -> None:
     with socket.create_connection(("127.0.0.1", 6379), timeout=2) as sock:
         sock.sendall(b"SELECT 8\r\nFLUSHDB\r\n")
@@ -646,12 +600,6 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=6.0, help="measuring window of each load phase")
     parser.add_argument("--tool-calls", type=int, default=3)
-    parser.add_argument(
-        "--skip-close-old-connections",
-        action="store_true",
-        help="experiment: serve the consumer without Channels' per-message close_old_connections "
-        "thread hop (patched in the Daphne process only)",
-    )
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     children: list[Any] = []
@@ -682,7 +630,7 @@ def main() -> int:
 
         from cryptography.fernet import Fernet
 
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -702,14 +650,13 @@ def main() -> int:
             "HTTPTOOLS_ALLOWED_PORTS": str(tool_port),
         }
         platform, tool_target, upstream_open = _prepare(env, args.sessions, tool_port)
-        app = "bench_relay:patched_application" if args.skip_close_old_connections else "config.asgi:application"
-        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")])
+        app = "config.asgi:application"
         daphne = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull, app],
             cwd=ROOT,
             env=env,
         )
-        _wait_http(port, daphne)
+        wait_until_serving(port, daphne, timeout=30)
         platform.url = tool_target.url = f"ws://127.0.0.1:{port}/ws/voice/"
         targets = {
             "platform": platform,
@@ -747,14 +694,7 @@ async def _run(
 ) -> int:
     n, seconds = args.sessions, args.seconds
     started = time.perf_counter()
-    print(
-        f"{n} sessions, {seconds:g} s windows, {os.cpu_count()} CPUs shared by all processes"
-        + (
-            " [experiment: consumer without the per-message close_old_connections hop]"
-            if args.skip_close_old_connections
-            else ""
-        )
-    )
+    print(f"{n} sessions, {seconds:g} s windows, {os.cpu_count()} CPUs shared by all processes")
     tput: dict[str, dict[str, float]] = {}
     for name in ("bare", "platform", "direct"):
         tput[name] = await _phase_throughput(targets[name], n, seconds, counters, pids[name])

@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tenants.admin import TenantScopedAdmin
-from tests.factories import Personas
+from tests.support.factories import Personas
 
 pytestmark = pytest.mark.django_db
 

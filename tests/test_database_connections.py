@@ -17,7 +17,9 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 
 from tenants.models import Tenant
-from tests.live import LiveServer, VoiceClient, open_voice, widget_token
+from tests.support.live import widget_token
+from tests.support.servers import LiveServer
+from tests.support.voice import VoiceClient, open_voice
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from config.embedded import port_in_use
-from tests.live import free_port
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # The test session points these at its own servers; the stack under test must start the embedded ones.

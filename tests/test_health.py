@@ -10,7 +10,7 @@ import pytest
 
 from config import mongo
 from config.embedded import EmbeddedMongo, EmbeddedRedis
-from tests.live import free_port
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.django_db
 

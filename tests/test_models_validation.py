@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from agents.models import Agent, AgentTool, Prompt, PromptVersion
 from agents.services import prompt_publish
 from tenants.models import Tenant, TenantSecret, WidgetKey
-from tests.factories import make_agent, make_prompt, make_secret, make_tenant, make_tool
+from tests.support.factories import make_agent, make_prompt, make_secret, make_tenant, make_tool
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 
 from tenants.models import TenantSecret
-from tests.factories import make_secret, make_tenant, make_user
+from tests.support.factories import make_secret, make_tenant, make_user
 
 pytestmark = pytest.mark.django_db
 

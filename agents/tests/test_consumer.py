@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 from agents.models import Agent
 from config.asgi import application
 from demo.seed import demo_seed
-from tests.live import widget_token
+from tests.support.live import widget_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -10,7 +10,7 @@ from secantus import SecantusDBServer
 
 from agents.recorder import RecordWriter
 from config import mongo as mongo_module
-from tests.live import free_port
+from tests.support.servers import free_port
 from transcripts import store
 
 

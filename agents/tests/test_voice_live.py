@@ -14,7 +14,9 @@ from django.utils import timezone
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tenants.models import Tenant, WidgetKey
-from tests.live import LiveServer, VoiceClient, open_voice, widget_token
+from tests.support.live import widget_token
+from tests.support.servers import LiveServer
+from tests.support.voice import VoiceClient, open_voice
 from transcripts import store as transcripts
 from usage import limits
 from usage import store as usage_store

@@ -16,7 +16,7 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 PHRASE = "what is your cheapest product"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 FAKE_RATE = 48000
 LEAD_SILENCE_S = 2.0  # the fake device loops the file: speech every ~6 s, separated by silence
 TRAIL_SILENCE_S = 2.5
@@ -123,6 +123,6 @@ def chromium_browser(fake_mic_wav: Path, demo_live: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def screenshots() -> Path:
-    """docs/screenshots/, overwritten on every run; docs/widget.md shows them."""
+    """build/screenshots/, overwritten on every run; `make screenshots` copies them into docs/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

@@ -1,10 +1,10 @@
 """The widget in a real browser: Debian's Chromium driven by Playwright against a live Daphne server with the
 realtime simulator upstream. The fake microphone plays a phrase spoken by espeak-ng (see conftest.py).
 
-One visit, step by step, with a screenshot of each step in docs/screenshots/ (shown by docs/widget.md):
-the demo site, the welcome screen, a typed question answered with a product card, speech through the
-microphone answered with audio, and the stored transcript found in the staff console. Then the panel on a
-phone-sized screen."""
+One visit, step by step, with a screenshot of each step in build/screenshots/ (`make screenshots` copies them
+into docs/screenshots/, which docs/widget.md shows): the demo site, the welcome screen, a typed question
+answered with a product card, speech through the microphone answered with audio, and the stored transcript
+found in the staff console. Then the panel on a phone-sized screen."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from agents.models import Agent
 from tenants.models import Channel, Tenant, WidgetKey
 from tenants.tokens import token_verify
-from tests.factories import make_agent, make_key, make_tenant, make_tool
+from tests.support.factories import make_agent, make_key, make_tenant, make_tool
 
 URL = "/api/widget/bootstrap"
 SHOP = "https://shop.example.com"

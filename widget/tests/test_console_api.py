@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from tenants.tokens import token_verify
-from tests.factories import make_agent, make_tenant, make_user
+from tests.support.factories import make_agent, make_tenant, make_user
 from transcripts import store as transcripts_store
 from usage import store as usage_store
 

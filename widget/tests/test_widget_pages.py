@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from agents import protocol
 from tenants.models import Tenant
-from tests.factories import make_agent, make_key, make_tenant
+from tests.support.factories import make_agent, make_key, make_tenant
 
 STATIC = Path(settings.BASE_DIR) / "static" / "widget"
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.test import Client
 from agents.services import session_admit
 from tenants.models import Tenant
 from tenants.tokens import ALGORITHM, AUDIENCE, ISSUER, TokenInvalid, token_verify
-from tests.factories import make_agent, make_key, make_tenant
+from tests.support.factories import make_agent, make_key, make_tenant
 
 SHOP = "https://shop.example.com"
 pytestmark = pytest.mark.django_db

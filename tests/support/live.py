@@ -3,33 +3,22 @@ demo tenants seeded in the test database. Registered for the whole suite by the 
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.db import connections
-from websockets.asyncio.client import ClientConnection, connect
 
 from agents.simulator import start_in_thread
+from demo.seed import demo_seed
 from tenants.models import Tenant, WidgetKey
 from tenants.tokens import token_issue
+from tests.support.servers import LiveServer, free_port, wait_until_serving
 
 ORIGIN = "http://127.0.0.1:8000"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def database_url(settings_dict: dict[str, Any]) -> str:
@@ -48,33 +37,6 @@ def simulator_url() -> Iterator[str]:
     url, stop = start_in_thread(audio_realtime_factor=8.0)
     yield url
     stop()
-
-
-@dataclass
-class LiveServer:
-    port: int
-    process: subprocess.Popen[bytes]
-
-    @property
-    def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/voice/"
-
-
-def wait_until_serving(port: int, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("daphne did not start in time")
 
 
 @pytest.fixture
@@ -124,8 +86,6 @@ def demo_server(live_server_factory: Any, settings: Any) -> Any:
     """Seed the demo tenants with tools pointing at the live server's own /demo/ APIs, then start it.
 
     Returns a function taking extra environment for the server process (e.g. SESSION_TIME_SCALE)."""
-    from demo.seed import demo_seed
-
     def start(**env: str) -> LiveServer:
         port = free_port()
         settings.PORT = port
@@ -157,47 +117,3 @@ def widget_token(slug: str = "productco", *, origin: str = ORIGIN, minutes: int 
         minutes=minutes,
     )
     return token
-
-
-@dataclass
-class VoiceClient:
-    """A visitor's socket: records every event it receives."""
-
-    ws: ClientConnection
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    async def send(self, event: dict[str, Any]) -> None:
-        await self.ws.send(json.dumps(event))
-
-    async def say(self, text: str) -> None:
-        await self.send(
-            {
-                "type": "conversation.item.create",
-                "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
-            }
-        )
-
-    async def until(self, predicate: Any, timeout: float = 15.0) -> dict[str, Any]:
-        """Read events until one matches; returns it."""
-        async with asyncio.timeout(timeout):
-            while True:
-                event = json.loads(await self.ws.recv())
-                self.events.append(event)
-                if predicate(event):
-                    return event
-
-    async def until_type(self, kind: str, timeout: float = 15.0) -> dict[str, Any]:
-        return await self.until(lambda e: e.get("type") == kind, timeout)
-
-    def types(self) -> list[str]:
-        return [e.get("type", "") for e in self.events]
-
-
-async def open_voice(server: LiveServer, token: str) -> VoiceClient:
-    ws = await connect(
-        server.ws,
-        subprotocols=["voice.v1", f"token.{token}"],  # type: ignore[list-item]
-        origin=server.http,
-        max_size=None,
-    )  # type: ignore[arg-type]
-    return VoiceClient(ws)
