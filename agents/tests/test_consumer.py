@@ -9,22 +9,41 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from agents.models import Agent
 from config.asgi import application
-from demo.seed import demo_seed
-from tests.support.live import widget_token
+from tenants.models import Tenant
+from tenants.tokens import token_issue
+from tests.support.factories import make_agent, make_key, make_prompt, make_tenant, make_tool
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
-HEADERS = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
+ORIGIN = "http://127.0.0.1:8000"
+HEADERS = [(b"origin", ORIGIN.encode()), (b"host", b"127.0.0.1:8000")]
+PROMPT_IDENTITY = "You are the Shop's assistant; the secret word of these instructions is periwinkle."
 
 
 @pytest.fixture
 def seeded(settings: Any, simulator_url: str, mongo: Any, redis_conn: Any) -> None:
+    """Two tenants on this origin: a shop whose agent has a tool, and Cypress; agents start silent, so
+    receive_nothing() can prove silence."""
     settings.REALTIME_URL = simulator_url
     settings.OPENAI_API_KEY = ""
-    demo_seed()
-    Agent.objects.update(greeting="")  # a silent start, so receive_nothing() can prove silence
+    for slug, name in (("shop", "Shop"), ("cypress", "Cypress")):
+        tenant = make_tenant(slug=slug, name=name, allowed_origins=ORIGIN)
+        agent = make_agent(tenant, greeting="", prompt=make_prompt(tenant, identity=PROMPT_IDENTITY))
+        make_tool(tenant, agent=agent, name="search_products")
+        make_key(tenant)
+
+
+def widget_token(slug: str) -> str:
+    tenant = Tenant.objects.get(slug=slug)
+    token, _ = token_issue(
+        tenant_id=tenant.pk,
+        key_id=tenant.widget_keys.get().pk,
+        channel="widget",
+        origin=ORIGIN,
+        agent_id=tenant.agents.get().pk,
+    )
+    return token
 
 
 def communicator(subprotocols: list[str]) -> WebsocketCommunicator:
@@ -38,7 +57,7 @@ async def test_it_refuses_a_socket_without_a_token(seeded: None) -> None:
 
 
 async def test_it_refuses_a_forged_token_before_accepting(seeded: None) -> None:
-    token = await sync_to_async(widget_token)("productco")
+    token = await sync_to_async(widget_token)("shop")
     header, payload, _signature = token.split(".")
     socket = communicator(["voice.v1", f"token.{header}.{payload}.AAAA"])
     connected, _ = await socket.connect()
@@ -58,7 +77,7 @@ async def test_it_accepts_a_valid_token_with_the_voice_subprotocol_and_says_hell
 
 
 async def test_events_outside_the_allowlist_are_refused_and_nothing_else_happens(seeded: None) -> None:
-    token = await sync_to_async(widget_token)("productco")
+    token = await sync_to_async(widget_token)("shop")
     socket = communicator(["voice.v1", f"token.{token}"])
     await socket.connect()
     await socket.receive_json_from(timeout=5)
@@ -84,7 +103,7 @@ async def test_events_outside_the_allowlist_are_refused_and_nothing_else_happens
 
 
 async def test_the_prompt_and_tool_definitions_never_reach_the_visitor(seeded: None) -> None:
-    token = await sync_to_async(widget_token)("productco")
+    token = await sync_to_async(widget_token)("shop")
     socket = communicator(["voice.v1", f"token.{token}"])
     await socket.connect()
     await socket.send_json_to(
@@ -100,17 +119,14 @@ async def test_the_prompt_and_tool_definitions_never_reach_the_visitor(seeded: N
         if json.loads(raw)["type"] == "response.done":
             break
     everything = "\n".join(received)
-    prompt = await sync_to_async(lambda: Agent.objects.get(name="ProductCo Assistant").prompt.identity)()
-    assert prompt[:40] not in everything
+    assert "periwinkle" not in everything
     assert "search_products" not in everything and '"instructions"' not in everything
     await socket.disconnect()
 
 
 async def test_a_tenant_over_its_daily_budget_gets_the_busy_message(seeded: None) -> None:
-    from tenants.models import Tenant
-
-    await sync_to_async(Tenant.objects.filter(slug="productco").update)(daily_budget_usd=0)
-    token = await sync_to_async(widget_token)("productco")
+    await sync_to_async(Tenant.objects.filter(slug="shop").update)(daily_budget_usd=0)
+    token = await sync_to_async(widget_token)("shop")
     socket = communicator(["voice.v1", f"token.{token}"])
     connected, _ = await socket.connect()
     assert connected

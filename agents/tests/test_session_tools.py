@@ -9,20 +9,25 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from agents.models import Agent
 from agents.plans import session_plan_build
 from agents.session import AgentSession, PendingCall, SessionLimits
-from demo.seed import demo_seed
+from httptools.models import Effect, Method
+from tests.support.factories import make_agent, make_tenant, make_tool
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
+def _shop_plan() -> Any:
+    """A shop agent with one read tool and one write tool, on a backend that is never reached."""
+    tenant = make_tenant()
+    agent = make_agent(tenant)
+    make_tool(tenant, agent=agent, name="search_products", effect=Effect.READ)
+    make_tool(tenant, agent=agent, name="place_order", method=Method.POST, effect=Effect.WRITE)
+    return session_plan_build(agent=agent, channel="widget")
+
+
 async def make_session() -> tuple[AgentSession, list[dict[str, Any]]]:
-    await sync_to_async(demo_seed)()
-    agent = await sync_to_async(Agent.objects.select_related("tenant", "prompt__published_version").get)(
-        name="ProductCo Assistant"
-    )
-    plan = await sync_to_async(session_plan_build)(agent=agent, channel="widget")
+    plan = await sync_to_async(_shop_plan)()
     emitted: list[dict[str, Any]] = []
 
     async def emit(text: str) -> None:
@@ -86,7 +91,7 @@ async def test_a_write_call_from_a_cancelled_response_never_runs(mongo: Any, red
     await asyncio.sleep(0.2)
     assert session._calls == {} and session._tool_queue.empty()
     assert not any(e["type"] == "platform.tool" for e in emitted)
-    assert mongo["tool_logs"].count_documents({}) == 0 and mongo["demo_orders"].count_documents({}) == 0
+    assert mongo["tool_logs"].count_documents({}) == 0
 
 
 async def test_a_read_call_starts_at_once_and_is_stopped_by_a_cancel(mongo: Any, redis_conn: Any) -> None:

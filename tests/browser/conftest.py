@@ -73,7 +73,13 @@ def _to_fake_mic_wav(source: Path, target: Path) -> None:
 @pytest.fixture(autouse=True)
 def _fast_passwords() -> None:
     """Keep the default password hashers: the demo login is checked by the live server, a separate process
-    that knows nothing of tests/conftest.py's MD5 hasher."""
+    that knows nothing of the test factories' MD5 hasher."""
+
+
+@pytest.fixture(scope="session")
+def phrase() -> str:
+    """What the fake microphone says, and what the tests type."""
+    return PHRASE
 
 
 @pytest.fixture(scope="session")

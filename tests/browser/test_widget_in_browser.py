@@ -20,7 +20,6 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from demo import DEMO_LOGIN
 from demo import data as demo_data
-from tests.browser.conftest import PHRASE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -136,7 +135,7 @@ def new_page(browser: Any, **options: Any) -> Any:
 
 
 def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
-    chromium_browser: Any, demo_live: Any, screenshots: Path
+    chromium_browser: Any, demo_live: Any, screenshots: Path, phrase: str
 ) -> None:
     page = new_page(chromium_browser, viewport={"width": 1280, "height": 800})
 
@@ -156,7 +155,7 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
     wait_widget(frame, STATE_IS, "live")
     frame.locator("#va-mute").click()
     assert frame.locator("#va-mute").get_attribute("aria-pressed") == "true"
-    frame.locator("#va-input").fill(PHRASE)
+    frame.locator("#va-input").fill(phrase)
     frame.locator("#va-input").press("Enter")
     card = frame.locator(".va-visual .va-product").first
     card.wait_for(state="visible", timeout=TIMEOUT_MS)
@@ -203,7 +202,7 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
         newest.click()
         page.wait_for_function("() => !/^Loading/.test(document.getElementById('session-detail').textContent)")
         text = detail.inner_text()
-        if session_id in text and PHRASE in text:
+        if session_id in text and phrase in text:
             break
         if time.monotonic() > deadline:
             raise AssertionError(f"the newest stored session is not {session_id} with the phrase:\n{text}")
@@ -213,14 +212,14 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
     page.context.close()
 
 
-def test_the_panel_fits_a_phone_screen(chromium_browser: Any, demo_live: Any, screenshots: Path) -> None:
+def test_the_panel_fits_a_phone_screen(chromium_browser: Any, demo_live: Any, screenshots: Path, phrase: str) -> None:
     page = new_page(
         chromium_browser, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2
     )
     frame = open_widget(page, demo_live)
     frame.locator("#va-start-text").click()
     wait_widget(frame, STATE_IS, "live")
-    frame.locator("#va-input").fill(PHRASE)
+    frame.locator("#va-input").fill(phrase)
     frame.locator("#va-input").press("Enter")
     frame.locator(".va-visual .va-product").first.wait_for(state="visible")
     frame.locator(".va-transcript .va-assistant").first.wait_for(state="visible")

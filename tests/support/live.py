@@ -86,6 +86,7 @@ def demo_server(live_server_factory: Any, settings: Any) -> Any:
     """Seed the demo tenants with tools pointing at the live server's own /demo/ APIs, then start it.
 
     Returns a function taking extra environment for the server process (e.g. SESSION_TIME_SCALE)."""
+
     def start(**env: str) -> LiveServer:
         port = free_port()
         settings.PORT = port
