@@ -8,6 +8,7 @@ widget and console pages), so `static/widget/client.js` holds no second copy of 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 WS_PATH = "/ws/voice/"
@@ -18,6 +19,49 @@ TOKEN_PREFIX = "token."
 CLOSE_NORMAL = 1000
 # Admitted to tell the visitor why, then closed: busy, over budget, no agent. The client shows the notice.
 CLOSE_REFUSED = 4429
+
+# --- visitor frames -------------------------------------------------------------------------------------
+
+# The exact shape our client sends; anything else goes through the parsed (validated) path.
+APPEND_WIRE = re.compile(r'\{"type":"input_audio_buffer\.append","audio":"[A-Za-z0-9+/]*={0,2}"\}')
+TYPE_PEEK = re.compile(r'^\{\s*"type"\s*:\s*"([a-z_.]+)"')
+AUDIO_DELTA = "response.output_audio.delta"
+MAX_CLIENT_FRAME = 1_048_576
+MAX_USER_TEXT = 2000
+
+# Upstream events a visitor may see; session.* (instructions, tool definitions) never leave the server.
+VISITOR_EVENTS = frozenset(
+    {
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.committed",
+        "input_audio_buffer.cleared",
+        "conversation.item.input_audio_transcription.delta",
+        "conversation.item.input_audio_transcription.completed",
+        "conversation.item.truncated",
+        "response.created",
+        "response.output_audio.done",
+        "response.output_audio_transcript.delta",
+        "response.output_audio_transcript.done",
+        "response.output_text.delta",
+        "response.output_text.done",
+    }
+)
+
+
+def user_text(item: Any) -> str | None:
+    """The text of a user message item with one input_text part, within the size limit; else None."""
+    if not isinstance(item, dict) or item.get("type") != "message" or item.get("role") != "user":
+        return None
+    content = item.get("content")
+    if not isinstance(content, list) or len(content) != 1 or not isinstance(content[0], dict):
+        return None
+    part = content[0]
+    text = part.get("text")
+    if part.get("type") != "input_text" or not isinstance(text, str) or not text.strip():
+        return None
+    return text[:MAX_USER_TEXT]
+
 
 # What the visitor reads for each reason a session is refused, warned or ended.
 NOTICES = {

@@ -11,12 +11,10 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -25,39 +23,12 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from agents import protocol
 from agents.plans import SessionPlan
 from agents.recorder import recorder
+from agents.session_records import SessionRecords
 from httptools.executor import tool_execute
-from transcripts import store as transcripts
 from usage import limits
 from usage import services as usage_services
-from usage import store as usage_store
 
 logger = logging.getLogger(__name__)
-
-# The exact shape our client sends; anything else goes through the parsed (validated) path.
-_APPEND_WIRE = re.compile(r'\{"type":"input_audio_buffer\.append","audio":"[A-Za-z0-9+/]*={0,2}"\}')
-_TYPE_PEEK = re.compile(r'^\{\s*"type"\s*:\s*"([a-z_.]+)"')
-AUDIO_DELTA = "response.output_audio.delta"
-MAX_CLIENT_FRAME = 1_048_576
-MAX_USER_TEXT = 2000
-
-# Upstream events a visitor may see; session.* (instructions, tool definitions) never leave the server.
-VISITOR_EVENTS = frozenset(
-    {
-        "input_audio_buffer.speech_started",
-        "input_audio_buffer.speech_stopped",
-        "input_audio_buffer.committed",
-        "input_audio_buffer.cleared",
-        "conversation.item.input_audio_transcription.delta",
-        "conversation.item.input_audio_transcription.completed",
-        "conversation.item.truncated",
-        "response.created",
-        "response.output_audio.done",
-        "response.output_audio_transcript.delta",
-        "response.output_audio_transcript.done",
-        "response.output_text.delta",
-        "response.output_text.done",
-    }
-)
 
 
 @dataclass
@@ -96,8 +67,6 @@ class AgentSession:
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _calls: dict[str, PendingCall] = field(default_factory=dict)
     _tool_queue: asyncio.Queue[tuple[str, list[PendingCall]]] = field(default_factory=lambda: asyncio.Queue(maxsize=16))
-    _seq: int = 0
-    _last_hash: str = transcripts.GENESIS
     _started: float = field(default_factory=time.monotonic)
     _last_activity: float = field(default_factory=time.monotonic)
     _own_response_pending: bool = False
@@ -108,11 +77,7 @@ class AgentSession:
     async def open(self) -> None:
         """Connect upstream, configure the model, start the workers; an unreachable upstream ends the session."""
         plan = self.plan
-        recorder().submit(
-            usage_store.session_start,
-            tenant_id=plan.tenant_id,
-            channel=plan.channel,
-            session_id=self.session_id,
+        self.records.started(
             agent_id=plan.agent_id,
             agent_name=plan.agent_name,
             model=plan.model,
@@ -168,7 +133,7 @@ class AgentSession:
         if self.upstream is not None:
             with contextlib.suppress(Exception):
                 await self.upstream.close()
-        recorder().submit(usage_store.session_end, session_id=self.session_id, reason=reason)
+        self.records.ended(reason)
         await asyncio.to_thread(limits.lease_release, tenant_id=self.plan.tenant_id, session_id=self.session_id)
         with contextlib.suppress(Exception):
             if notice:
@@ -181,10 +146,10 @@ class AgentSession:
     async def from_client(self, raw: str) -> None:
         if self.ended_reason is not None or self.upstream is None:
             return
-        if _APPEND_WIRE.fullmatch(raw):
+        if protocol.APPEND_WIRE.fullmatch(raw):
             await self._forward_raw(raw)  # hot path: already the exact, safe wire shape
             return
-        if len(raw) > MAX_CLIENT_FRAME:
+        if len(raw) > protocol.MAX_CLIENT_FRAME:
             await self._client_error("frame_too_large", "The message is too large.")
             return
         try:
@@ -210,7 +175,7 @@ class AgentSession:
                 return
             await self._send_upstream({"type": kind, "item_id": item_id, "content_index": 0, "audio_end_ms": end_ms})
         elif kind == "conversation.item.create":
-            text = _user_text(event.get("item"))
+            text = protocol.user_text(event.get("item"))
             if text is None:
                 await self._client_error("invalid_event", "Only a user text message can be sent.")
                 return
@@ -221,7 +186,7 @@ class AgentSession:
                 await self._client_error("invalid_event", "An action needs a short text.")
                 return
             action = str(event.get("action") or "")[:64]
-            self._record_tool_log(
+            self.records.tool_log(
                 {
                     "tenantId": self.plan.tenant_id,
                     "channel": self.plan.channel,
@@ -257,8 +222,8 @@ class AgentSession:
         try:
             async for raw in self.upstream:
                 text = raw if isinstance(raw, str) else raw.decode()
-                peek = _TYPE_PEEK.match(text)
-                if peek and peek.group(1) == AUDIO_DELTA:
+                peek = protocol.TYPE_PEEK.match(text)
+                if peek and peek.group(1) == protocol.AUDIO_DELTA:
                     await self._to_client(text)  # hot path: forwarded unparsed
                     continue
                 try:
@@ -274,19 +239,19 @@ class AgentSession:
 
     async def _upstream_event(self, event: dict[str, Any]) -> None:
         kind = str(event.get("type", ""))
-        if self.debug or kind in VISITOR_EVENTS:
+        if self.debug or kind in protocol.VISITOR_EVENTS:
             await self._to_client(json.dumps(event))  # the console sees the raw stream; visitors an allowlist
         if kind == "response.created":
             self._active_response = str((event.get("response") or {}).get("id") or "")
         elif kind == "input_audio_buffer.speech_started":
             self._last_activity = time.monotonic()
         elif kind == "conversation.item.input_audio_transcription.completed":
-            self._record_utterance(str(event.get("item_id")), "user", str(event.get("transcript") or ""))
+            self.records.utterance(str(event.get("item_id")), "user", str(event.get("transcript") or ""))
         elif kind == "conversation.item.done":
             await self._item_done(event.get("item") or {})
         elif kind in ("response.output_audio_transcript.done", "response.output_text.done"):
             text = event.get("transcript") if "transcript" in event else event.get("text")
-            self._record_utterance(str(event.get("item_id")), "assistant", str(text or ""))
+            self.records.utterance(str(event.get("item_id")), "assistant", str(text or ""))
         elif kind == "response.function_call_arguments.done":
             self._register_call(event)
         elif kind == "response.done":
@@ -295,10 +260,10 @@ class AgentSession:
             await self._upstream_error(event.get("error") or {})
 
     async def _item_done(self, item: dict[str, Any]) -> None:
-        text = _user_text(item)
+        text = protocol.user_text(item)
         if text is None:
             return
-        self._record_utterance(str(item.get("id")), "user", text)
+        self.records.utterance(str(item.get("id")), "user", text)
         if not self.debug:  # the visitor sees their own typed turn, nothing else about items
             await self._to_client(
                 json.dumps(
@@ -327,32 +292,6 @@ class AgentSession:
         if not self.debug:
             message = str(error.get("message") or "")[:300]
             await self._to_client(protocol.error_event(code, message, error_type="upstream_error"))
-
-    def _record_utterance(self, item_id: str, role: str, text: str) -> None:
-        if not text.strip():
-            return
-        self._seq += 1
-        now = datetime.now(UTC)
-        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        previous, self._last_hash = (
-            self._last_hash,
-            transcripts.utterance_hash(
-                previous=self._last_hash, seq=self._seq, item_id=item_id, role=role, text=text, created_at=now
-            ),
-        )
-        recorder().submit(
-            transcripts.transcript_write,
-            tenant_id=self.plan.tenant_id,
-            channel=self.plan.channel,
-            session_id=self.session_id,
-            item_id=item_id,
-            role=role,
-            text=text,
-            seq=self._seq,
-            previous_hash=previous,
-            retention_days=self.retention_days,
-            now=now,
-        )
 
     # ---- tools -------------------------------------------------------------------------------
 
@@ -457,7 +396,7 @@ class AgentSession:
             channel=self.plan.channel,
             session_id=self.session_id,
             call_id=call.call_id,
-            record=self._record_tool_log,
+            record=self.records.tool_log,
         )
         status = "ok" if result.ok else "error"
         await self._to_client(
@@ -480,16 +419,12 @@ class AgentSession:
             )
         return result.output
 
-    def _record_tool_log(self, document: dict[str, Any]) -> None:
-        document.setdefault("createdAt", datetime.now(UTC))
-        recorder().submit(transcripts.tool_log_write, document=document, retention_days=self.retention_days)
-
     # ---- timers ------------------------------------------------------------------------------
 
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(self.limits.heartbeat_seconds)
-            recorder().submit(usage_store.session_touch, session_id=self.session_id)
+            self.records.seen()
             await asyncio.to_thread(limits.lease_renew, tenant_id=self.plan.tenant_id, session_id=self.session_id)
             refusal = await self.still_allowed()
             if refusal:
@@ -539,20 +474,12 @@ class AgentSession:
 
     def __post_init__(self) -> None:
         self._loop = asyncio.get_running_loop()
-
-
-def _user_text(item: Any) -> str | None:
-    """The text of a user message item with one input_text part, within the size limit; else None."""
-    if not isinstance(item, dict) or item.get("type") != "message" or item.get("role") != "user":
-        return None
-    content = item.get("content")
-    if not isinstance(content, list) or len(content) != 1 or not isinstance(content[0], dict):
-        return None
-    part = content[0]
-    text = part.get("text")
-    if part.get("type") != "input_text" or not isinstance(text, str) or not text.strip():
-        return None
-    return text[:MAX_USER_TEXT]
+        self.records = SessionRecords(
+            tenant_id=self.plan.tenant_id,
+            channel=self.plan.channel,
+            session_id=self.session_id,
+            retention_days=self.retention_days,
+        )
 
 
 def new_session_id() -> str:

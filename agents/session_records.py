@@ -1,0 +1,71 @@
+"""What a live session writes as it goes: its `realtime_sessions` record, its transcript and its tool logs.
+
+Every write goes through the retrying recorder (`agents/recorder.py`), so a MongoDB outage delays records
+instead of dropping them, and audio never waits for a write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from agents.recorder import recorder
+from transcripts import store as transcripts
+from usage import store as usage_store
+
+
+@dataclass
+class SessionRecords:
+    tenant_id: int
+    channel: str
+    session_id: str
+    retention_days: int
+    _seq: int = 0
+    _last_hash: str = field(default=transcripts.GENESIS)
+
+    def started(self, **details: Any) -> None:
+        recorder().submit(
+            usage_store.session_start,
+            tenant_id=self.tenant_id,
+            channel=self.channel,
+            session_id=self.session_id,
+            **details,
+        )
+
+    def seen(self) -> None:
+        recorder().submit(usage_store.session_touch, session_id=self.session_id)
+
+    def ended(self, reason: str) -> None:
+        recorder().submit(usage_store.session_end, session_id=self.session_id, reason=reason)
+
+    def utterance(self, item_id: str, role: str, text: str) -> None:
+        """One transcript line, chained to the previous line's hash; createdAt to the millisecond MongoDB keeps."""
+        if not text.strip():
+            return
+        self._seq += 1
+        now = datetime.now(UTC)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        previous, self._last_hash = (
+            self._last_hash,
+            transcripts.utterance_hash(
+                previous=self._last_hash, seq=self._seq, item_id=item_id, role=role, text=text, created_at=now
+            ),
+        )
+        recorder().submit(
+            transcripts.transcript_write,
+            tenant_id=self.tenant_id,
+            channel=self.channel,
+            session_id=self.session_id,
+            item_id=item_id,
+            role=role,
+            text=text,
+            seq=self._seq,
+            previous_hash=previous,
+            retention_days=self.retention_days,
+            now=now,
+        )
+
+    def tool_log(self, document: dict[str, Any]) -> None:
+        document.setdefault("createdAt", datetime.now(UTC))
+        recorder().submit(transcripts.tool_log_write, document=document, retention_days=self.retention_days)
