@@ -12,7 +12,7 @@ import pytest
 from usage import limits, pricing, services, store
 from usage.models import ModelPrice
 
-# The real GA `response.done` usage from REALTIME.md section 5.
+# A `response.done` usage object in the shape the GA Realtime API sends (the openai SDK's RealtimeResponseUsage).
 USAGE = {
     "total_tokens": 320,
     "input_tokens": 132,

@@ -1,5 +1,5 @@
 """The token bootstrap mints: forged, tampered, expired or claim-less tokens are refused, and a token is
-bound to the tenant and origin it was minted for (SECURITY.md cases 16, 17, 21)."""
+bound to the tenant and origin it was minted for (docs/widget.md, "The widget token")."""
 
 from __future__ import annotations
 
