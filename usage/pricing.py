@@ -7,8 +7,9 @@ from typing import Any, Protocol
 
 MILLION = Decimal(1_000_000)
 
-# USD per 1M tokens as published (docs/voice-sessions.md, "Pricing"): what `price_for` charges a model that has no row in
-# the admin's price table. The table's first rows are a frozen copy in usage/migrations/0002_default_prices.py.
+# USD per 1M tokens as published (docs/voice-sessions.md, "Pricing"): what `price_for` charges a model that
+# has no row in the admin's price table. The table's first rows are a frozen copy in
+# usage/migrations/0002_default_prices.py.
 DEFAULT_PRICES: dict[str, dict[str, str]] = {
     "gpt-realtime": {
         "text_input": "4.00",

@@ -1,4 +1,5 @@
-"""The one vocabulary for test data: factories for every configuration model, and the tenant personas.
+"""The one vocabulary for test data: factories for every configuration model and a live-session record, and
+the tenant personas.
 
 Factories are plain functions (`make_tenant(...)`, `make_agent(tenant)`, ...) that save a valid row with
 defaults a test overrides by keyword, so each test says only what it cares about and no test depends on
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,8 +20,10 @@ from django.contrib.auth.models import Permission
 
 from agents.models import Agent, AgentTool, Prompt, PromptVersion
 from agents.services import prompt_publish
+from config import mongo
 from httptools.models import HttpTool
 from tenants.models import Tenant, TenantSecret, WidgetKey
+from usage import store as usage_store
 
 PASSWORD = "a-long-test-password-1"
 _sequence = itertools.count(1)
@@ -93,6 +97,22 @@ def make_user(
         for tenant in staff_of:
             tenant.operators.add(user)
     return user
+
+
+def make_live_session(*, tenant_id: int, session_id: str, last_seen_seconds_ago: float = 0) -> None:
+    """A `realtime_sessions` record of a live session, last seen that long ago (a crashed one, if long)."""
+    usage_store.session_start(
+        tenant_id=tenant_id,
+        channel="widget",
+        session_id=session_id,
+        agent_id=1,
+        agent_name="A",
+        model="gpt-realtime",
+        key_id=1,
+        simulator=True,
+    )
+    last_seen = datetime.now(UTC) - timedelta(seconds=last_seen_seconds_ago)
+    mongo.collection(usage_store.SESSIONS).update_one({"_id": session_id}, {"$set": {"lastSeenAt": last_seen}})
 
 
 @dataclass

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from tests.support.factories import make_live_session
 from usage import limits, pricing, services, store
 from usage.models import ModelPrice
 
@@ -124,36 +125,13 @@ REAPER_TENANT = 777  # no other test uses it, so lease counts are this test's ow
 
 
 def _stale_session(session_id: str, tenant_id: int = REAPER_TENANT) -> None:
-    store.session_start(
-        tenant_id=tenant_id,
-        channel="widget",
-        session_id=session_id,
-        agent_id=1,
-        agent_name="A",
-        model="gpt-realtime",
-        key_id=1,
-        simulator=True,
-    )
-    from config import mongo as mongo_module
-
-    mongo_module.collection(store.SESSIONS).update_one(
-        {"_id": session_id}, {"$set": {"lastSeenAt": datetime.now(UTC) - timedelta(minutes=10)}}
-    )
+    make_live_session(tenant_id=tenant_id, session_id=session_id, last_seen_seconds_ago=600)
     assert limits.lease_acquire(tenant_id=tenant_id, session_id=session_id, limit=100)
 
 
 def test_the_reaper_ends_a_crashed_session_once_and_frees_its_lease(mongo: Any, redis_conn: Any) -> None:
     _stale_session("vs_crashed")
-    store.session_start(
-        tenant_id=REAPER_TENANT,
-        channel="widget",
-        session_id="vs_alive",
-        agent_id=1,
-        agent_name="A",
-        model="gpt-realtime",
-        key_id=1,
-        simulator=True,
-    )
+    make_live_session(tenant_id=REAPER_TENANT, session_id="vs_alive")
     assert services.sessions_reap() == 1
     assert services.sessions_reap() == 0
     crashed = store.session_get(tenant_id=REAPER_TENANT, session_id="vs_crashed")

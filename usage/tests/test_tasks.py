@@ -6,30 +6,17 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings as django_settings
 
-from config import mongo as mongo_module
+from tests.support.factories import make_live_session
 from usage import limits, store
 from usage.tasks import reap_stale_sessions
 
 
 def test_the_reaper_task_runs_in_a_celery_worker_and_ends_a_stale_session(mongo: Any, redis_conn: Any) -> None:
-    store.session_start(
-        tenant_id=5150,
-        channel="widget",
-        session_id="vs_stale",
-        agent_id=1,
-        agent_name="A",
-        model="gpt-realtime",
-        key_id=1,
-        simulator=True,
-    )
-    mongo_module.collection(store.SESSIONS).update_one(
-        {"_id": "vs_stale"}, {"$set": {"lastSeenAt": datetime.now(UTC) - timedelta(minutes=10)}}
-    )
+    make_live_session(tenant_id=5150, session_id="vs_stale", last_seen_seconds_ago=600)
     assert limits.lease_acquire(tenant_id=5150, session_id="vs_stale", limit=3)
     environment = {
         **os.environ,

@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from config import mongo as mongo_module
+from tests.support.factories import make_live_session
 from usage import limits, services, store, timers
 
 TENANT = 778  # this module's own, so lease counts are its own
-
-
-def _live_session(session_id: str, *, last_seen_seconds_ago: float) -> None:
-    store.session_start(
-        tenant_id=TENANT,
-        channel="widget",
-        session_id=session_id,
-        agent_id=1,
-        agent_name="A",
-        model="gpt-realtime",
-        key_id=1,
-        simulator=True,
-    )
-    mongo_module.collection(store.SESSIONS).update_one(
-        {"_id": session_id},
-        {"$set": {"lastSeenAt": datetime.now(UTC) - timedelta(seconds=last_seen_seconds_ago)}},
-    )
 
 
 def test_stale_and_lease_lifetimes_are_three_heartbeats_scaled(settings: Any) -> None:
@@ -43,8 +25,8 @@ def test_a_drill_at_a_small_scale_reaps_a_crashed_session_in_seconds(
     settings: Any, mongo: Any, redis_conn: Any
 ) -> None:
     settings.SESSION_TIME_SCALE = 0.01  # stale after 1.35 s
-    _live_session("vs_drill_crashed", last_seen_seconds_ago=3)
-    _live_session("vs_drill_alive", last_seen_seconds_ago=0)
+    make_live_session(tenant_id=TENANT, session_id="vs_drill_crashed", last_seen_seconds_ago=3)
+    make_live_session(tenant_id=TENANT, session_id="vs_drill_alive")
 
     assert services.sessions_reap() == 1
     assert store.session_get(tenant_id=TENANT, session_id="vs_drill_crashed")["endReason"] == "heartbeat_lost"
