@@ -117,7 +117,7 @@ class ClientError(Exception):
 
 
 def default_session(model: str, expires_at: int) -> JSON:
-    """The full GA session object a fresh connection starts with (REALTIME.md §3)."""
+    """The full GA session object a fresh connection starts with (docs/simulator.md, "What it does": Session)."""
     return {
         "type": "realtime",
         "object": "realtime.session",
