@@ -18,38 +18,14 @@ from typing import Any, Literal
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from . import replies
+from . import replies, session_config
 from .audio import OUTPUT_CHUNK_MS, assistant_audio, bytes_per_ms
+from .errors import ClientError
 from .ids import new_id, obfuscation
 from .vad import EnergyVad, VadSettings
 
 JSON = dict[str, Any]
 
-DEFAULT_MODEL = "gpt-realtime"
-DEFAULT_INSTRUCTIONS = (
-    "You are a helpful, friendly voice assistant. Keep your answers short. "
-    "(Default instructions of the realtime simulator.)"
-)
-PCM_FORMAT: JSON = {"type": "audio/pcm", "rate": 24000}
-SESSION_KEYS = frozenset(
-    {
-        "type",
-        "model",
-        "output_modalities",
-        "instructions",
-        "tools",
-        "tool_choice",
-        "max_output_tokens",
-        "tracing",
-        "truncation",
-        "prompt",
-        "audio",
-        "include",
-        "reasoning",
-        "parallel_tool_calls",
-    }
-)
-IGNORED_SESSION_KEYS = frozenset({"object", "id", "expires_at"})  # echoed back by some clients
 RESPONSE_KEYS = frozenset(
     {
         "instructions",
@@ -67,35 +43,6 @@ RESPONSE_KEYS = frozenset(
         "parallel_tool_calls",
     }
 )
-TURN_DETECTION_PATH = ("audio", "input", "turn_detection")
-# Objects that a session.update replaces whole (a new format or tool_choice is not a patch of the old one).
-REPLACED_PATHS = frozenset(
-    {
-        ("tool_choice",),
-        ("prompt",),
-        ("tracing",),
-        ("truncation",),
-        ("audio", "input", "format"),
-        ("audio", "output", "format"),
-        ("audio", "input", "noise_reduction"),
-        ("audio", "output", "voice"),
-    }
-)
-SERVER_VAD_DEFAULTS: JSON = {
-    "type": "server_vad",
-    "threshold": 0.5,
-    "prefix_padding_ms": 300,
-    "silence_duration_ms": 200,
-    "idle_timeout_ms": None,
-    "create_response": True,
-    "interrupt_response": True,
-}
-SEMANTIC_VAD_DEFAULTS: JSON = {
-    "type": "semantic_vad",
-    "eagerness": "auto",
-    "create_response": True,
-    "interrupt_response": True,
-}
 MS_PER_CHAR = 60  # assistant speech length per reply character
 MAX_REPLY_AUDIO_MS = 20_000
 MIN_COMMIT_MS = 100
@@ -106,67 +53,6 @@ RATE_LIMIT_TOKENS = 40_000
 DROP_AFTER_DELTAS = 3
 
 Status = Literal["completed", "cancelled", "incomplete", "failed"]
-
-
-class ClientError(Exception):
-    """A problem with a client event; becomes an `error` event, the session stays open."""
-
-    def __init__(self, code: str, message: str, param: str | None = None, kind: str = "invalid_request_error") -> None:
-        super().__init__(message)
-        self.code, self.message, self.param, self.kind = code, message, param, kind
-
-
-def default_session(model: str, expires_at: int) -> JSON:
-    """The full GA session object a fresh connection starts with (docs/simulator.md, "What it does": Session)."""
-    return {
-        "type": "realtime",
-        "object": "realtime.session",
-        "id": new_id("sess"),
-        "model": model,
-        "output_modalities": ["audio"],
-        "instructions": DEFAULT_INSTRUCTIONS,
-        "tools": [],
-        "tool_choice": "auto",
-        "max_output_tokens": "inf",
-        "tracing": None,
-        "truncation": "auto",
-        "prompt": None,
-        "expires_at": expires_at,
-        "audio": {
-            "input": {
-                "format": dict(PCM_FORMAT),
-                "transcription": None,
-                "noise_reduction": None,
-                "turn_detection": dict(SERVER_VAD_DEFAULTS),
-            },
-            "output": {"format": dict(PCM_FORMAT), "voice": "alloy", "speed": 1.0},
-        },
-        "include": None,
-    }
-
-
-def deep_merge(base: Any, patch: Any, path: tuple[str, ...] = ()) -> Any:
-    """Merge `patch` into `base`: dicts recurse, anything else (lists, null, "") replaces."""
-    if not isinstance(patch, dict) or path in REPLACED_PATHS:
-        return copy.deepcopy(patch)
-    if path == TURN_DETECTION_PATH:
-        kind = patch.get("type") or (base.get("type") if isinstance(base, dict) else None) or "server_vad"
-        if not isinstance(base, dict) or base.get("type") != kind:
-            base = SEMANTIC_VAD_DEFAULTS if kind == "semantic_vad" else SERVER_VAD_DEFAULTS
-    if not isinstance(base, dict):
-        base = {}
-    out = copy.deepcopy(base)
-    for key, value in patch.items():
-        out[key] = deep_merge(out.get(key), value, (*path, key))
-    return out
-
-
-def _dig(obj: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
 
 
 def _guess_event_id(raw: str) -> str | None:
@@ -278,7 +164,7 @@ class RealtimeSession:
         self.realtime_factor = realtime_factor
         self.session_limit_seconds = session_limit_seconds
         lifetime = session_limit_seconds if session_limit_seconds is not None else 3600
-        self.config = default_session(model, int(time.time() + math.ceil(lifetime)))
+        self.config = session_config.default_session(model, int(time.time() + math.ceil(lifetime)))
         self.conversation_id = new_id("conv")
         self.items: list[Item] = []
         self.active: Response | None = None  # the default-conversation response
@@ -392,68 +278,19 @@ class RealtimeSession:
     # --- session --------------------------------------------------------------------------------
 
     async def _on_session_update(self, msg: JSON) -> None:
-        patch = msg.get("session")
-        if not isinstance(patch, dict):
-            raise ClientError("missing_required_parameter", "Missing required parameter: 'session'.", "session")
-        if "type" not in patch:
-            raise ClientError(
-                "missing_required_parameter", "Missing required parameter: 'session.type'.", "session.type"
-            )
-        if patch["type"] != "realtime":
-            raise ClientError("invalid_value", "The simulator only supports session.type 'realtime'.", "session.type")
-        for key in patch:
-            if key not in SESSION_KEYS and key not in IGNORED_SESSION_KEYS:
-                raise ClientError("unknown_parameter", f"Unknown parameter: 'session.{key}'.", f"session.{key}")
-        patch = {k: v for k, v in patch.items() if k not in IGNORED_SESSION_KEYS}
-        if "model" in patch and patch["model"] != self.config["model"]:
-            raise ClientError("invalid_value", "The model of an existing session cannot be changed.", "session.model")
-        voice = _dig(patch, "audio", "output", "voice")
-        if voice is not None and voice != self.config["audio"]["output"]["voice"] and self.audio_started:
-            raise ClientError(
-                "cannot_update_voice",
-                "Cannot update a conversation's voice if assistant audio is present.",
-                "session.audio.output.voice",
-            )
-        if "output_modalities" in patch:
-            _check_modalities(patch["output_modalities"], "session.output_modalities")
-        if "tools" in patch:
-            _check_tools(patch["tools"], "session.tools")
-        if "instructions" in patch and not isinstance(patch["instructions"], str):
-            raise ClientError(
-                "invalid_type",
-                "Invalid type for 'session.instructions': expected a string.",
-                "session.instructions",
-            )
-        for direction in ("input", "output"):
-            fmt = _dig(patch, "audio", direction, "format")
-            if fmt is not None and not _valid_format(fmt):
-                raise ClientError(
-                    "invalid_value",
-                    "Audio format must be {type: 'audio/pcm', rate: 24000}, {type: 'audio/pcmu'} or "
-                    "{type: 'audio/pcma'}.",
-                    f"session.audio.{direction}.format",
-                )
-        merged = deep_merge(self.config, patch)
-        td = _dig(merged, *TURN_DETECTION_PATH)
-        if td is not None and (not isinstance(td, dict) or td.get("type") not in ("server_vad", "semantic_vad")):
-            raise ClientError(
-                "invalid_value",
-                "turn_detection.type must be 'server_vad' or 'semantic_vad'.",
-                "session.audio.input.turn_detection.type",
-            )
-        if td is None and self.vad.speaking:
+        config = session_config.apply_session_update(self.config, msg.get("session"), audio_started=self.audio_started)
+        if session_config.turn_detection(config) is None and self.vad.speaking:
             self.vad.reset()
-        self.config = merged
+        self.config = config
         await self.emit("session.updated", session=self.config)
 
     @property
     def turn_detection(self) -> JSON | None:
-        td = _dig(self.config, *TURN_DETECTION_PATH)
-        return td if isinstance(td, dict) else None
+        return session_config.turn_detection(self.config)
 
     @property
     def input_format(self) -> Any:
-        return _dig(self.config, "audio", "input", "format")
+        return session_config.input_format(self.config)
 
     # --- input audio ----------------------------------------------------------------------------
 
@@ -533,7 +370,7 @@ class RealtimeSession:
         self.items.append(item)
         await self.emit("conversation.item.added", previous_item_id=previous, item=item.data)
         await self.emit("conversation.item.done", previous_item_id=previous, item=item.data)
-        if _dig(self.config, "audio", "input", "transcription") is not None:
+        if session_config.get_path(self.config, "audio", "input", "transcription") is not None:
             transcript = replies.transcript_placeholder(duration)
             half = len(transcript) // 2
             for piece in (transcript[:half], transcript[half:]):
@@ -676,7 +513,7 @@ class RealtimeSession:
         }[str(role)]
         parts: list[JSON] = []
         audio = b""
-        fmt = self.input_format if role == "user" else _dig(self.config, "audio", "output", "format")
+        fmt = self.input_format if role == "user" else session_config.output_format(self.config)
         for index, part in enumerate(content):
             ptype = part.get("type") if isinstance(part, dict) else None
             where = f"{param}.content[{index}]"
@@ -797,9 +634,9 @@ class RealtimeSession:
             if key not in RESPONSE_KEYS:
                 raise ClientError("unknown_parameter", f"Unknown parameter: 'response.{key}'.", f"response.{key}")
         if "output_modalities" in params:
-            _check_modalities(params["output_modalities"], "response.output_modalities")
+            session_config.check_modalities(params["output_modalities"], "response.output_modalities")
         if "tools" in params:
-            _check_tools(params["tools"], "response.tools")
+            session_config.check_tools(params["tools"], "response.tools")
         conversation = params.get("conversation", "auto")
         if conversation not in ("auto", "none"):
             raise ClientError(
@@ -910,7 +747,7 @@ class RealtimeSession:
             await self.expire("Your session hit the maximum duration of 60 minutes.")
             return
         usage_in = self._usage_in(str(instructions), tools, context)
-        override = _dig(params, "audio", "output")
+        override = session_config.get_path(params, "audio", "output")
         audio_output = {
             "format": copy.deepcopy(cfg["audio"]["output"]["format"]),
             "voice": cfg["audio"]["output"]["voice"],
@@ -1205,30 +1042,3 @@ class RealtimeSession:
         item_status = "completed" if status == "completed" else "incomplete"
         await self._close_item(resp, output_index, previous, {**base, "status": item_status, "arguments": sent})
         await self._finish(resp, status, details)
-
-
-def _valid_format(fmt: Any) -> bool:
-    if not isinstance(fmt, dict):
-        return False
-    if fmt.get("type") == "audio/pcm":
-        return bool(fmt.get("rate", 24000) == 24000)
-    return fmt.get("type") in ("audio/pcmu", "audio/pcma")
-
-
-def _check_modalities(value: Any, param: str) -> None:
-    if value not in (["audio"], ["text"]):
-        raise ClientError("invalid_value", f'Invalid \'{param}\': use ["audio"] or ["text"].', param)
-
-
-def _check_tools(value: Any, param: str) -> None:
-    if not isinstance(value, list):
-        raise ClientError("invalid_type", f"Invalid type for '{param}': expected an array.", param)
-    for index, tool in enumerate(value):
-        if not isinstance(tool, dict) or tool.get("type", "function") not in ("function", "mcp"):
-            raise ClientError("invalid_value", f"Invalid tool at '{param}[{index}]'.", f"{param}[{index}]")
-        if tool.get("type", "function") == "function" and not isinstance(tool.get("name"), str):
-            raise ClientError(
-                "missing_required_parameter",
-                f"Missing required parameter: '{param}[{index}].name'.",
-                f"{param}[{index}].name",
-            )
