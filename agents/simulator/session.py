@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 from . import replies, session_config
 from .audio import OUTPUT_CHUNK_MS, assistant_audio, bytes_per_ms
+from .conversation import Conversation, Item
 from .errors import ClientError
 from .ids import new_id, obfuscation
 from .vad import EnergyVad, VadSettings
@@ -47,7 +48,6 @@ MS_PER_CHAR = 60  # assistant speech length per reply character
 MAX_REPLY_AUDIO_MS = 20_000
 MIN_COMMIT_MS = 100
 TEXT_DELTA_MS = 25  # model time per text delta, for pacing text-only replies
-IMAGE_TOKENS = 85  # fixed cost of one input image
 BUFFER_KEEP_MS = 30_000  # silence kept in the input buffer while VAD waits for speech
 RATE_LIMIT_TOKENS = 40_000
 DROP_AFTER_DELTAS = 3
@@ -63,54 +63,6 @@ def _guess_event_id(raw: str) -> str | None:
 
 def _ceil_div(value: float, unit: float) -> int:
     return math.ceil(value / unit) if value > 0 else 0
-
-
-@dataclass
-class Item:
-    """A conversation item: its public JSON (no audio bytes) plus what usage needs."""
-
-    data: JSON
-    audio: bytes = b""  # user audio as received (input format)
-    audio_ms: int = 0  # user: audio length; assistant: audio generated (or kept after truncate)
-    version: int = 0  # bumped when the item changes, which breaks the prompt cache after it
-    truncated: bool = False
-    markers_used: bool = False
-    audio_format: Any = None
-
-    @property
-    def id(self) -> str:
-        return str(self.data["id"])
-
-    @property
-    def role(self) -> str | None:
-        role = self.data.get("role")
-        return str(role) if role is not None else None
-
-    def tokens(self) -> tuple[int, int, int]:
-        """(text, audio, image) input tokens this item costs as context."""
-        kind = self.data.get("type")
-        if kind == "function_call":
-            return replies.text_tokens(f"{self.data.get('name', '')}{self.data.get('arguments', '')}"), 0, 0
-        if kind == "function_call_output":
-            return replies.text_tokens(str(self.data.get("output", ""))), 0, 0
-        text = audio = image = 0
-        for part in self.data.get("content") or []:
-            ptype = part.get("type")
-            if ptype in ("input_text", "output_text", "text"):
-                text += replies.text_tokens(str(part.get("text") or ""))
-            elif ptype == "input_image":
-                image += IMAGE_TOKENS
-            elif ptype == "input_audio":
-                if self.audio_ms:
-                    audio += _ceil_div(self.audio_ms, 100)
-                else:
-                    text += replies.text_tokens(str(part.get("transcript") or ""))
-            elif ptype == "output_audio":
-                if self.audio_ms:
-                    audio += _ceil_div(self.audio_ms, 50)
-                else:
-                    text += replies.text_tokens(str(part.get("transcript") or ""))
-        return text, audio, image
 
 
 @dataclass(frozen=True)
@@ -165,8 +117,7 @@ class RealtimeSession:
         self.session_limit_seconds = session_limit_seconds
         lifetime = session_limit_seconds if session_limit_seconds is not None else 3600
         self.config = session_config.default_session(model, int(time.time() + math.ceil(lifetime)))
-        self.conversation_id = new_id("conv")
-        self.items: list[Item] = []
+        self.conversation = Conversation()
         self.active: Response | None = None  # the default-conversation response
         self.responses: dict[str, Response] = {}
         self.audio_started = False  # voice is frozen after the first audio output
@@ -352,7 +303,7 @@ class RealtimeSession:
 
     async def _commit_audio(self, item_id: str, audio: bytes) -> None:
         """Turn committed audio into a user item (+ placeholder transcription if configured)."""
-        previous = self.items[-1].id if self.items else None
+        previous = self.conversation.last_id()
         await self.emit("input_audio_buffer.committed", item_id=item_id, previous_item_id=previous)
         duration = int(len(audio) / bytes_per_ms(self.input_format))
         item = Item(
@@ -367,7 +318,7 @@ class RealtimeSession:
             audio_ms=duration,
             audio_format=self.input_format,
         )
-        self.items.append(item)
+        self.conversation.items.append(item)
         await self.emit("conversation.item.added", previous_item_id=previous, item=item.data)
         await self.emit("conversation.item.done", previous_item_id=previous, item=item.data)
         if session_config.get_path(self.config, "audio", "input", "transcription") is not None:
@@ -431,198 +382,38 @@ class RealtimeSession:
 
     # --- conversation items ---------------------------------------------------------------------
 
-    def _find(self, item_id: Any) -> Item | None:
-        return next((item for item in self.items if item.id == item_id), None)
+    def _normalise_item(self, raw: Any, param: str = "item") -> Item:
+        return self.conversation.normalise_item(
+            raw,
+            param,
+            input_format=self.input_format,
+            output_format=session_config.output_format(self.config),
+            pending_call_ids=self._pending_call_ids(),
+        )
 
-    def _known_call_ids(self) -> set[str]:
-        ids = {str(i.data.get("call_id")) for i in self.items if i.data.get("type") == "function_call"}
+    def _pending_call_ids(self) -> set[str]:
+        """The call_ids of function calls in responses still streaming (not yet in the conversation)."""
+        ids: set[str] = set()
         for resp in self.responses.values():
             ids.update(str(o.get("call_id")) for o in resp.output if o.get("type") == "function_call")
         return ids
 
-    def _normalise_item(self, raw: Any, param: str = "item") -> Item:
-        """Validate a client item and build its stored form (audio bytes kept aside)."""
-        if not isinstance(raw, dict):
-            raise ClientError("missing_required_parameter", f"Missing required parameter: '{param}'.", param)
-        kind = raw.get("type")
-        item_id = raw.get("id") if isinstance(raw.get("id"), str) and raw.get("id") else new_id("item")
-        if self._find(item_id) is not None:
-            raise ClientError("invalid_value", f"Item with id '{item_id}' already exists.", f"{param}.id")
-        if kind == "function_call_output":
-            for key in ("call_id", "output"):
-                if not isinstance(raw.get(key), str):
-                    raise ClientError(
-                        "missing_required_parameter",
-                        f"Missing required parameter: '{param}.{key}'.",
-                        f"{param}.{key}",
-                    )
-            if raw["call_id"] not in self._known_call_ids():
-                raise ClientError(
-                    "invalid_value",
-                    f"No function call with call_id '{raw['call_id']}' found in the conversation.",
-                    f"{param}.call_id",
-                )
-            data = {
-                "id": item_id,
-                "type": kind,
-                "status": "completed",
-                "call_id": raw["call_id"],
-                "output": raw["output"],
-            }
-            return Item(data=data)
-        if kind == "function_call":
-            if not isinstance(raw.get("name"), str):
-                raise ClientError(
-                    "missing_required_parameter",
-                    f"Missing required parameter: '{param}.name'.",
-                    f"{param}.name",
-                )
-            data = {
-                "id": item_id,
-                "type": kind,
-                "status": "completed",
-                "name": raw["name"],
-                "call_id": raw.get("call_id") or new_id("call"),
-                "arguments": str(raw.get("arguments", "")),
-            }
-            return Item(data=data)
-        if kind not in ("message", None):
-            raise ClientError(
-                "invalid_value",
-                f"Invalid value: '{kind}'. Supported values are: 'message', 'function_call', 'function_call_output'.",
-                f"{param}.type",
-            )
-        role = raw.get("role")
-        if role not in ("user", "assistant", "system"):
-            raise ClientError(
-                "invalid_value",
-                "Invalid value for 'role': expected user, assistant or system.",
-                f"{param}.role",
-            )
-        content = raw.get("content")
-        if not isinstance(content, list):
-            raise ClientError(
-                "missing_required_parameter",
-                f"Missing required parameter: '{param}.content'.",
-                f"{param}.content",
-            )
-        allowed = {
-            "user": ("input_text", "input_audio", "input_image"),
-            "system": ("input_text",),
-            "assistant": ("output_text", "output_audio"),
-        }[str(role)]
-        parts: list[JSON] = []
-        audio = b""
-        fmt = self.input_format if role == "user" else session_config.output_format(self.config)
-        for index, part in enumerate(content):
-            ptype = part.get("type") if isinstance(part, dict) else None
-            where = f"{param}.content[{index}]"
-            if ptype not in allowed:
-                raise ClientError(
-                    "invalid_value", f"Invalid content type '{ptype}' for a {role} message.", f"{where}.type"
-                )
-            assert isinstance(part, dict)
-            if ptype in ("input_text", "output_text"):
-                if not isinstance(part.get("text"), str):
-                    raise ClientError(
-                        "missing_required_parameter",
-                        f"Missing required parameter: '{where}.text'.",
-                        f"{where}.text",
-                    )
-                parts.append({"type": ptype, "text": part["text"]})
-            elif ptype in ("input_audio", "output_audio"):
-                if isinstance(part.get("audio"), str):
-                    try:
-                        audio += base64.b64decode(part["audio"], validate=True)
-                    except (binascii.Error, ValueError) as exc:
-                        raise ClientError(
-                            "invalid_value", "Invalid 'audio': not valid base64.", f"{where}.audio"
-                        ) from exc
-                parts.append({"type": ptype, "transcript": part.get("transcript")})
-            else:
-                parts.append({k: v for k, v in part.items() if k in ("type", "image_url", "detail")})
-        return Item(
-            data={"id": item_id, "type": "message", "status": "completed", "role": role, "content": parts},
-            audio=audio,
-            audio_ms=int(len(audio) / bytes_per_ms(fmt)),
-            audio_format=fmt,
-        )
-
     async def _on_item_create(self, msg: JSON) -> None:
         item = self._normalise_item(msg.get("item"))
-        previous_id = msg.get("previous_item_id")
-        if previous_id is None:
-            position = len(self.items)
-        elif previous_id == "root":
-            position = 0
-        else:
-            found = self._find(previous_id)
-            if found is None:
-                raise ClientError(
-                    "invalid_value", f"Previous item with id '{previous_id}' not found.", "previous_item_id"
-                )
-            position = self.items.index(found) + 1
-        self.items.insert(position, item)
-        previous = self.items[position - 1].id if position > 0 else None
+        previous = self.conversation.insert(item, msg.get("previous_item_id"))
         await self.emit("conversation.item.added", previous_item_id=previous, item=item.data)
         await self.emit("conversation.item.done", previous_item_id=previous, item=item.data)
 
     async def _on_item_truncate(self, msg: JSON) -> None:
-        for key in ("item_id", "content_index", "audio_end_ms"):
-            if key not in msg:
-                raise ClientError("missing_required_parameter", f"Missing required parameter: '{key}'.", key)
-        end_ms, index = msg["audio_end_ms"], msg["content_index"]
-        if not isinstance(end_ms, int) or isinstance(end_ms, bool) or end_ms < 0:
-            raise ClientError("invalid_value", "'audio_end_ms' must be a non-negative integer.", "audio_end_ms")
-        item = self._find(msg["item_id"])
-        if item is None:
-            raise ClientError("invalid_value", f"Item with item_id '{msg['item_id']}' not found.", "item_id")
-        if item.data.get("type") != "message" or item.role != "assistant":
-            raise ClientError("invalid_value", "Only assistant messages can be truncated.", "item_id")
-        content = item.data.get("content") or []
-        if not isinstance(index, int) or not 0 <= index < len(content) or content[index].get("type") != "output_audio":
-            raise ClientError(
-                "invalid_value", "'content_index' does not point to an audio content part.", "content_index"
-            )
-        if end_ms > item.audio_ms:
-            raise ClientError(
-                "invalid_value",
-                f"Audio content of {item.audio_ms}ms is already shorter than {end_ms}ms.",
-                "audio_end_ms",
-            )
-        part = content[index]
-        transcript = str(part.get("transcript") or "")
-        if item.audio_ms:
-            # The unheard part of the transcript leaves the context, like the real server.
-            part["transcript"] = transcript[: len(transcript) * end_ms // item.audio_ms]
-        item.audio_ms = end_ms
-        item.version += 1
-        item.truncated = True
+        item, index, end_ms = self.conversation.truncate(msg)
         await self.emit("conversation.item.truncated", item_id=item.id, content_index=index, audio_end_ms=end_ms)
 
     async def _on_item_delete(self, msg: JSON) -> None:
-        if "item_id" not in msg:
-            raise ClientError("missing_required_parameter", "Missing required parameter: 'item_id'.", "item_id")
-        item = self._find(msg["item_id"])
-        if item is None:
-            raise ClientError("invalid_value", f"Item with item_id '{msg['item_id']}' not found.", "item_id")
-        self.items.remove(item)
+        item = self.conversation.delete(msg)
         await self.emit("conversation.item.deleted", item_id=item.id)
 
     async def _on_item_retrieve(self, msg: JSON) -> None:
-        if "item_id" not in msg:
-            raise ClientError("missing_required_parameter", "Missing required parameter: 'item_id'.", "item_id")
-        item = self._find(msg["item_id"])
-        if item is None:
-            raise ClientError("invalid_value", f"Item with item_id '{msg['item_id']}' not found.", "item_id")
-        data = copy.deepcopy(item.data)
-        for part in data.get("content") or []:
-            if part.get("type") == "input_audio" and item.audio:
-                part["audio"] = base64.b64encode(item.audio).decode()
-            elif part.get("type") == "output_audio" and item.audio_ms:
-                audio = assistant_audio(item.audio_format, 0, item.audio_ms, item.audio_ms)
-                part["audio"] = base64.b64encode(audio).decode()
-        await self.emit("conversation.item.retrieved", item=data)
+        await self.emit("conversation.item.retrieved", item=self.conversation.retrieve(msg))
 
     # --- responses ------------------------------------------------------------------------------
 
@@ -652,14 +443,14 @@ class RealtimeSession:
 
     def _context(self, params: JSON) -> list[Item]:
         if "input" not in params:
-            return list(self.items)
+            return list(self.conversation.items)
         raw_items = params["input"]
         if not isinstance(raw_items, list):
             raise ClientError("invalid_type", "'response.input' must be a list of items.", "response.input")
         context: list[Item] = []
         for index, raw in enumerate(raw_items):
             if isinstance(raw, dict) and raw.get("type") == "item_reference":
-                found = self._find(raw.get("id"))
+                found = self.conversation.find(raw.get("id"))
                 if found is None:
                     raise ClientError(
                         "invalid_value",
@@ -776,7 +567,7 @@ class RealtimeSession:
             "status": status,
             "status_details": details,
             "output": copy.deepcopy(resp.output),
-            "conversation_id": self.conversation_id if resp.in_conversation else None,
+            "conversation_id": self.conversation.id if resp.in_conversation else None,
             "output_modalities": resp.modalities,
             "max_output_tokens": resp.max_output_tokens,
             "audio": {"output": resp.audio_output},
@@ -894,8 +685,8 @@ class RealtimeSession:
         await self.emit("response.output_item.added", response_id=resp.id, output_index=output_index, item=data)
         previous: str | None = None
         if resp.in_conversation:
-            previous = self.items[-1].id if self.items else None
-            self.items.append(Item(data=data, audio_format=resp.audio_output.get("format")))
+            previous = self.conversation.last_id()
+            self.conversation.items.append(Item(data=data, audio_format=resp.audio_output.get("format")))
             await self.emit("conversation.item.added", previous_item_id=previous, item=data)
         return output_index, previous
 
@@ -904,7 +695,7 @@ class RealtimeSession:
     ) -> None:
         resp.output[output_index] = data
         if resp.in_conversation:
-            stored = self._find(data["id"])
+            stored = self.conversation.find(data["id"])
             if stored is not None:
                 if stored.truncated and audio_ms:
                     # Truncated while still streaming: keep only what the client said was heard.
@@ -938,7 +729,7 @@ class RealtimeSession:
         ids = {"response_id": resp.id, "item_id": item_id, "output_index": output_index, "content_index": 0}
         part: JSON = {"type": "audio", "transcript": ""} if audio_mode else {"type": "text", "text": ""}
         await self.emit("response.content_part.added", **ids, part=part)
-        stored = self._find(item_id) if resp.in_conversation else None
+        stored = self.conversation.find(item_id) if resp.in_conversation else None
 
         words = re.findall(r"\S+\s*", text) or [text]
         total_ms = 0
