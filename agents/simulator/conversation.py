@@ -5,22 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from . import replies
 from .audio import assistant_audio, bytes_per_ms
 from .errors import ClientError
 from .ids import new_id
 
 JSON = dict[str, Any]
-
-IMAGE_TOKENS = 85  # fixed cost of one input image
-
-
-def _ceil_div(value: float, unit: float) -> int:
-    return math.ceil(value / unit) if value > 0 else 0
 
 
 @dataclass
@@ -43,32 +35,6 @@ class Item:
     def role(self) -> str | None:
         role = self.data.get("role")
         return str(role) if role is not None else None
-
-    def tokens(self) -> tuple[int, int, int]:
-        """(text, audio, image) input tokens this item costs as context."""
-        kind = self.data.get("type")
-        if kind == "function_call":
-            return replies.text_tokens(f"{self.data.get('name', '')}{self.data.get('arguments', '')}"), 0, 0
-        if kind == "function_call_output":
-            return replies.text_tokens(str(self.data.get("output", ""))), 0, 0
-        text = audio = image = 0
-        for part in self.data.get("content") or []:
-            ptype = part.get("type")
-            if ptype in ("input_text", "output_text", "text"):
-                text += replies.text_tokens(str(part.get("text") or ""))
-            elif ptype == "input_image":
-                image += IMAGE_TOKENS
-            elif ptype == "input_audio":
-                if self.audio_ms:
-                    audio += _ceil_div(self.audio_ms, 100)
-                else:
-                    text += replies.text_tokens(str(part.get("transcript") or ""))
-            elif ptype == "output_audio":
-                if self.audio_ms:
-                    audio += _ceil_div(self.audio_ms, 50)
-                else:
-                    text += replies.text_tokens(str(part.get("transcript") or ""))
-        return text, audio, image
 
 
 class Conversation:

@@ -23,6 +23,7 @@ from .audio import OUTPUT_CHUNK_MS, assistant_audio, bytes_per_ms
 from .conversation import Conversation, Item
 from .errors import ClientError
 from .ids import new_id, obfuscation
+from .usage import InputUsage, PromptCache, ceil_div, rate_limits, response_usage, transcription_usage
 from .vad import EnergyVad, VadSettings
 
 JSON = dict[str, Any]
@@ -49,7 +50,6 @@ MAX_REPLY_AUDIO_MS = 20_000
 MIN_COMMIT_MS = 100
 TEXT_DELTA_MS = 25  # model time per text delta, for pacing text-only replies
 BUFFER_KEEP_MS = 30_000  # silence kept in the input buffer while VAD waits for speech
-RATE_LIMIT_TOKENS = 40_000
 DROP_AFTER_DELTAS = 3
 
 Status = Literal["completed", "cancelled", "incomplete", "failed"]
@@ -59,20 +59,6 @@ def _guess_event_id(raw: str) -> str | None:
     """Best-effort `event_id` from a frame that is not valid JSON."""
     match = re.search(r'"event_id"\s*:\s*"([^"\\]{1,200})"', raw)
     return match.group(1) if match else None
-
-
-def _ceil_div(value: float, unit: float) -> int:
-    return math.ceil(value / unit) if value > 0 else 0
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A piece of the model input; equal keys in the same position count as cached."""
-
-    key: tuple[Any, ...]
-    text: int
-    audio: int
-    image: int
 
 
 @dataclass
@@ -97,7 +83,7 @@ class Response:
     audio_output: JSON
     metadata: Any
     plan: Plan
-    usage_in: tuple[int, int, int, int, int, int]  # text, audio, image, cached text, audio, image
+    usage_in: InputUsage
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     cancel_reason: str | None = None
     task: asyncio.Task[None] | None = None
@@ -126,7 +112,7 @@ class RealtimeSession:
         self.vad = EnergyVad()
         self.speech_item_id: str | None = None
         self.speech_start_ms = 0
-        self.last_segments: list[Segment] = []
+        self.prompt_cache = PromptCache()
         self.closed = False
         self._handlers: dict[str, Callable[[JSON], Awaitable[None]]] = {
             "session.update": self._on_session_update,
@@ -331,20 +317,12 @@ class RealtimeSession:
                     content_index=0,
                     delta=piece,
                 )
-            audio_tokens = _ceil_div(duration, 100)
-            out_tokens = replies.text_tokens(transcript)
             await self.emit(
                 "conversation.item.input_audio_transcription.completed",
                 item_id=item_id,
                 content_index=0,
                 transcript=transcript,
-                usage={
-                    "type": "tokens",
-                    "input_tokens": audio_tokens,
-                    "output_tokens": out_tokens,
-                    "total_tokens": audio_tokens + out_tokens,
-                    "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
-                },
+                usage=transcription_usage(duration, transcript),
             )
             item.data["content"][0]["transcript"] = transcript
 
@@ -504,27 +482,6 @@ class RealtimeSession:
             return Plan("message", replies.audio_reply(last.audio_ms))
         return Plan("message", replies.text_reply(user_text))
 
-    def _usage_in(self, instructions: str, tools: Any, context: list[Item]) -> tuple[int, ...]:
-        """Input tokens by modality, and the part of them that repeats the previous input prefix."""
-        segments = [Segment(("instructions", instructions), replies.text_tokens(instructions), 0, 0)]
-        if tools:
-            dumped = json.dumps(tools, sort_keys=True)
-            segments.append(Segment(("tools", dumped), replies.text_tokens(dumped), 0, 0))
-        for item in context:
-            segments.append(Segment(("item", item.id, item.version), *item.tokens()))
-        cached = [0, 0, 0]
-        for old, new in zip(self.last_segments, segments, strict=False):
-            if old.key != new.key:
-                break
-            cached = [cached[0] + new.text, cached[1] + new.audio, cached[2] + new.image]
-        self.last_segments = segments
-        totals = [
-            sum(s.text for s in segments),
-            sum(s.audio for s in segments),
-            sum(s.image for s in segments),
-        ]
-        return (*totals, *cached)
-
     async def _start_response(self, params: JSON) -> None:
         """Create a response: emit `response.created` now, stream the rest in a task."""
         cfg = self.config
@@ -537,7 +494,7 @@ class RealtimeSession:
         if plan.kind == "expire":
             await self.expire("Your session hit the maximum duration of 60 minutes.")
             return
-        usage_in = self._usage_in(str(instructions), tools, context)
+        usage_in = self.prompt_cache.input_usage(str(instructions), tools, context)
         override = session_config.get_path(params, "audio", "output")
         audio_output = {
             "format": copy.deepcopy(cfg["audio"]["output"]["format"]),
@@ -552,7 +509,7 @@ class RealtimeSession:
             audio_output=audio_output,
             metadata=params.get("metadata"),
             plan=plan,
-            usage_in=(usage_in[0], usage_in[1], usage_in[2], usage_in[3], usage_in[4], usage_in[5]),
+            usage_in=usage_in,
         )
         if in_conversation:
             self.active = resp
@@ -573,29 +530,6 @@ class RealtimeSession:
             "audio": {"output": resp.audio_output},
             "usage": usage,
             "metadata": resp.metadata,
-        }
-
-    def _usage(self, resp: Response) -> JSON:
-        text, audio, image, c_text, c_audio, c_image = resp.usage_in
-        out_audio = _ceil_div(resp.out_audio_ms, 50)
-        input_tokens = text + audio + image
-        output_tokens = resp.out_text_tokens + out_audio
-        return {
-            "total_tokens": input_tokens + output_tokens,
-            "input_tokens": input_tokens,
-            "output_tokens": output_tokens,
-            "input_token_details": {
-                "text_tokens": text,
-                "audio_tokens": audio,
-                "image_tokens": image,
-                "cached_tokens": c_text + c_audio + c_image,
-                "cached_tokens_details": {
-                    "text_tokens": c_text,
-                    "audio_tokens": c_audio,
-                    "image_tokens": c_image,
-                },
-            },
-            "output_token_details": {"text_tokens": resp.out_text_tokens, "audio_tokens": out_audio},
         }
 
     async def _cancel(self, resp: Response, reason: str) -> None:
@@ -653,20 +587,9 @@ class RealtimeSession:
         self.responses.pop(resp.id, None)
         if self.active is resp:
             self.active = None  # before sending, so the client may create the next response at once
-        usage = self._usage(resp)
+        usage = response_usage(resp.usage_in, resp.out_text_tokens, resp.out_audio_ms)
         await self.emit("response.done", response=self._snapshot(resp, status, details, usage))
-        total = usage["total_tokens"]
-        await self.emit(
-            "rate_limits.updated",
-            rate_limits=[
-                {
-                    "name": "tokens",
-                    "limit": RATE_LIMIT_TOKENS,
-                    "remaining": max(0, RATE_LIMIT_TOKENS - total),
-                    "reset_seconds": round(total * 60 / RATE_LIMIT_TOKENS, 3),
-                }
-            ],
-        )
+        await self.emit("rate_limits.updated", rate_limits=rate_limits(usage["total_tokens"]))
 
     def _limit(self, resp: Response, full_tokens: int) -> int | None:
         if resp.plan.incomplete:
@@ -734,11 +657,11 @@ class RealtimeSession:
         words = re.findall(r"\S+\s*", text) or [text]
         total_ms = 0
         if audio_mode:
-            total_ms = max(50, _ceil_div(min(MS_PER_CHAR * len(text), MAX_REPLY_AUDIO_MS), 50) * 50)
+            total_ms = max(50, ceil_div(min(MS_PER_CHAR * len(text), MAX_REPLY_AUDIO_MS), 50) * 50)
         # Steps are (transcript/text delta, audio chunk ms); transcript deltas lead the audio they describe.
         steps: list[tuple[str, int]] = []
         if audio_mode:
-            chunks = _ceil_div(total_ms, OUTPUT_CHUNK_MS)
+            chunks = ceil_div(total_ms, OUTPUT_CHUNK_MS)
             position = 0
             queue = list(words)
             for chunk in range(chunks):
@@ -749,7 +672,7 @@ class RealtimeSession:
             steps.extend((word, 0) for word in queue)
         else:
             steps = [(word, 0) for word in words]
-        limit = self._limit(resp, replies.text_tokens(text) + _ceil_div(total_ms, 50))
+        limit = self._limit(resp, replies.text_tokens(text) + ceil_div(total_ms, 50))
 
         sent_text, sent_ms, hit_limit = "", 0, False
         fmt = resp.audio_output.get("format")
@@ -757,7 +680,7 @@ class RealtimeSession:
             if resp.cancel_reason is not None:
                 break
             if limit is not None:
-                projected = replies.text_tokens(sent_text + delta_text) + _ceil_div(sent_ms + chunk_ms, 50)
+                projected = replies.text_tokens(sent_text + delta_text) + ceil_div(sent_ms + chunk_ms, 50)
                 if projected > limit:
                     hit_limit = True
                     break
@@ -809,7 +732,7 @@ class RealtimeSession:
         base = {"id": item_id, "type": "function_call", "name": call.name, "call_id": call_id}
         output_index, previous = await self._open_item(resp, {**base, "status": "in_progress", "arguments": ""})
         ids = {"response_id": resp.id, "item_id": item_id, "output_index": output_index, "call_id": call_id}
-        size = max(1, _ceil_div(len(call.arguments), 4))
+        size = max(1, ceil_div(len(call.arguments), 4))
         pieces = [call.arguments[i : i + size] for i in range(0, len(call.arguments), size)]
         limit = self._limit(resp, replies.text_tokens(call.name + call.arguments))
         sent, hit_limit = "", False
