@@ -1,12 +1,15 @@
-"""Deterministic "model": reply texts, scripted fault markers, tool choice and arguments."""
+"""Deterministic "model": reply texts, scripted fault markers, tool choice and arguments, and each response's plan."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+from .conversation import Item
 
 SIM_SUFFIX = "(This reply comes from the realtime simulator.)"
 MARKERS = ("drop", "fail", "incomplete", "expire")
@@ -250,3 +253,56 @@ def _fill_value(name: str, prop: dict[str, Any], required: bool, text: str, numb
     if kind == "null":
         return None
     return " ".join(content_words(strip_markers(text)))
+
+
+# --- the plan of a response ----------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What a response will do, decided when it is created."""
+
+    kind: Literal["message", "function_call", "fail", "expire"]
+    text: str = ""
+    call: ToolCall | None = None
+    drop: bool = False
+    incomplete: bool = False
+
+
+def plan_response(instructions: str, context: Sequence[Item], tools: Any, tool_choice: Any) -> Plan:
+    """Decide the reply deterministically from the response-level `instructions` and the last relevant items."""
+    markers = find_markers(instructions)
+    user = next((i for i in reversed(context) if i.role == "user"), None)
+    if user is not None and not user.markers_used:
+        user_text = " ".join(str(p.get("text") or "") for p in user.data["content"] if p.get("type") == "input_text")
+        found = find_markers(user_text)
+        if found:
+            user.markers_used = True  # a marker fires once, not on every later response
+            markers |= found
+    if "expire" in markers:
+        return Plan("expire")
+    if "fail" in markers:
+        return Plan("fail")
+    scripted = scripted_reply(instructions)
+    plan = Plan("message", scripted) if scripted else _reply(context, tools, tool_choice)
+    plan.drop, plan.incomplete = "drop" in markers, "incomplete" in markers
+    return plan
+
+
+def _reply(context: Sequence[Item], tools: Any, tool_choice: Any) -> Plan:
+    last = context[-1] if context else None
+    if last is not None and last.data.get("type") == "function_call_output":
+        return Plan("message", tool_output_reply(str(last.data.get("output", ""))))
+    if last is None or last.role != "user":
+        call = choose_tool("", tools, tool_choice)
+        return Plan("function_call", call=call) if call else Plan("message", greeting_reply())
+    parts = last.data["content"]
+    user_text = " ".join(str(p.get("text") or "") for p in parts if p.get("type") == "input_text")
+    call = choose_tool(user_text, tools, tool_choice)
+    if call is not None:
+        return Plan("function_call", call=call)
+    if strip_markers(user_text):
+        return Plan("message", text_reply(user_text))
+    if any(p.get("type") == "input_audio" for p in parts):
+        return Plan("message", audio_reply(last.audio_ms))
+    return Plan("message", text_reply(user_text))

@@ -16,7 +16,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from .session import DEFAULT_MODEL, RealtimeSession
+from .session import RealtimeSession
+from .session_config import DEFAULT_MODEL
 
 REALTIME_PATH = "/v1/realtime"
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # the real API accepts appends of up to 15 MiB

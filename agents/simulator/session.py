@@ -6,167 +6,29 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import copy
 import json
 import math
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from . import replies
-from .audio import OUTPUT_CHUNK_MS, assistant_audio, bytes_per_ms
+from . import replies, session_config
+from .audio import bytes_per_ms
+from .conversation import Conversation, Item
+from .errors import ClientError
 from .ids import new_id, obfuscation
+from .responses import ResponseStreamer
+from .usage import transcription_usage
 from .vad import EnergyVad, VadSettings
 
 JSON = dict[str, Any]
 
-DEFAULT_MODEL = "gpt-realtime"
-DEFAULT_INSTRUCTIONS = (
-    "You are a helpful, friendly voice assistant. Keep your answers short. "
-    "(Default instructions of the realtime simulator.)"
-)
-PCM_FORMAT: JSON = {"type": "audio/pcm", "rate": 24000}
-SESSION_KEYS = frozenset(
-    {
-        "type",
-        "model",
-        "output_modalities",
-        "instructions",
-        "tools",
-        "tool_choice",
-        "max_output_tokens",
-        "tracing",
-        "truncation",
-        "prompt",
-        "audio",
-        "include",
-        "reasoning",
-        "parallel_tool_calls",
-    }
-)
-IGNORED_SESSION_KEYS = frozenset({"object", "id", "expires_at"})  # echoed back by some clients
-RESPONSE_KEYS = frozenset(
-    {
-        "instructions",
-        "tools",
-        "tool_choice",
-        "output_modalities",
-        "audio",
-        "max_output_tokens",
-        "metadata",
-        "conversation",
-        "input",
-        "prompt",
-        "tracing",
-        "reasoning",
-        "parallel_tool_calls",
-    }
-)
-TURN_DETECTION_PATH = ("audio", "input", "turn_detection")
-# Objects that a session.update replaces whole (a new format or tool_choice is not a patch of the old one).
-REPLACED_PATHS = frozenset(
-    {
-        ("tool_choice",),
-        ("prompt",),
-        ("tracing",),
-        ("truncation",),
-        ("audio", "input", "format"),
-        ("audio", "output", "format"),
-        ("audio", "input", "noise_reduction"),
-        ("audio", "output", "voice"),
-    }
-)
-SERVER_VAD_DEFAULTS: JSON = {
-    "type": "server_vad",
-    "threshold": 0.5,
-    "prefix_padding_ms": 300,
-    "silence_duration_ms": 200,
-    "idle_timeout_ms": None,
-    "create_response": True,
-    "interrupt_response": True,
-}
-SEMANTIC_VAD_DEFAULTS: JSON = {
-    "type": "semantic_vad",
-    "eagerness": "auto",
-    "create_response": True,
-    "interrupt_response": True,
-}
-MS_PER_CHAR = 60  # assistant speech length per reply character
-MAX_REPLY_AUDIO_MS = 20_000
 MIN_COMMIT_MS = 100
-TEXT_DELTA_MS = 25  # model time per text delta, for pacing text-only replies
-IMAGE_TOKENS = 85  # fixed cost of one input image
 BUFFER_KEEP_MS = 30_000  # silence kept in the input buffer while VAD waits for speech
-RATE_LIMIT_TOKENS = 40_000
-DROP_AFTER_DELTAS = 3
-
-Status = Literal["completed", "cancelled", "incomplete", "failed"]
-
-
-class ClientError(Exception):
-    """A problem with a client event; becomes an `error` event, the session stays open."""
-
-    def __init__(self, code: str, message: str, param: str | None = None, kind: str = "invalid_request_error") -> None:
-        super().__init__(message)
-        self.code, self.message, self.param, self.kind = code, message, param, kind
-
-
-def default_session(model: str, expires_at: int) -> JSON:
-    """The full GA session object a fresh connection starts with (REALTIME.md §3)."""
-    return {
-        "type": "realtime",
-        "object": "realtime.session",
-        "id": new_id("sess"),
-        "model": model,
-        "output_modalities": ["audio"],
-        "instructions": DEFAULT_INSTRUCTIONS,
-        "tools": [],
-        "tool_choice": "auto",
-        "max_output_tokens": "inf",
-        "tracing": None,
-        "truncation": "auto",
-        "prompt": None,
-        "expires_at": expires_at,
-        "audio": {
-            "input": {
-                "format": dict(PCM_FORMAT),
-                "transcription": None,
-                "noise_reduction": None,
-                "turn_detection": dict(SERVER_VAD_DEFAULTS),
-            },
-            "output": {"format": dict(PCM_FORMAT), "voice": "alloy", "speed": 1.0},
-        },
-        "include": None,
-    }
-
-
-def deep_merge(base: Any, patch: Any, path: tuple[str, ...] = ()) -> Any:
-    """Merge `patch` into `base`: dicts recurse, anything else (lists, null, "") replaces."""
-    if not isinstance(patch, dict) or path in REPLACED_PATHS:
-        return copy.deepcopy(patch)
-    if path == TURN_DETECTION_PATH:
-        kind = patch.get("type") or (base.get("type") if isinstance(base, dict) else None) or "server_vad"
-        if not isinstance(base, dict) or base.get("type") != kind:
-            base = SEMANTIC_VAD_DEFAULTS if kind == "semantic_vad" else SERVER_VAD_DEFAULTS
-    if not isinstance(base, dict):
-        base = {}
-    out = copy.deepcopy(base)
-    for key, value in patch.items():
-        out[key] = deep_merge(out.get(key), value, (*path, key))
-    return out
-
-
-def _dig(obj: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
 
 
 def _guess_event_id(raw: str) -> str | None:
@@ -175,101 +37,8 @@ def _guess_event_id(raw: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _ceil_div(value: float, unit: float) -> int:
-    return math.ceil(value / unit) if value > 0 else 0
-
-
-@dataclass
-class Item:
-    """A conversation item: its public JSON (no audio bytes) plus what usage needs."""
-
-    data: JSON
-    audio: bytes = b""  # user audio as received (input format)
-    audio_ms: int = 0  # user: audio length; assistant: audio generated (or kept after truncate)
-    version: int = 0  # bumped when the item changes, which breaks the prompt cache after it
-    truncated: bool = False
-    markers_used: bool = False
-    audio_format: Any = None
-
-    @property
-    def id(self) -> str:
-        return str(self.data["id"])
-
-    @property
-    def role(self) -> str | None:
-        role = self.data.get("role")
-        return str(role) if role is not None else None
-
-    def tokens(self) -> tuple[int, int, int]:
-        """(text, audio, image) input tokens this item costs as context."""
-        kind = self.data.get("type")
-        if kind == "function_call":
-            return replies.text_tokens(f"{self.data.get('name', '')}{self.data.get('arguments', '')}"), 0, 0
-        if kind == "function_call_output":
-            return replies.text_tokens(str(self.data.get("output", ""))), 0, 0
-        text = audio = image = 0
-        for part in self.data.get("content") or []:
-            ptype = part.get("type")
-            if ptype in ("input_text", "output_text", "text"):
-                text += replies.text_tokens(str(part.get("text") or ""))
-            elif ptype == "input_image":
-                image += IMAGE_TOKENS
-            elif ptype == "input_audio":
-                if self.audio_ms:
-                    audio += _ceil_div(self.audio_ms, 100)
-                else:
-                    text += replies.text_tokens(str(part.get("transcript") or ""))
-            elif ptype == "output_audio":
-                if self.audio_ms:
-                    audio += _ceil_div(self.audio_ms, 50)
-                else:
-                    text += replies.text_tokens(str(part.get("transcript") or ""))
-        return text, audio, image
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A piece of the model input; equal keys in the same position count as cached."""
-
-    key: tuple[Any, ...]
-    text: int
-    audio: int
-    image: int
-
-
-@dataclass
-class Plan:
-    """What a response will do, decided when it is created."""
-
-    kind: Literal["message", "function_call", "fail", "expire"]
-    text: str = ""
-    call: replies.ToolCall | None = None
-    drop: bool = False
-    incomplete: bool = False
-
-
-@dataclass
-class Response:
-    """A response being generated."""
-
-    id: str
-    in_conversation: bool
-    modalities: list[str]
-    max_output_tokens: Any
-    audio_output: JSON
-    metadata: Any
-    plan: Plan
-    usage_in: tuple[int, int, int, int, int, int]  # text, audio, image, cached text, audio, image
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    cancel_reason: str | None = None
-    task: asyncio.Task[None] | None = None
-    output: list[JSON] = field(default_factory=list)
-    out_text_tokens: int = 0
-    out_audio_ms: int = 0
-
-
 class RealtimeSession:
-    """Handles one connection: parses client events, keeps state, streams responses."""
+    """Handles one connection: parses client events, dispatches each to its handler, keeps the session state."""
 
     def __init__(
         self, ws: ServerConnection, *, model: str, realtime_factor: float, session_limit_seconds: float | None
@@ -278,18 +47,15 @@ class RealtimeSession:
         self.realtime_factor = realtime_factor
         self.session_limit_seconds = session_limit_seconds
         lifetime = session_limit_seconds if session_limit_seconds is not None else 3600
-        self.config = default_session(model, int(time.time() + math.ceil(lifetime)))
-        self.conversation_id = new_id("conv")
-        self.items: list[Item] = []
-        self.active: Response | None = None  # the default-conversation response
-        self.responses: dict[str, Response] = {}
+        self.config = session_config.default_session(model, int(time.time() + math.ceil(lifetime)))
+        self.conversation = Conversation()
+        self.responses = ResponseStreamer(self)
         self.audio_started = False  # voice is frozen after the first audio output
         self.buffer = bytearray()
         self.buffer_start_ms = 0.0
         self.vad = EnergyVad()
         self.speech_item_id: str | None = None
         self.speech_start_ms = 0
-        self.last_segments: list[Segment] = []
         self.closed = False
         self._handlers: dict[str, Callable[[JSON], Awaitable[None]]] = {
             "session.update": self._on_session_update,
@@ -336,6 +102,11 @@ class RealtimeSession:
         self.closed = True
         await self.ws.close(1000, "session expired")
 
+    async def drop(self) -> None:
+        """Scripted fault: close abruptly (1011) without `response.done`."""
+        self.closed = True
+        await self.ws.close(1011, "simulated connection drop")
+
     async def run(self) -> None:
         """Serve the connection until it closes."""
         limit_task: asyncio.Task[None] | None = None
@@ -351,9 +122,7 @@ class RealtimeSession:
             self.closed = True
             if limit_task is not None:
                 limit_task.cancel()
-            for resp in list(self.responses.values()):
-                if resp.task is not None and resp.task is not asyncio.current_task():
-                    resp.task.cancel()
+            self.responses.stop_tasks()
 
     async def _limit_timer(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -392,68 +161,19 @@ class RealtimeSession:
     # --- session --------------------------------------------------------------------------------
 
     async def _on_session_update(self, msg: JSON) -> None:
-        patch = msg.get("session")
-        if not isinstance(patch, dict):
-            raise ClientError("missing_required_parameter", "Missing required parameter: 'session'.", "session")
-        if "type" not in patch:
-            raise ClientError(
-                "missing_required_parameter", "Missing required parameter: 'session.type'.", "session.type"
-            )
-        if patch["type"] != "realtime":
-            raise ClientError("invalid_value", "The simulator only supports session.type 'realtime'.", "session.type")
-        for key in patch:
-            if key not in SESSION_KEYS and key not in IGNORED_SESSION_KEYS:
-                raise ClientError("unknown_parameter", f"Unknown parameter: 'session.{key}'.", f"session.{key}")
-        patch = {k: v for k, v in patch.items() if k not in IGNORED_SESSION_KEYS}
-        if "model" in patch and patch["model"] != self.config["model"]:
-            raise ClientError("invalid_value", "The model of an existing session cannot be changed.", "session.model")
-        voice = _dig(patch, "audio", "output", "voice")
-        if voice is not None and voice != self.config["audio"]["output"]["voice"] and self.audio_started:
-            raise ClientError(
-                "cannot_update_voice",
-                "Cannot update a conversation's voice if assistant audio is present.",
-                "session.audio.output.voice",
-            )
-        if "output_modalities" in patch:
-            _check_modalities(patch["output_modalities"], "session.output_modalities")
-        if "tools" in patch:
-            _check_tools(patch["tools"], "session.tools")
-        if "instructions" in patch and not isinstance(patch["instructions"], str):
-            raise ClientError(
-                "invalid_type",
-                "Invalid type for 'session.instructions': expected a string.",
-                "session.instructions",
-            )
-        for direction in ("input", "output"):
-            fmt = _dig(patch, "audio", direction, "format")
-            if fmt is not None and not _valid_format(fmt):
-                raise ClientError(
-                    "invalid_value",
-                    "Audio format must be {type: 'audio/pcm', rate: 24000}, {type: 'audio/pcmu'} or "
-                    "{type: 'audio/pcma'}.",
-                    f"session.audio.{direction}.format",
-                )
-        merged = deep_merge(self.config, patch)
-        td = _dig(merged, *TURN_DETECTION_PATH)
-        if td is not None and (not isinstance(td, dict) or td.get("type") not in ("server_vad", "semantic_vad")):
-            raise ClientError(
-                "invalid_value",
-                "turn_detection.type must be 'server_vad' or 'semantic_vad'.",
-                "session.audio.input.turn_detection.type",
-            )
-        if td is None and self.vad.speaking:
+        config = session_config.apply_session_update(self.config, msg.get("session"), audio_started=self.audio_started)
+        if session_config.turn_detection(config) is None and self.vad.speaking:
             self.vad.reset()
-        self.config = merged
+        self.config = config
         await self.emit("session.updated", session=self.config)
 
     @property
     def turn_detection(self) -> JSON | None:
-        td = _dig(self.config, *TURN_DETECTION_PATH)
-        return td if isinstance(td, dict) else None
+        return session_config.turn_detection(self.config)
 
     @property
     def input_format(self) -> Any:
-        return _dig(self.config, "audio", "input", "format")
+        return session_config.input_format(self.config)
 
     # --- input audio ----------------------------------------------------------------------------
 
@@ -498,8 +218,8 @@ class RealtimeSession:
         self.speech_item_id = new_id("item")
         self.speech_start_ms = start_ms
         await self.emit("input_audio_buffer.speech_started", audio_start_ms=start_ms, item_id=self.speech_item_id)
-        if td.get("interrupt_response", True) and self.active is not None:
-            await self._cancel(self.active, "turn_detected")
+        if td.get("interrupt_response", True) and self.responses.active is not None:
+            await self.responses.cancel(self.responses.active, "turn_detected")
 
     async def _speech_stopped(self, end_ms: int, td: JSON) -> None:
         item_id = self.speech_item_id or new_id("item")
@@ -510,12 +230,12 @@ class RealtimeSession:
         del self.buffer[:end]
         self.buffer_start_ms += end / bytes_per_ms(self.input_format)
         await self._commit_audio(item_id, audio)
-        if td.get("create_response", True) and self.active is None and not self.closed:
-            await self._start_response({})
+        if td.get("create_response", True) and self.responses.active is None and not self.closed:
+            await self.responses.start({})
 
     async def _commit_audio(self, item_id: str, audio: bytes) -> None:
         """Turn committed audio into a user item (+ placeholder transcription if configured)."""
-        previous = self.items[-1].id if self.items else None
+        previous = self.conversation.last_id()
         await self.emit("input_audio_buffer.committed", item_id=item_id, previous_item_id=previous)
         duration = int(len(audio) / bytes_per_ms(self.input_format))
         item = Item(
@@ -530,10 +250,10 @@ class RealtimeSession:
             audio_ms=duration,
             audio_format=self.input_format,
         )
-        self.items.append(item)
+        self.conversation.items.append(item)
         await self.emit("conversation.item.added", previous_item_id=previous, item=item.data)
         await self.emit("conversation.item.done", previous_item_id=previous, item=item.data)
-        if _dig(self.config, "audio", "input", "transcription") is not None:
+        if session_config.get_path(self.config, "audio", "input", "transcription") is not None:
             transcript = replies.transcript_placeholder(duration)
             half = len(transcript) // 2
             for piece in (transcript[:half], transcript[half:]):
@@ -543,20 +263,12 @@ class RealtimeSession:
                     content_index=0,
                     delta=piece,
                 )
-            audio_tokens = _ceil_div(duration, 100)
-            out_tokens = replies.text_tokens(transcript)
             await self.emit(
                 "conversation.item.input_audio_transcription.completed",
                 item_id=item_id,
                 content_index=0,
                 transcript=transcript,
-                usage={
-                    "type": "tokens",
-                    "input_tokens": audio_tokens,
-                    "output_tokens": out_tokens,
-                    "total_tokens": audio_tokens + out_tokens,
-                    "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
-                },
+                usage=transcription_usage(duration, transcript),
             )
             item.data["content"][0]["transcript"] = transcript
 
@@ -594,641 +306,37 @@ class RealtimeSession:
 
     # --- conversation items ---------------------------------------------------------------------
 
-    def _find(self, item_id: Any) -> Item | None:
-        return next((item for item in self.items if item.id == item_id), None)
-
-    def _known_call_ids(self) -> set[str]:
-        ids = {str(i.data.get("call_id")) for i in self.items if i.data.get("type") == "function_call"}
-        for resp in self.responses.values():
-            ids.update(str(o.get("call_id")) for o in resp.output if o.get("type") == "function_call")
-        return ids
-
-    def _normalise_item(self, raw: Any, param: str = "item") -> Item:
-        """Validate a client item and build its stored form (audio bytes kept aside)."""
-        if not isinstance(raw, dict):
-            raise ClientError("missing_required_parameter", f"Missing required parameter: '{param}'.", param)
-        kind = raw.get("type")
-        item_id = raw.get("id") if isinstance(raw.get("id"), str) and raw.get("id") else new_id("item")
-        if self._find(item_id) is not None:
-            raise ClientError("invalid_value", f"Item with id '{item_id}' already exists.", f"{param}.id")
-        if kind == "function_call_output":
-            for key in ("call_id", "output"):
-                if not isinstance(raw.get(key), str):
-                    raise ClientError(
-                        "missing_required_parameter",
-                        f"Missing required parameter: '{param}.{key}'.",
-                        f"{param}.{key}",
-                    )
-            if raw["call_id"] not in self._known_call_ids():
-                raise ClientError(
-                    "invalid_value",
-                    f"No function call with call_id '{raw['call_id']}' found in the conversation.",
-                    f"{param}.call_id",
-                )
-            data = {
-                "id": item_id,
-                "type": kind,
-                "status": "completed",
-                "call_id": raw["call_id"],
-                "output": raw["output"],
-            }
-            return Item(data=data)
-        if kind == "function_call":
-            if not isinstance(raw.get("name"), str):
-                raise ClientError(
-                    "missing_required_parameter",
-                    f"Missing required parameter: '{param}.name'.",
-                    f"{param}.name",
-                )
-            data = {
-                "id": item_id,
-                "type": kind,
-                "status": "completed",
-                "name": raw["name"],
-                "call_id": raw.get("call_id") or new_id("call"),
-                "arguments": str(raw.get("arguments", "")),
-            }
-            return Item(data=data)
-        if kind not in ("message", None):
-            raise ClientError(
-                "invalid_value",
-                f"Invalid value: '{kind}'. Supported values are: 'message', 'function_call', 'function_call_output'.",
-                f"{param}.type",
-            )
-        role = raw.get("role")
-        if role not in ("user", "assistant", "system"):
-            raise ClientError(
-                "invalid_value",
-                "Invalid value for 'role': expected user, assistant or system.",
-                f"{param}.role",
-            )
-        content = raw.get("content")
-        if not isinstance(content, list):
-            raise ClientError(
-                "missing_required_parameter",
-                f"Missing required parameter: '{param}.content'.",
-                f"{param}.content",
-            )
-        allowed = {
-            "user": ("input_text", "input_audio", "input_image"),
-            "system": ("input_text",),
-            "assistant": ("output_text", "output_audio"),
-        }[str(role)]
-        parts: list[JSON] = []
-        audio = b""
-        fmt = self.input_format if role == "user" else _dig(self.config, "audio", "output", "format")
-        for index, part in enumerate(content):
-            ptype = part.get("type") if isinstance(part, dict) else None
-            where = f"{param}.content[{index}]"
-            if ptype not in allowed:
-                raise ClientError(
-                    "invalid_value", f"Invalid content type '{ptype}' for a {role} message.", f"{where}.type"
-                )
-            assert isinstance(part, dict)
-            if ptype in ("input_text", "output_text"):
-                if not isinstance(part.get("text"), str):
-                    raise ClientError(
-                        "missing_required_parameter",
-                        f"Missing required parameter: '{where}.text'.",
-                        f"{where}.text",
-                    )
-                parts.append({"type": ptype, "text": part["text"]})
-            elif ptype in ("input_audio", "output_audio"):
-                if isinstance(part.get("audio"), str):
-                    try:
-                        audio += base64.b64decode(part["audio"], validate=True)
-                    except (binascii.Error, ValueError) as exc:
-                        raise ClientError(
-                            "invalid_value", "Invalid 'audio': not valid base64.", f"{where}.audio"
-                        ) from exc
-                parts.append({"type": ptype, "transcript": part.get("transcript")})
-            else:
-                parts.append({k: v for k, v in part.items() if k in ("type", "image_url", "detail")})
-        return Item(
-            data={"id": item_id, "type": "message", "status": "completed", "role": role, "content": parts},
-            audio=audio,
-            audio_ms=int(len(audio) / bytes_per_ms(fmt)),
-            audio_format=fmt,
+    def normalise_item(self, raw: Any, param: str = "item") -> Item:
+        """Validate a client item against this session's formats and known function calls."""
+        return self.conversation.normalise_item(
+            raw,
+            param,
+            input_format=self.input_format,
+            output_format=session_config.output_format(self.config),
+            pending_call_ids=self.responses.pending_call_ids(),
         )
 
     async def _on_item_create(self, msg: JSON) -> None:
-        item = self._normalise_item(msg.get("item"))
-        previous_id = msg.get("previous_item_id")
-        if previous_id is None:
-            position = len(self.items)
-        elif previous_id == "root":
-            position = 0
-        else:
-            found = self._find(previous_id)
-            if found is None:
-                raise ClientError(
-                    "invalid_value", f"Previous item with id '{previous_id}' not found.", "previous_item_id"
-                )
-            position = self.items.index(found) + 1
-        self.items.insert(position, item)
-        previous = self.items[position - 1].id if position > 0 else None
+        item = self.normalise_item(msg.get("item"))
+        previous = self.conversation.insert(item, msg.get("previous_item_id"))
         await self.emit("conversation.item.added", previous_item_id=previous, item=item.data)
         await self.emit("conversation.item.done", previous_item_id=previous, item=item.data)
 
     async def _on_item_truncate(self, msg: JSON) -> None:
-        for key in ("item_id", "content_index", "audio_end_ms"):
-            if key not in msg:
-                raise ClientError("missing_required_parameter", f"Missing required parameter: '{key}'.", key)
-        end_ms, index = msg["audio_end_ms"], msg["content_index"]
-        if not isinstance(end_ms, int) or isinstance(end_ms, bool) or end_ms < 0:
-            raise ClientError("invalid_value", "'audio_end_ms' must be a non-negative integer.", "audio_end_ms")
-        item = self._find(msg["item_id"])
-        if item is None:
-            raise ClientError("invalid_value", f"Item with item_id '{msg['item_id']}' not found.", "item_id")
-        if item.data.get("type") != "message" or item.role != "assistant":
-            raise ClientError("invalid_value", "Only assistant messages can be truncated.", "item_id")
-        content = item.data.get("content") or []
-        if not isinstance(index, int) or not 0 <= index < len(content) or content[index].get("type") != "output_audio":
-            raise ClientError(
-                "invalid_value", "'content_index' does not point to an audio content part.", "content_index"
-            )
-        if end_ms > item.audio_ms:
-            raise ClientError(
-                "invalid_value",
-                f"Audio content of {item.audio_ms}ms is already shorter than {end_ms}ms.",
-                "audio_end_ms",
-            )
-        part = content[index]
-        transcript = str(part.get("transcript") or "")
-        if item.audio_ms:
-            # The unheard part of the transcript leaves the context, like the real server.
-            part["transcript"] = transcript[: len(transcript) * end_ms // item.audio_ms]
-        item.audio_ms = end_ms
-        item.version += 1
-        item.truncated = True
+        item, index, end_ms = self.conversation.truncate(msg)
         await self.emit("conversation.item.truncated", item_id=item.id, content_index=index, audio_end_ms=end_ms)
 
     async def _on_item_delete(self, msg: JSON) -> None:
-        if "item_id" not in msg:
-            raise ClientError("missing_required_parameter", "Missing required parameter: 'item_id'.", "item_id")
-        item = self._find(msg["item_id"])
-        if item is None:
-            raise ClientError("invalid_value", f"Item with item_id '{msg['item_id']}' not found.", "item_id")
-        self.items.remove(item)
+        item = self.conversation.delete(msg)
         await self.emit("conversation.item.deleted", item_id=item.id)
 
     async def _on_item_retrieve(self, msg: JSON) -> None:
-        if "item_id" not in msg:
-            raise ClientError("missing_required_parameter", "Missing required parameter: 'item_id'.", "item_id")
-        item = self._find(msg["item_id"])
-        if item is None:
-            raise ClientError("invalid_value", f"Item with item_id '{msg['item_id']}' not found.", "item_id")
-        data = copy.deepcopy(item.data)
-        for part in data.get("content") or []:
-            if part.get("type") == "input_audio" and item.audio:
-                part["audio"] = base64.b64encode(item.audio).decode()
-            elif part.get("type") == "output_audio" and item.audio_ms:
-                audio = assistant_audio(item.audio_format, 0, item.audio_ms, item.audio_ms)
-                part["audio"] = base64.b64encode(audio).decode()
-        await self.emit("conversation.item.retrieved", item=data)
+        await self.emit("conversation.item.retrieved", item=self.conversation.retrieve(msg))
 
     # --- responses ------------------------------------------------------------------------------
 
     async def _on_response_create(self, msg: JSON) -> None:
-        params = msg.get("response") or {}
-        if not isinstance(params, dict):
-            raise ClientError("invalid_type", "Invalid type for 'response': expected an object.", "response")
-        for key in params:
-            if key not in RESPONSE_KEYS:
-                raise ClientError("unknown_parameter", f"Unknown parameter: 'response.{key}'.", f"response.{key}")
-        if "output_modalities" in params:
-            _check_modalities(params["output_modalities"], "response.output_modalities")
-        if "tools" in params:
-            _check_tools(params["tools"], "response.tools")
-        conversation = params.get("conversation", "auto")
-        if conversation not in ("auto", "none"):
-            raise ClientError(
-                "invalid_value", "'response.conversation' must be 'auto' or 'none'.", "response.conversation"
-            )
-        if conversation == "auto" and self.active is not None:
-            raise ClientError(
-                "conversation_already_has_active_response",
-                f"Conversation already has an active response in progress: {self.active.id}. "
-                "Wait until the response is finished before creating a new one.",
-            )
-        await self._start_response(params)
-
-    def _context(self, params: JSON) -> list[Item]:
-        if "input" not in params:
-            return list(self.items)
-        raw_items = params["input"]
-        if not isinstance(raw_items, list):
-            raise ClientError("invalid_type", "'response.input' must be a list of items.", "response.input")
-        context: list[Item] = []
-        for index, raw in enumerate(raw_items):
-            if isinstance(raw, dict) and raw.get("type") == "item_reference":
-                found = self._find(raw.get("id"))
-                if found is None:
-                    raise ClientError(
-                        "invalid_value",
-                        f"Item with id '{raw.get('id')}' not found.",
-                        f"response.input[{index}].id",
-                    )
-                context.append(found)
-            else:
-                raw = dict(raw) if isinstance(raw, dict) else raw
-                if isinstance(raw, dict):
-                    raw.pop("id", None)  # inline items never clash with conversation ids
-                context.append(self._normalise_item(raw, f"response.input[{index}]"))
-        return context
-
-    def _plan(self, params: JSON, context: list[Item], tools: Any, tool_choice: Any) -> Plan:
-        """Decide the reply deterministically from the last relevant items."""
-        markers = replies.find_markers(str(params.get("instructions") or ""))
-        user = next((i for i in reversed(context) if i.role == "user"), None)
-        if user is not None and not user.markers_used:
-            user_text = " ".join(
-                str(p.get("text") or "") for p in user.data["content"] if p.get("type") == "input_text"
-            )
-            found = replies.find_markers(user_text)
-            if found:
-                user.markers_used = True  # a marker fires once, not on every later response
-                markers |= found
-        if "expire" in markers:
-            return Plan("expire")
-        if "fail" in markers:
-            return Plan("fail")
-        scripted = replies.scripted_reply(str(params.get("instructions") or ""))
-        plan = Plan("message", scripted) if scripted else self._reply(context, tools, tool_choice)
-        plan.drop, plan.incomplete = "drop" in markers, "incomplete" in markers
-        return plan
-
-    def _reply(self, context: list[Item], tools: Any, tool_choice: Any) -> Plan:
-        last = context[-1] if context else None
-        if last is not None and last.data.get("type") == "function_call_output":
-            return Plan("message", replies.tool_output_reply(str(last.data.get("output", ""))))
-        if last is None or last.role != "user":
-            call = replies.choose_tool("", tools, tool_choice)
-            return Plan("function_call", call=call) if call else Plan("message", replies.greeting_reply())
-        parts = last.data["content"]
-        user_text = " ".join(str(p.get("text") or "") for p in parts if p.get("type") == "input_text")
-        call = replies.choose_tool(user_text, tools, tool_choice)
-        if call is not None:
-            return Plan("function_call", call=call)
-        if replies.strip_markers(user_text):
-            return Plan("message", replies.text_reply(user_text))
-        if any(p.get("type") == "input_audio" for p in parts):
-            return Plan("message", replies.audio_reply(last.audio_ms))
-        return Plan("message", replies.text_reply(user_text))
-
-    def _usage_in(self, instructions: str, tools: Any, context: list[Item]) -> tuple[int, ...]:
-        """Input tokens by modality, and the part of them that repeats the previous input prefix."""
-        segments = [Segment(("instructions", instructions), replies.text_tokens(instructions), 0, 0)]
-        if tools:
-            dumped = json.dumps(tools, sort_keys=True)
-            segments.append(Segment(("tools", dumped), replies.text_tokens(dumped), 0, 0))
-        for item in context:
-            segments.append(Segment(("item", item.id, item.version), *item.tokens()))
-        cached = [0, 0, 0]
-        for old, new in zip(self.last_segments, segments, strict=False):
-            if old.key != new.key:
-                break
-            cached = [cached[0] + new.text, cached[1] + new.audio, cached[2] + new.image]
-        self.last_segments = segments
-        totals = [
-            sum(s.text for s in segments),
-            sum(s.audio for s in segments),
-            sum(s.image for s in segments),
-        ]
-        return (*totals, *cached)
-
-    async def _start_response(self, params: JSON) -> None:
-        """Create a response: emit `response.created` now, stream the rest in a task."""
-        cfg = self.config
-        in_conversation = params.get("conversation", "auto") != "none"
-        instructions = params["instructions"] if isinstance(params.get("instructions"), str) else cfg["instructions"]
-        tools = params["tools"] if "tools" in params else cfg["tools"]
-        tool_choice = params["tool_choice"] if "tool_choice" in params else cfg["tool_choice"]
-        context = self._context(params)
-        plan = self._plan(params, context, tools, tool_choice)
-        if plan.kind == "expire":
-            await self.expire("Your session hit the maximum duration of 60 minutes.")
-            return
-        usage_in = self._usage_in(str(instructions), tools, context)
-        override = _dig(params, "audio", "output")
-        audio_output = {
-            "format": copy.deepcopy(cfg["audio"]["output"]["format"]),
-            "voice": cfg["audio"]["output"]["voice"],
-            **(copy.deepcopy(override) if isinstance(override, dict) else {}),
-        }
-        resp = Response(
-            id=new_id("resp"),
-            in_conversation=in_conversation,
-            modalities=list(params.get("output_modalities") or cfg["output_modalities"]),
-            max_output_tokens=params.get("max_output_tokens", cfg["max_output_tokens"]),
-            audio_output=audio_output,
-            metadata=params.get("metadata"),
-            plan=plan,
-            usage_in=(usage_in[0], usage_in[1], usage_in[2], usage_in[3], usage_in[4], usage_in[5]),
-        )
-        if in_conversation:
-            self.active = resp
-        self.responses[resp.id] = resp
-        await self.emit("response.created", response=self._snapshot(resp, "in_progress"))
-        resp.task = asyncio.create_task(self._run_response(resp))
-
-    def _snapshot(self, resp: Response, status: str, details: JSON | None = None, usage: JSON | None = None) -> JSON:
-        return {
-            "object": "realtime.response",
-            "id": resp.id,
-            "status": status,
-            "status_details": details,
-            "output": copy.deepcopy(resp.output),
-            "conversation_id": self.conversation_id if resp.in_conversation else None,
-            "output_modalities": resp.modalities,
-            "max_output_tokens": resp.max_output_tokens,
-            "audio": {"output": resp.audio_output},
-            "usage": usage,
-            "metadata": resp.metadata,
-        }
-
-    def _usage(self, resp: Response) -> JSON:
-        text, audio, image, c_text, c_audio, c_image = resp.usage_in
-        out_audio = _ceil_div(resp.out_audio_ms, 50)
-        input_tokens = text + audio + image
-        output_tokens = resp.out_text_tokens + out_audio
-        return {
-            "total_tokens": input_tokens + output_tokens,
-            "input_tokens": input_tokens,
-            "output_tokens": output_tokens,
-            "input_token_details": {
-                "text_tokens": text,
-                "audio_tokens": audio,
-                "image_tokens": image,
-                "cached_tokens": c_text + c_audio + c_image,
-                "cached_tokens_details": {
-                    "text_tokens": c_text,
-                    "audio_tokens": c_audio,
-                    "image_tokens": c_image,
-                },
-            },
-            "output_token_details": {"text_tokens": resp.out_text_tokens, "audio_tokens": out_audio},
-        }
-
-    async def _cancel(self, resp: Response, reason: str) -> None:
-        """Stop a streaming response and wait until it has sent its `response.done`."""
-        if resp.cancel_reason is None:
-            resp.cancel_reason = reason
-        resp.wake.set()
-        if resp.task is not None and resp.task is not asyncio.current_task():
-            with contextlib.suppress(asyncio.CancelledError):
-                await resp.task
+        await self.responses.create(msg.get("response") or {})
 
     async def _on_response_cancel(self, msg: JSON) -> None:
-        wanted = msg.get("response_id")
-        resp = self.responses.get(str(wanted)) if wanted else self.active
-        if resp is None or resp.cancel_reason is not None:
-            raise ClientError("response_cancel_not_active", "Cancellation failed: no active response found.")
-        await self._cancel(resp, "client_cancelled")
-
-    async def _pace(self, resp: Response, model_ms: float) -> None:
-        """Let `model_ms` of output take model_ms / factor of wall time; wake early on cancel."""
-        if self.realtime_factor <= 0:
-            await asyncio.sleep(0)  # still yield, so barge-in and cancel are seen between chunks
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(resp.wake.wait(), model_ms / 1000 / self.realtime_factor)
-
-    async def _run_response(self, resp: Response) -> None:
-        try:
-            if resp.plan.kind == "fail":
-                await self._finish(
-                    resp,
-                    "failed",
-                    {
-                        "type": "failed",
-                        "error": {
-                            "type": "server_error",
-                            "code": "simulated_failure",
-                            "message": "The simulator failed this response on purpose (#sim:fail).",
-                        },
-                    },
-                )
-            elif resp.plan.kind == "function_call":
-                await self._stream_function_call(resp)
-            else:
-                await self._stream_message(resp)
-        except ConnectionClosed:
-            pass
-        finally:
-            self.responses.pop(resp.id, None)
-            if self.active is resp:
-                self.active = None
-
-    async def _finish(self, resp: Response, status: Status, details: JSON | None) -> None:
-        """Send `response.done` (full usage) and `rate_limits.updated`."""
-        self.responses.pop(resp.id, None)
-        if self.active is resp:
-            self.active = None  # before sending, so the client may create the next response at once
-        usage = self._usage(resp)
-        await self.emit("response.done", response=self._snapshot(resp, status, details, usage))
-        total = usage["total_tokens"]
-        await self.emit(
-            "rate_limits.updated",
-            rate_limits=[
-                {
-                    "name": "tokens",
-                    "limit": RATE_LIMIT_TOKENS,
-                    "remaining": max(0, RATE_LIMIT_TOKENS - total),
-                    "reset_seconds": round(total * 60 / RATE_LIMIT_TOKENS, 3),
-                }
-            ],
-        )
-
-    def _limit(self, resp: Response, full_tokens: int) -> int | None:
-        if resp.plan.incomplete:
-            return max(1, full_tokens // 2)
-        limit = resp.max_output_tokens
-        return limit if isinstance(limit, int) and not isinstance(limit, bool) else None
-
-    async def _drop(self) -> None:
-        """Scripted fault: close abruptly (1011) without `response.done`."""
-        self.closed = True
-        await self.ws.close(1011, "simulated connection drop")
-
-    async def _open_item(self, resp: Response, data: JSON) -> tuple[int, str | None]:
-        output_index = len(resp.output)
-        resp.output.append(data)
-        await self.emit("response.output_item.added", response_id=resp.id, output_index=output_index, item=data)
-        previous: str | None = None
-        if resp.in_conversation:
-            previous = self.items[-1].id if self.items else None
-            self.items.append(Item(data=data, audio_format=resp.audio_output.get("format")))
-            await self.emit("conversation.item.added", previous_item_id=previous, item=data)
-        return output_index, previous
-
-    async def _close_item(
-        self, resp: Response, output_index: int, previous: str | None, data: JSON, audio_ms: int = 0
-    ) -> None:
-        resp.output[output_index] = data
-        if resp.in_conversation:
-            stored = self._find(data["id"])
-            if stored is not None:
-                if stored.truncated and audio_ms:
-                    # Truncated while still streaming: keep only what the client said was heard.
-                    kept = min(stored.audio_ms, audio_ms)
-                    context = copy.deepcopy(data)
-                    for part in context["content"]:
-                        transcript = str(part.get("transcript") or "")
-                        part["transcript"] = transcript[: len(transcript) * kept // audio_ms]
-                    stored.data, stored.audio_ms = context, kept
-                else:
-                    stored.data, stored.audio_ms = data, audio_ms
-                stored.version += 1
-            await self.emit("conversation.item.done", previous_item_id=previous, item=data)
-        await self.emit("response.output_item.done", response_id=resp.id, output_index=output_index, item=data)
-
-    def _status(self, resp: Response, hit_limit: bool) -> tuple[Status, JSON | None]:
-        if resp.cancel_reason is not None:
-            return "cancelled", {"type": "cancelled", "reason": resp.cancel_reason}
-        if hit_limit:
-            return "incomplete", {"type": "incomplete", "reason": "max_output_tokens"}
-        return "completed", None
-
-    async def _stream_message(self, resp: Response) -> None:
-        text = resp.plan.text
-        audio_mode = "audio" in resp.modalities
-        item_id = new_id("item")
-        output_index, previous = await self._open_item(
-            resp,
-            {"id": item_id, "type": "message", "status": "in_progress", "role": "assistant", "content": []},
-        )
-        ids = {"response_id": resp.id, "item_id": item_id, "output_index": output_index, "content_index": 0}
-        part: JSON = {"type": "audio", "transcript": ""} if audio_mode else {"type": "text", "text": ""}
-        await self.emit("response.content_part.added", **ids, part=part)
-        stored = self._find(item_id) if resp.in_conversation else None
-
-        words = re.findall(r"\S+\s*", text) or [text]
-        total_ms = 0
-        if audio_mode:
-            total_ms = max(50, _ceil_div(min(MS_PER_CHAR * len(text), MAX_REPLY_AUDIO_MS), 50) * 50)
-        # Steps are (transcript/text delta, audio chunk ms); transcript deltas lead the audio they describe.
-        steps: list[tuple[str, int]] = []
-        if audio_mode:
-            chunks = _ceil_div(total_ms, OUTPUT_CHUNK_MS)
-            position = 0
-            queue = list(words)
-            for chunk in range(chunks):
-                while queue and position * chunks < (chunk + 1) * len(text):
-                    position += len(queue[0])
-                    steps.append((queue.pop(0), 0))
-                steps.append(("", min(OUTPUT_CHUNK_MS, total_ms - chunk * OUTPUT_CHUNK_MS)))
-            steps.extend((word, 0) for word in queue)
-        else:
-            steps = [(word, 0) for word in words]
-        limit = self._limit(resp, replies.text_tokens(text) + _ceil_div(total_ms, 50))
-
-        sent_text, sent_ms, hit_limit = "", 0, False
-        fmt = resp.audio_output.get("format")
-        for deltas, (delta_text, chunk_ms) in enumerate(steps, start=1):
-            if resp.cancel_reason is not None:
-                break
-            if limit is not None:
-                projected = replies.text_tokens(sent_text + delta_text) + _ceil_div(sent_ms + chunk_ms, 50)
-                if projected > limit:
-                    hit_limit = True
-                    break
-            if chunk_ms:
-                audio = assistant_audio(fmt, sent_ms, sent_ms + chunk_ms, total_ms)
-                sent_ms += chunk_ms
-                resp.out_audio_ms = sent_ms
-                if stored is not None and not stored.truncated:
-                    stored.audio_ms = sent_ms  # truncation may already refer to audio sent so far
-                self.audio_started = True
-                await self.emit("response.output_audio.delta", **ids, delta=base64.b64encode(audio).decode())
-                await self._pace(resp, chunk_ms)
-            else:
-                sent_text += delta_text
-                resp.out_text_tokens = replies.text_tokens(sent_text)
-                kind = "response.output_audio_transcript.delta" if audio_mode else "response.output_text.delta"
-                await self.emit(kind, **ids, delta=delta_text)
-                if not audio_mode:
-                    await self._pace(resp, TEXT_DELTA_MS)
-            if resp.plan.drop and deltas >= DROP_AFTER_DELTAS:
-                await self._drop()
-                return
-
-        if audio_mode:
-            await self.emit("response.output_audio.done", **ids)
-            await self.emit("response.output_audio_transcript.done", **ids, transcript=sent_text)
-            await self.emit("response.content_part.done", **ids, part={"type": "audio", "transcript": sent_text})
-            content: JSON = {"type": "output_audio", "transcript": sent_text}
-        else:
-            await self.emit("response.output_text.done", **ids, text=sent_text)
-            await self.emit("response.content_part.done", **ids, part={"type": "text", "text": sent_text})
-            content = {"type": "output_text", "text": sent_text}
-        status, details = self._status(resp, hit_limit)
-        item_status = "completed" if status == "completed" else "incomplete"
-        final = {
-            "id": item_id,
-            "type": "message",
-            "status": item_status,
-            "role": "assistant",
-            "content": [content],
-        }
-        await self._close_item(resp, output_index, previous, final, sent_ms)
-        await self._finish(resp, status, details)
-
-    async def _stream_function_call(self, resp: Response) -> None:
-        call = resp.plan.call
-        assert call is not None
-        item_id, call_id = new_id("item"), new_id("call")
-        base = {"id": item_id, "type": "function_call", "name": call.name, "call_id": call_id}
-        output_index, previous = await self._open_item(resp, {**base, "status": "in_progress", "arguments": ""})
-        ids = {"response_id": resp.id, "item_id": item_id, "output_index": output_index, "call_id": call_id}
-        size = max(1, _ceil_div(len(call.arguments), 4))
-        pieces = [call.arguments[i : i + size] for i in range(0, len(call.arguments), size)]
-        limit = self._limit(resp, replies.text_tokens(call.name + call.arguments))
-        sent, hit_limit = "", False
-        for deltas, piece in enumerate(pieces, start=1):
-            if resp.cancel_reason is not None:
-                break
-            if limit is not None and replies.text_tokens(call.name + sent + piece) > limit:
-                hit_limit = True
-                break
-            sent += piece
-            resp.out_text_tokens = replies.text_tokens(call.name + sent)
-            await self.emit("response.function_call_arguments.delta", **ids, delta=piece)
-            if resp.plan.drop and deltas >= DROP_AFTER_DELTAS:
-                await self._drop()
-                return
-            await self._pace(resp, TEXT_DELTA_MS)
-        status, details = self._status(resp, hit_limit)
-        if status == "completed":
-            # Only a finished call gets `.done`: relays execute tools on it.
-            await self.emit("response.function_call_arguments.done", **ids, name=call.name, arguments=sent)
-        item_status = "completed" if status == "completed" else "incomplete"
-        await self._close_item(resp, output_index, previous, {**base, "status": item_status, "arguments": sent})
-        await self._finish(resp, status, details)
-
-
-def _valid_format(fmt: Any) -> bool:
-    if not isinstance(fmt, dict):
-        return False
-    if fmt.get("type") == "audio/pcm":
-        return bool(fmt.get("rate", 24000) == 24000)
-    return fmt.get("type") in ("audio/pcmu", "audio/pcma")
-
-
-def _check_modalities(value: Any, param: str) -> None:
-    if value not in (["audio"], ["text"]):
-        raise ClientError("invalid_value", f'Invalid \'{param}\': use ["audio"] or ["text"].', param)
-
-
-def _check_tools(value: Any, param: str) -> None:
-    if not isinstance(value, list):
-        raise ClientError("invalid_type", f"Invalid type for '{param}': expected an array.", param)
-    for index, tool in enumerate(value):
-        if not isinstance(tool, dict) or tool.get("type", "function") not in ("function", "mcp"):
-            raise ClientError("invalid_value", f"Invalid tool at '{param}[{index}]'.", f"{param}[{index}]")
-        if tool.get("type", "function") == "function" and not isinstance(tool.get("name"), str):
-            raise ClientError(
-                "missing_required_parameter",
-                f"Missing required parameter: '{param}[{index}].name'.",
-                f"{param}[{index}].name",
-            )
+        await self.responses.cancel_requested(msg.get("response_id"))

@@ -1,0 +1,211 @@
+"""The session object: its defaults, the checks a `session.update` must pass, and how it merges."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .errors import ClientError
+from .ids import new_id
+
+JSON = dict[str, Any]
+
+DEFAULT_MODEL = "gpt-realtime"
+DEFAULT_INSTRUCTIONS = (
+    "You are a helpful, friendly voice assistant. Keep your answers short. "
+    "(Default instructions of the realtime simulator.)"
+)
+PCM_FORMAT: JSON = {"type": "audio/pcm", "rate": 24000}
+SESSION_KEYS = frozenset(
+    {
+        "type",
+        "model",
+        "output_modalities",
+        "instructions",
+        "tools",
+        "tool_choice",
+        "max_output_tokens",
+        "tracing",
+        "truncation",
+        "prompt",
+        "audio",
+        "include",
+        "reasoning",
+        "parallel_tool_calls",
+    }
+)
+IGNORED_SESSION_KEYS = frozenset({"object", "id", "expires_at"})  # echoed back by some clients
+TURN_DETECTION_PATH = ("audio", "input", "turn_detection")
+# Objects that a session.update replaces whole (a new format or tool_choice is not a patch of the old one).
+REPLACED_PATHS = frozenset(
+    {
+        ("tool_choice",),
+        ("prompt",),
+        ("tracing",),
+        ("truncation",),
+        ("audio", "input", "format"),
+        ("audio", "output", "format"),
+        ("audio", "input", "noise_reduction"),
+        ("audio", "output", "voice"),
+    }
+)
+SERVER_VAD_DEFAULTS: JSON = {
+    "type": "server_vad",
+    "threshold": 0.5,
+    "prefix_padding_ms": 300,
+    "silence_duration_ms": 200,
+    "idle_timeout_ms": None,
+    "create_response": True,
+    "interrupt_response": True,
+}
+SEMANTIC_VAD_DEFAULTS: JSON = {
+    "type": "semantic_vad",
+    "eagerness": "auto",
+    "create_response": True,
+    "interrupt_response": True,
+}
+
+
+def default_session(model: str, expires_at: int) -> JSON:
+    """The full GA session object a fresh connection starts with (docs/simulator.md, "What it does": Session)."""
+    return {
+        "type": "realtime",
+        "object": "realtime.session",
+        "id": new_id("sess"),
+        "model": model,
+        "output_modalities": ["audio"],
+        "instructions": DEFAULT_INSTRUCTIONS,
+        "tools": [],
+        "tool_choice": "auto",
+        "max_output_tokens": "inf",
+        "tracing": None,
+        "truncation": "auto",
+        "prompt": None,
+        "expires_at": expires_at,
+        "audio": {
+            "input": {
+                "format": dict(PCM_FORMAT),
+                "transcription": None,
+                "noise_reduction": None,
+                "turn_detection": dict(SERVER_VAD_DEFAULTS),
+            },
+            "output": {"format": dict(PCM_FORMAT), "voice": "alloy", "speed": 1.0},
+        },
+        "include": None,
+    }
+
+
+def deep_merge(base: Any, patch: Any, path: tuple[str, ...] = ()) -> Any:
+    """Merge `patch` into `base`: dicts recurse, anything else (lists, null, "") replaces."""
+    if not isinstance(patch, dict) or path in REPLACED_PATHS:
+        return copy.deepcopy(patch)
+    if path == TURN_DETECTION_PATH:
+        kind = patch.get("type") or (base.get("type") if isinstance(base, dict) else None) or "server_vad"
+        if not isinstance(base, dict) or base.get("type") != kind:
+            base = SEMANTIC_VAD_DEFAULTS if kind == "semantic_vad" else SERVER_VAD_DEFAULTS
+    if not isinstance(base, dict):
+        base = {}
+    out = copy.deepcopy(base)
+    for key, value in patch.items():
+        out[key] = deep_merge(out.get(key), value, (*path, key))
+    return out
+
+
+def get_path(obj: Any, *keys: str) -> Any:
+    """`obj[key][key]…`, or None where a level is missing or not an object."""
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def turn_detection(config: JSON) -> JSON | None:
+    """The session's turn detection settings, or None when VAD is off."""
+    td = get_path(config, *TURN_DETECTION_PATH)
+    return td if isinstance(td, dict) else None
+
+
+def input_format(config: JSON) -> Any:
+    return get_path(config, "audio", "input", "format")
+
+
+def output_format(config: JSON) -> Any:
+    return get_path(config, "audio", "output", "format")
+
+
+def apply_session_update(config: JSON, patch: Any, *, audio_started: bool) -> JSON:
+    """Check the `session` of a `session.update` and return `config` with it merged in; ClientError if refused."""
+    if not isinstance(patch, dict):
+        raise ClientError("missing_required_parameter", "Missing required parameter: 'session'.", "session")
+    if "type" not in patch:
+        raise ClientError("missing_required_parameter", "Missing required parameter: 'session.type'.", "session.type")
+    if patch["type"] != "realtime":
+        raise ClientError("invalid_value", "The simulator only supports session.type 'realtime'.", "session.type")
+    for key in patch:
+        if key not in SESSION_KEYS and key not in IGNORED_SESSION_KEYS:
+            raise ClientError("unknown_parameter", f"Unknown parameter: 'session.{key}'.", f"session.{key}")
+    patch = {k: v for k, v in patch.items() if k not in IGNORED_SESSION_KEYS}
+    if "model" in patch and patch["model"] != config["model"]:
+        raise ClientError("invalid_value", "The model of an existing session cannot be changed.", "session.model")
+    voice = get_path(patch, "audio", "output", "voice")
+    if voice is not None and voice != config["audio"]["output"]["voice"] and audio_started:
+        raise ClientError(
+            "cannot_update_voice",
+            "Cannot update a conversation's voice if assistant audio is present.",
+            "session.audio.output.voice",
+        )
+    if "output_modalities" in patch:
+        check_modalities(patch["output_modalities"], "session.output_modalities")
+    if "tools" in patch:
+        check_tools(patch["tools"], "session.tools")
+    if "instructions" in patch and not isinstance(patch["instructions"], str):
+        raise ClientError(
+            "invalid_type",
+            "Invalid type for 'session.instructions': expected a string.",
+            "session.instructions",
+        )
+    for direction in ("input", "output"):
+        fmt = get_path(patch, "audio", direction, "format")
+        if fmt is not None and not valid_format(fmt):
+            raise ClientError(
+                "invalid_value",
+                "Audio format must be {type: 'audio/pcm', rate: 24000}, {type: 'audio/pcmu'} or {type: 'audio/pcma'}.",
+                f"session.audio.{direction}.format",
+            )
+    merged = deep_merge(config, patch)
+    td = get_path(merged, *TURN_DETECTION_PATH)
+    if td is not None and (not isinstance(td, dict) or td.get("type") not in ("server_vad", "semantic_vad")):
+        raise ClientError(
+            "invalid_value",
+            "turn_detection.type must be 'server_vad' or 'semantic_vad'.",
+            "session.audio.input.turn_detection.type",
+        )
+    return merged
+
+
+def valid_format(fmt: Any) -> bool:
+    if not isinstance(fmt, dict):
+        return False
+    if fmt.get("type") == "audio/pcm":
+        return bool(fmt.get("rate", 24000) == 24000)
+    return fmt.get("type") in ("audio/pcmu", "audio/pcma")
+
+
+def check_modalities(value: Any, param: str) -> None:
+    if value not in (["audio"], ["text"]):
+        raise ClientError("invalid_value", f'Invalid \'{param}\': use ["audio"] or ["text"].', param)
+
+
+def check_tools(value: Any, param: str) -> None:
+    if not isinstance(value, list):
+        raise ClientError("invalid_type", f"Invalid type for '{param}': expected an array.", param)
+    for index, tool in enumerate(value):
+        if not isinstance(tool, dict) or tool.get("type", "function") not in ("function", "mcp"):
+            raise ClientError("invalid_value", f"Invalid tool at '{param}[{index}]'.", f"{param}[{index}]")
+        if tool.get("type", "function") == "function" and not isinstance(tool.get("name"), str):
+            raise ClientError(
+                "missing_required_parameter",
+                f"Missing required parameter: '{param}[{index}].name'.",
+                f"{param}[{index}].name",
+            )
