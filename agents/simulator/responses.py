@@ -17,7 +17,7 @@ from .audio import OUTPUT_CHUNK_MS, assistant_audio
 from .conversation import Conversation, Item
 from .errors import ClientError
 from .ids import new_id
-from .usage import InputUsage, PromptCache, ceil_div, rate_limits, response_usage
+from .token_usage import InputUsage, PromptCache, ceil_div, rate_limits, response_usage
 
 JSON = dict[str, Any]
 

@@ -22,7 +22,7 @@ from .conversation import Conversation, Item
 from .errors import ClientError
 from .ids import new_id, obfuscation
 from .responses import ResponseStreamer
-from .usage import transcription_usage
+from .token_usage import transcription_usage
 from .vad import EnergyVad, VadSettings
 
 JSON = dict[str, Any]
