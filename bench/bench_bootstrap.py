@@ -140,8 +140,8 @@ def _prepare(env: dict[str, str]) -> str:
     from agents.models import Agent, Prompt
     from agents.services import prompt_publish
     from tenants.models import Tenant, WidgetKey
+    from widget.bootstrap import widget_bootstrap
     from widget.schemas import BootstrapOut
-    from widget.services import widget_bootstrap
 
     # A per-IP limit no benchmark reaches: all requests come from 127.0.0.1.
     tenant = Tenant.objects.create(slug="bench", name="BenchCo", allowed_origins=ORIGIN, requests_per_minute=10_000_000)

@@ -8,7 +8,8 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from config.errors import ApiError, error_response
-from widget.api import router as widget_router
+from widget.bootstrap_api import router as bootstrap_router
+from widget.console_api import router as console_router
 
 api = NinjaAPI(title="Voice agents platform", version="1", urls_namespace="api")
 
@@ -31,7 +32,8 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
     )
 
 
-api.add_router("/", widget_router)
+api.add_router("/", bootstrap_router)
+api.add_router("/", console_router)
 
 
 @api.exception_handler(HttpError)

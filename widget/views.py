@@ -16,7 +16,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from agents.protocol import browser_protocol
-from widget import services
+from widget import bootstrap
 
 _KEY_SHAPE = re.compile(r"^pk_[A-Za-z0-9_]{1,60}$")
 LOADER_PATH = "widget/loader.js"
@@ -71,7 +71,7 @@ def widget_loader(request: HttpRequest) -> HttpResponse:
 def widget_page(request: HttpRequest) -> HttpResponse:
     """The widget iframe; only the key's tenant's sites may frame it (CSP frame-ancestors)."""
     key = request.GET.get("key", "")
-    origins = services.widget_page_origins(key=key) if _KEY_SHAPE.match(key) else None
+    origins = bootstrap.widget_page_origins(key=key) if _KEY_SHAPE.match(key) else None
     if origins is None:
         response = render(request, "widget/unavailable.html", status=404)
         response["Content-Security-Policy"] = _page_csp(request, "'none'")
