@@ -1,0 +1,25 @@
+"""The relay benchmark's settings, wire messages and goals, shared by its modules."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ORIGIN = "http://127.0.0.1:8000"
+REDIS_URL = "redis://127.0.0.1:6379/8"
+DB_FILE = "/tmp/bench-relay.sqlite3"
+TOOL_NAME = "bench_slow_probe"
+TOOL_TEXT = "bench slow probe"
+TOOL_SLEEP = 0.5
+PACE_MS = 100.0  # the simulator's output chunk at 1x
+BATCH = 10
+PROBE_EVERY = 0.2
+LONG_TEXT = ("hello " * 60).strip()  # a 20 s reply at 60 ms per character
+SILENCE = json.dumps(
+    {"type": "input_audio_buffer.append", "audio": base64.b64encode(bytes(1920)).decode()}, separators=(",", ":")
+)  # the exact wire shape: the platform's unparsed hot path
+CLEAR = json.dumps({"type": "input_audio_buffer.clear"})
+GOAL_THROUGHPUT, GOAL_P99_MS, GOAL_GAP_MS = 0.5, 5.0, 5.0
