@@ -60,25 +60,6 @@ class SecretMissing(Exception):
     """A header names a secret the tenant does not have."""
 
 
-@dataclass(frozen=True)
-class ToolCall:
-    """One function call from the model (from `response.function_call_arguments.done`)."""
-
-    call_id: str
-    name: str
-    arguments_json: str
-
-    @classmethod
-    def from_event(cls, event: Mapping[str, Any]) -> ToolCall:
-        item = event.get("item") if isinstance(event.get("item"), Mapping) else event
-        assert isinstance(item, Mapping)
-        return cls(
-            call_id=str(item.get("call_id", "")),
-            name=str(item.get("name", "")),
-            arguments_json=str(item.get("arguments") or "{}"),
-        )
-
-
 @dataclass
 class ToolResult:
     ok: bool

@@ -352,10 +352,3 @@ def pinned_transport(*, scheme: str, host: str, port: int, address: str) -> Pinn
     else:
         pools.move_to_end(key)
     return transport
-
-
-async def pinned_pools_close() -> None:
-    """Close this loop's keep-alive pools (tests and shutdown)."""
-    pools = _pools.pop(asyncio.get_running_loop(), OrderedDict())
-    for transport in list(pools.values()):
-        await transport.aclose()

@@ -33,9 +33,6 @@ class Visual:
     template: str
     prepare: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda props: dict(props))
 
-    def validator(self) -> Draft202012Validator:
-        return _validator(self.name)
-
 
 # Helpers that turn loose API data into safe, short template context.
 
