@@ -655,13 +655,13 @@ def executor_warm_up() -> None:
     event loop of a live process where it would stall every session's audio for tens of milliseconds."""
     import importlib
 
-    from httptools.guard import _ssl_context
+    from httptools.guard import ssl_context
     from httptools.visuals import visuals_warm_up
 
     # httpcore picks its async backend (anyio) on the first request and imports it then.
     for module in ("anyio._backends._asyncio", "anyio.streams.tls", "httpcore._backends.anyio"):
         importlib.import_module(module)
-    _ssl_context()
+    ssl_context()
     visuals_warm_up()
 
 

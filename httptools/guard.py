@@ -308,7 +308,7 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, address: str) -> None:  # no super().__init__: it would build an SSL context per call
         self.address = address
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_ssl_context(),
+            ssl_context=ssl_context(),
             max_connections=10,
             max_keepalive_connections=5,
             keepalive_expiry=15.0,
@@ -321,7 +321,8 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
 _ssl: ssl.SSLContext | None = None
 
 
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
+    """The one verified TLS context every pinned connection uses (system trust store, no environment)."""
     # Loading the CA bundle costs milliseconds; one verified context serves every call.
     global _ssl
     if _ssl is None:

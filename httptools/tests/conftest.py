@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from httptools.guard import ssl_context
 from httptools.models import HttpTool
 
 PRODUCTS = {
@@ -245,8 +246,6 @@ def tls_loopback_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tl
 
     The CA is added to the executor's own verified context (what a private CA in the system store does);
     verification itself stays on, so any other name or issuer is refused."""
-    from httptools.guard import _ssl_context
-
     server = TlsServer()
     ca_pem, leaf_pem, key_pem = _test_certificates(server.name)
     folder = tmp_path_factory.mktemp("tls")
@@ -255,7 +254,7 @@ def tls_loopback_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tl
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(folder / "leaf.pem", folder / "key.pem")
     context.sni_callback = lambda _socket, name, _context: server.server_names.append(name)
-    _ssl_context().load_verify_locations(cadata=ca_pem.decode())
+    ssl_context().load_verify_locations(cadata=ca_pem.decode())
     ready = threading.Event()
     thread = threading.Thread(target=_serve, args=(server, ready, context), daemon=True)
     thread.start()
