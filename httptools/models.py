@@ -7,6 +7,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 
+from httptools.validation import validate_descriptor
 from tenants.models import Tenant
 
 
@@ -132,9 +133,7 @@ class HttpTool(models.Model):
                 HttpToolVersion.objects.create(tool=self, version=self.version, snapshot=snapshot)
 
     def clean(self) -> None:
-        from httptools.validation import validate_descriptor
-
-        validate_descriptor(self)
+        self.base_url = validate_descriptor(self.snapshot())["base_url"]
 
     def snapshot(self) -> dict[str, Any]:
         """The descriptor as data: what a version records and what "changed" compares."""

@@ -23,7 +23,7 @@ from httptools.executor import UNAVAILABLE, arguments_parse, tool_execute, tool_
 from httptools.guard import check_host_literal
 from httptools.models import HttpTool
 from httptools.tests.conftest import StubResolver
-from httptools.validation import normalize_base_url, validate_descriptor
+from httptools.validation import normalize_base_url
 from tenants.models import TenantSecret
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -133,7 +133,7 @@ async def test_it_refuses_ipv6_loopback_and_ipv4_mapped_forms(server, make_tool,
 async def test_it_refuses_a_host_that_now_resolves_to_a_private_address(server, make_tool):
     # Saved fine (a public name); at call time DNS answers with a private address: refused, nothing sent.
     tool = make_tool(f"http://shop-api.example.com:{server.port}")
-    validate_descriptor(tool)
+    tool.clean()
     resolver = StubResolver({"shop-api.example.com": lambda n: ["93.184.215.14"] if n == 0 else ["10.1.2.3"]})
     resolver.answers["shop-api.example.com"] = lambda n: ["10.1.2.3"]
     trace = await run(tool, {"query": "x"}, resolver=resolver)
@@ -373,7 +373,7 @@ async def test_arguments_never_change_the_host_or_add_headers(server, make_tool)
 def test_it_refuses_routing_headers_and_line_breaks_at_save(make_tool, headers):
     tool = make_tool("https://api.example.com", headers=headers)
     with pytest.raises(ValidationError) as exc:
-        validate_descriptor(tool)
+        tool.clean()
     assert "headers" in exc.value.message_dict
 
 
