@@ -12,7 +12,8 @@ from typing import Any
 
 from django.conf import settings
 
-from httptools.importers import CREDENTIAL_HEADER, Proposal
+from httptools.importers import Proposal
+from httptools.redaction import CREDENTIAL_NAME
 from httptools.validation import SECRET_REF
 from httptools.visuals import VISUALS
 
@@ -135,7 +136,7 @@ def draft_to_proposal(draft: dict[str, Any]) -> Proposal:
         data[name] = value
     if isinstance(data["headers"], dict):
         for key, value in list(data["headers"].items()):
-            if CREDENTIAL_HEADER.search(str(key)) and not SECRET_REF.search(str(value)):
+            if CREDENTIAL_NAME.search(str(key)) and not SECRET_REF.search(str(value)):
                 secret = re.sub(r"[^A-Z0-9]+", "_", str(key).upper()).strip("_") or "API_KEY"
                 secret = secret if secret[0].isalpha() else f"API_{secret}"
                 data["headers"][key] = "{{secret:" + secret[:64] + "}}"

@@ -28,6 +28,7 @@ from jsonschema import Draft202012Validator
 from httptools.generation import needs_confirmation, tool_parameters
 from httptools.guard import GuardError, Resolver, check_port, host_problem, pinned_transport, resolve_pinned
 from httptools.models import HttpTool
+from httptools.redaction import CREDENTIAL_NAME, MASK, arguments_redact, scrub
 from httptools.validation import SECRET_REF, SLOT
 from httptools.visuals import VisualError, render_visual
 
@@ -44,12 +45,7 @@ MAX_ARGUMENTS_CHARS = 16_000
 MAX_REDIRECTS = 3
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
-CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization"}
-SENSITIVE_KEY = re.compile(
-    r"pass(word)?|secret|token|api[_-]?key|authori[sz]ation|cookie|cvv|cvc|card_?number", re.IGNORECASE
-)
 USER_AGENT = "voiceagents-httptool/1"
-MASK = "••••••"
 
 
 class ArgumentsInvalid(Exception):
@@ -293,7 +289,9 @@ async def request_send(
     url = httpx.URL(rendered.url)
     method, body = rendered.method, rendered.body
     headers = list(rendered.headers)
-    sensitive = CREDENTIAL_HEADERS | {name.lower() for name in (credential_headers or set())}
+    # Dropped when a redirect leaves the origin: headers named like a credential and those carrying a secret.
+    sensitive = {name.lower() for name, _ in headers if CREDENTIAL_NAME.search(name)}
+    sensitive |= {name.lower() for name in (credential_headers or set())}
     redirects: list[str] = []
     timeouts = {"connect": io_timeout, "read": io_timeout, "write": io_timeout, "pool": io_timeout}
     for hop in range(MAX_REDIRECTS + 1):
@@ -460,38 +458,6 @@ def props_map(visual_props: Mapping[str, str], data: Any) -> dict[str, Any]:
         if value is not MISSING:
             props[prop] = value
     return props
-
-
-# ----- secrets out of everything the model, logs and staff see --------------------------------------------
-
-
-def scrub(value: Any, secrets: Mapping[str, str]) -> Any:
-    """Replace every secret value (4+ characters) wherever it appears, recursively."""
-    values = [s for s in secrets.values() if len(s) >= 4]
-    if not values:
-        return value
-    if isinstance(value, str):
-        for secret in values:
-            value = value.replace(secret, "[redacted]")
-        return value
-    if isinstance(value, bytes):
-        return scrub(value.decode("utf-8", errors="replace"), secrets).encode()
-    if isinstance(value, dict):
-        return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(scrub(v, secrets) for v in value)
-    return value
-
-
-def arguments_redact(arguments: Any, secrets: Mapping[str, str]) -> Any:
-    if isinstance(arguments, dict):
-        return {
-            k: "[redacted]" if SENSITIVE_KEY.search(str(k)) else arguments_redact(v, secrets)
-            for k, v in arguments.items()
-        }
-    if isinstance(arguments, list):
-        return [arguments_redact(v, secrets) for v in arguments]
-    return scrub(arguments, secrets)
 
 
 # ----- one call, end to end --------------------------------------------------------------------------------

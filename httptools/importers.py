@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
+from httptools.redaction import CREDENTIAL_NAME
+
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 # Keywords OpenAPI 3.0 adds to JSON Schema (or JSON Schema we do not want in function parameters).
 OPENAPI_ONLY_KEYS = {
@@ -336,7 +338,6 @@ def _mapping_for(operation: dict[str, Any]) -> dict[str, Any]:
 
 # ----- curl ------------------------------------------------------------------------------------------------
 
-CREDENTIAL_HEADER = re.compile(r"authori[sz]ation|api[-_]?key|token|secret|password|cookie|signature", re.I)
 DROPPED_HEADERS = {"host", "content-length", "connection", "accept-encoding", "transfer-encoding", "user-agent"}
 _DATA_FLAGS = {"-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--json"}
 _IGNORED_WITH_VALUE = {
@@ -471,7 +472,7 @@ def curl_proposal(command: str, *, name: str = "") -> Proposal:
             continue
         if lowered == "content-type" and "json" in value.lower():
             continue  # the executor sets it for JSON bodies
-        if CREDENTIAL_HEADER.search(key):
+        if CREDENTIAL_NAME.search(key):
             secret = f"{secret_prefix}_{re.sub(r'[^A-Z0-9]+', '_', key.upper()).strip('_')}"[:64]
             scheme = value.split(" ", 1)[0] if " " in value else ""
             descriptor_headers[key] = (f"{scheme} " if scheme else "") + "{{secret:" + secret + "}}"

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from httptools.guard import check_host_literal
+from httptools.redaction import CREDENTIAL_NAME
 from httptools.visuals import VISUALS
 
 TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
@@ -44,8 +45,6 @@ FORBIDDEN_HEADERS = {
     "x-host",
     "via",
 }
-# Header names that carry credentials: their value must come from a tenant secret, never a literal.
-CREDENTIAL_HEADER = re.compile(r"authori[sz]ation|api[-_]?key|token|secret|password|cookie|signature", re.IGNORECASE)
 MAPPING_KEYS = {"items", "fields", "max_items", "max_chars"}
 
 
@@ -173,7 +172,8 @@ def header_problems(name: Any, value: Any) -> list[str]:
         problems.append(f"{name}: headers cannot take arguments; put them in the path, query or body.")
     elif "{{" in leftover or "}}" in leftover:
         problems.append(f"{name}: write secret references as {{{{secret:NAME}}}} with NAME in UPPER_SNAKE_CASE.")
-    if CREDENTIAL_HEADER.search(name) and not SECRET_REF.search(value):
+    # A header named like a credential takes its value from a tenant secret, never a literal.
+    if CREDENTIAL_NAME.search(name) and not SECRET_REF.search(value):
         problems.append(f"{name}: put the credential in a tenant secret and reference it as {{{{secret:NAME}}}}.")
     return problems
 
