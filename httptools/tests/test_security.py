@@ -486,7 +486,7 @@ def session_plan_allowing(tenant, allowed):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_tool_output_cannot_make_the_model_run_tools_outside_the_allowed_set(server, make_tool, tenants):
+async def test_tool_output_cannot_make_the_model_run_tools_outside_the_allowed_set(server, make_tool, tenants, mongo):
     tenant = tenants[0]
     search = make_tool(server.base, tenant_id=tenant.pk, path_template="/inject", query_params={})
     trace = await run(search)
@@ -510,7 +510,7 @@ async def test_tool_output_cannot_make_the_model_run_tools_outside_the_allowed_s
 
 
 @pytest.mark.asyncio
-async def test_invalid_arguments_are_rejected_before_any_network_io(server, make_tool):
+async def test_invalid_arguments_are_rejected_before_any_network_io(server, make_tool, mongo):
     tool = make_tool(
         server.base,
         arguments_schema={
