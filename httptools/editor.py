@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+import openai
 from django.conf import settings
 
 from httptools.importers import Proposal
@@ -76,8 +77,6 @@ def draft_propose(*, documentation: str) -> Proposal:
     """Ask the editor model for a descriptor; DraftUnavailable without a key or when the call fails."""
     if not draft_available():
         raise DraftUnavailable("Draft with AI needs OPENAI_API_KEY, which is not set on this server.")
-    import openai
-
     client = openai.OpenAI(api_key=settings.OPENAI_API_KEY, timeout=60.0, max_retries=1)
     try:
         response = client.responses.create(

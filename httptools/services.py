@@ -19,7 +19,7 @@ from httptools.executor import (
     secrets_load,
     tool_trace,
 )
-from httptools.generation import needs_confirmation
+from httptools.generation import needs_confirmation, tool_parameters
 from httptools.guard import Resolver
 from httptools.models import HttpTool
 from tenants.models import Tenant
@@ -158,8 +158,6 @@ def tool_test(*, tool: HttpTool, arguments_json: str, resolver: Resolver | None 
 
 def example_arguments(tool: HttpTool) -> str:
     """A starting point for the test form: each property's example, default, first enum value or a blank."""
-    from httptools.generation import tool_parameters
-
     schema = tool_parameters(tool)
     example: dict[str, Any] = {}
     for name, prop in (schema.get("properties") or {}).items():

@@ -16,9 +16,15 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.contrib.auth.models import Permission
 
 from httptools.guard import ssl_context
 from httptools.models import HttpTool
+from tenants.models import Tenant
 
 PRODUCTS = {
     "results": [
@@ -191,11 +197,6 @@ class TlsServer(LoopbackServer):
 
 def _test_certificates(name: str) -> tuple[bytes, bytes, bytes]:
     """(CA certificate, leaf certificate, leaf key) as PEM: a CA of this test session and a leaf for `name`."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     now = datetime.now(UTC)
 
     def certificate(subject: str, key: Any, issuer: str, signer: Any, ca: bool) -> x509.Certificate:
@@ -340,8 +341,6 @@ def make_tool() -> Callable[..., HttpTool]:
 
 @pytest.fixture
 def tenants(db: Any) -> Any:
-    from tenants.models import Tenant
-
     a = Tenant.objects.create(slug="productco", name="ProductCo")
     b = Tenant.objects.create(slug="cypress", name="Cypress")
     return a, b
@@ -350,8 +349,6 @@ def tenants(db: Any) -> Any:
 @pytest.fixture
 def personas(tenants: Any, django_user_model: Any) -> Any:
     """superuser, an operator of tenant A with descriptor permissions, and a non-staff user."""
-    from django.contrib.auth.models import Permission
-
     # No passwords: tests log in with force_login, and hashing would cost a quarter second per user.
     superuser = django_user_model.objects.create_superuser("root", "root@example.com", None)
     operator = django_user_model.objects.create_user("op", "op@example.com", None, is_staff=True)

@@ -8,10 +8,12 @@ from types import SimpleNamespace
 
 import openai
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from httptools.models import HttpTool
 from httptools.services import descriptor_build, tool_save
+from tenants.models import TenantSecret
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -111,8 +113,6 @@ def test_staff_see_only_their_tenants_tools(client, setup):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_test_page_shows_the_masked_request_response_result_and_card(client, personas, tenants, server):
-    from tenants.models import TenantSecret
-
     superuser = personas[0]
     secret = TenantSecret(tenant=tenants[0], name="SHOP_KEY")
     secret.set_value(CANARY)
@@ -168,8 +168,6 @@ def test_openapi_import_proposes_then_saves_only_what_staff_confirm(client, setu
 
 
 def test_openapi_import_accepts_an_uploaded_file(client, setup):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     (superuser, _, _), tool_a, _ = setup
     client.force_login(superuser)
     upload = SimpleUploadedFile("petstore.json", PETSTORE.encode(), content_type="application/json")
