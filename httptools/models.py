@@ -46,7 +46,8 @@ SNAPSHOT_FIELDS = (
 )
 
 
-def _empty_object_schema() -> dict[str, Any]:
+def empty_arguments_schema() -> dict[str, Any]:
+    """The default arguments schema: no arguments, and the model may add none."""
     return {"type": "object", "properties": {}, "additionalProperties": False}
 
 
@@ -77,7 +78,7 @@ class HttpTool(models.Model):
         help_text='JSON body; a string value "{param}" is replaced by the argument (keeping its type).',
     )
     arguments_schema = models.JSONField(
-        default=_empty_object_schema,
+        default=empty_arguments_schema,
         help_text="JSON Schema of the arguments the model fills; additionalProperties must be false.",
     )
     constants = models.JSONField(
