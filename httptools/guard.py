@@ -1,6 +1,6 @@
 """The SSRF guard: which hosts and addresses a tool may reach, and a transport pinned to the checked address.
 
-Rules (SECURITY.md): resolve once, refuse if any answer is not globally routable (after unwrapping
+Rules (docs/tools.md, "Safety"): resolve once, refuse if any answer is not globally routable (after unwrapping
 IPv4-mapped, 6to4, Teredo and NAT64 forms), connect to the pinned address while keeping the original
 Host header and TLS server name, never read proxy settings from the environment.
 """

@@ -1,4 +1,4 @@
-"""HTTP tool descriptors: the one place a tool is described (see httptools/README in docs/tools.md)."""
+"""HTTP tool descriptors: the one place a tool is described (docs/tools.md, "Descriptor fields")."""
 
 from __future__ import annotations
 

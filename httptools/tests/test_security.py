@@ -1,4 +1,4 @@
-"""SECURITY.md cases 1 to 15 (outbound calls and tools), one test each, plus close variants.
+"""The security cases 1 to 15 of docs/tools.md (outbound calls and tools), one test each, plus close variants.
 
 DNS cases use the stub resolver; everything else talks to a real HTTP or HTTPS server on loopback.
 """
