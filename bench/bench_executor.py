@@ -95,7 +95,6 @@ def _setup_django(port: int) -> None:
 
 def _tool(port: int, *, visual: bool) -> Any:
     from httptools.models import HttpTool
-    from httptools.validation import validate_descriptor
 
     tool = HttpTool(
         tenant_id=1,
@@ -117,7 +116,7 @@ def _tool(port: int, *, visual: bool) -> Any:
         visual="product_cards" if visual else "",
         visual_props={"products": "results"} if visual else {},
     )
-    validate_descriptor(tool)
+    tool.clean()  # the save-time rules, without the database
     return tool
 
 

@@ -306,10 +306,6 @@ class HttpToolAdmin(TenantScopedAdmin):
             self._context(request, "Draft a tool with AI", form=form, available=available),
         )
 
-    def draft_review(self, request: HttpRequest, *, tenant: Tenant, draft: dict[str, Any]) -> TemplateResponse:
-        """The review page for a draft dict (what `draft_view` shows after the API answers)."""
-        return self._review(request, tenant=tenant, proposals=[editor.draft_to_proposal(draft)], source="Draft with AI")
-
     def review_view(self, request: HttpRequest) -> HttpResponse:
         """The second POST: save the reviewed, ticked proposals (all or none), or show what is wrong."""
         self._require_add(request)

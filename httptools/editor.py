@@ -10,9 +10,11 @@ import json
 import re
 from typing import Any
 
+import openai
 from django.conf import settings
 
-from httptools.importers import CREDENTIAL_HEADER, Proposal
+from httptools.importers import Proposal
+from httptools.redaction import CREDENTIAL_NAME
 from httptools.validation import SECRET_REF
 from httptools.visuals import VISUALS
 
@@ -75,8 +77,6 @@ def draft_propose(*, documentation: str) -> Proposal:
     """Ask the editor model for a descriptor; DraftUnavailable without a key or when the call fails."""
     if not draft_available():
         raise DraftUnavailable("Draft with AI needs OPENAI_API_KEY, which is not set on this server.")
-    import openai
-
     client = openai.OpenAI(api_key=settings.OPENAI_API_KEY, timeout=60.0, max_retries=1)
     try:
         response = client.responses.create(
@@ -135,7 +135,7 @@ def draft_to_proposal(draft: dict[str, Any]) -> Proposal:
         data[name] = value
     if isinstance(data["headers"], dict):
         for key, value in list(data["headers"].items()):
-            if CREDENTIAL_HEADER.search(str(key)) and not SECRET_REF.search(str(value)):
+            if CREDENTIAL_NAME.search(str(key)) and not SECRET_REF.search(str(value)):
                 secret = re.sub(r"[^A-Z0-9]+", "_", str(key).upper()).strip("_") or "API_KEY"
                 secret = secret if secret[0].isalpha() else f"API_{secret}"
                 data["headers"][key] = "{{secret:" + secret[:64] + "}}"

@@ -1,6 +1,6 @@
 """The SSRF guard: which hosts and addresses a tool may reach, and a transport pinned to the checked address.
 
-Rules (SECURITY.md): resolve once, refuse if any answer is not globally routable (after unwrapping
+Rules (docs/tools.md, "Safety"): resolve once, refuse if any answer is not globally routable (after unwrapping
 IPv4-mapped, 6to4, Teredo and NAT64 forms), connect to the pinned address while keeping the original
 Host header and TLS server name, never read proxy settings from the environment.
 """
@@ -308,7 +308,7 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, address: str) -> None:  # no super().__init__: it would build an SSL context per call
         self.address = address
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_ssl_context(),
+            ssl_context=ssl_context(),
             max_connections=10,
             max_keepalive_connections=5,
             keepalive_expiry=15.0,
@@ -321,7 +321,8 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
 _ssl: ssl.SSLContext | None = None
 
 
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
+    """The one verified TLS context every pinned connection uses (system trust store, no environment)."""
     # Loading the CA bundle costs milliseconds; one verified context serves every call.
     global _ssl
     if _ssl is None:
@@ -352,10 +353,3 @@ def pinned_transport(*, scheme: str, host: str, port: int, address: str) -> Pinn
     else:
         pools.move_to_end(key)
     return transport
-
-
-async def pinned_pools_close() -> None:
-    """Close this loop's keep-alive pools (tests and shutdown)."""
-    pools = _pools.pop(asyncio.get_running_loop(), OrderedDict())
-    for transport in list(pools.values()):
-        await transport.aclose()

@@ -1,4 +1,4 @@
-"""HTTP tool descriptors: the one place a tool is described (see httptools/README in docs/tools.md)."""
+"""HTTP tool descriptors: the one place a tool is described (docs/tools.md, "Descriptor fields")."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 
+from httptools.validation import validate_descriptor
 from tenants.models import Tenant
 
 
@@ -45,7 +46,8 @@ SNAPSHOT_FIELDS = (
 )
 
 
-def _empty_object_schema() -> dict[str, Any]:
+def empty_arguments_schema() -> dict[str, Any]:
+    """The default arguments schema: no arguments, and the model may add none."""
     return {"type": "object", "properties": {}, "additionalProperties": False}
 
 
@@ -76,7 +78,7 @@ class HttpTool(models.Model):
         help_text='JSON body; a string value "{param}" is replaced by the argument (keeping its type).',
     )
     arguments_schema = models.JSONField(
-        default=_empty_object_schema,
+        default=empty_arguments_schema,
         help_text="JSON Schema of the arguments the model fills; additionalProperties must be false.",
     )
     constants = models.JSONField(
@@ -132,9 +134,7 @@ class HttpTool(models.Model):
                 HttpToolVersion.objects.create(tool=self, version=self.version, snapshot=snapshot)
 
     def clean(self) -> None:
-        from httptools.validation import validate_descriptor
-
-        validate_descriptor(self)
+        self.base_url = validate_descriptor(self.snapshot())["base_url"]
 
     def snapshot(self) -> dict[str, Any]:
         """The descriptor as data: what a version records and what "changed" compares."""

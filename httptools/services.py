@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -20,7 +19,7 @@ from httptools.executor import (
     secrets_load,
     tool_trace,
 )
-from httptools.generation import needs_confirmation
+from httptools.generation import needs_confirmation, tool_parameters
 from httptools.guard import Resolver
 from httptools.models import HttpTool
 from tenants.models import Tenant
@@ -64,18 +63,6 @@ def tools_allowed(*, agent: Any, channel: str) -> list[HttpTool]:
             tenant_id=agent.tenant_id, enabled=True, agent_tools__agent=agent, **{flag: True}
         ).order_by("name")
     )
-
-
-def tool_for_call(*, tools: Iterable[HttpTool], name: str) -> HttpTool | None:
-    """The allowed tool the model named, or None: a name outside the list runs nothing."""
-    for tool in tools:
-        if tool.name == name and tool.enabled:
-            return tool
-    return None
-
-
-def descriptor_data(tool: HttpTool) -> dict[str, Any]:
-    return {name: getattr(tool, name) for name in DESCRIPTOR_FIELDS}
 
 
 def descriptor_build(*, tenant: Tenant, data: Any) -> HttpTool:
@@ -171,8 +158,6 @@ def tool_test(*, tool: HttpTool, arguments_json: str, resolver: Resolver | None 
 
 def example_arguments(tool: HttpTool) -> str:
     """A starting point for the test form: each property's example, default, first enum value or a blank."""
-    from httptools.generation import tool_parameters
-
     schema = tool_parameters(tool)
     example: dict[str, Any] = {}
     for name, prop in (schema.get("properties") or {}).items():

@@ -1,10 +1,15 @@
-"""Save-time rules for descriptors: fixed origin, safe headers, a valid closed arguments schema."""
+"""Save-time rules for descriptors: fixed origin, safe headers, a valid closed arguments schema.
+
+The rules check a descriptor given as data (the fields of `HttpTool.snapshot()`), so the model calls them
+from `clean()` and this module never needs the model.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -12,8 +17,9 @@ from django.core.exceptions import ValidationError
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-if TYPE_CHECKING:
-    from httptools.models import HttpTool
+from httptools.guard import check_host_literal
+from httptools.redaction import CREDENTIAL_NAME
+from httptools.visuals import VISUALS
 
 TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 SLOT = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
@@ -39,92 +45,96 @@ FORBIDDEN_HEADERS = {
     "x-host",
     "via",
 }
-# Header names that carry credentials: their value must come from a tenant secret, never a literal.
-CREDENTIAL_HEADER = re.compile(r"authori[sz]ation|api[-_]?key|token|secret|password|cookie|signature", re.IGNORECASE)
 MAPPING_KEYS = {"items", "fields", "max_items", "max_chars"}
 
 
-def validate_descriptor(tool: HttpTool) -> None:
+def validate_descriptor(descriptor: Mapping[str, Any]) -> dict[str, Any]:
+    """The descriptor with its base URL normalized, or ValidationError with the messages per field."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if not TOOL_NAME.match(tool.name or ""):
+    cleaned = dict(descriptor)
+    name, method, effect = descriptor.get("name"), descriptor.get("method"), descriptor.get("effect")
+    path_template = descriptor.get("path_template") or ""
+    query_params, headers = descriptor.get("query_params"), descriptor.get("headers")
+    body_template, arguments_schema = descriptor.get("body_template"), descriptor.get("arguments_schema")
+    constants, response_mapping = descriptor.get("constants"), descriptor.get("response_mapping")
+    visual, visual_props = descriptor.get("visual"), descriptor.get("visual_props")
+
+    if not TOOL_NAME.match(name or ""):
         add("name", "Use snake_case: lower-case letters, digits and _, starting with a letter.")
     try:
-        tool.base_url = normalize_base_url(tool.base_url)
+        cleaned["base_url"] = normalize_base_url(descriptor.get("base_url") or "")
     except ValidationError as exc:
         add("base_url", exc.messages[0])
-    if not (tool.path_template or "").startswith("/"):
+    if not path_template.startswith("/"):
         add("path_template", "The path must start with /.")
-    elif any(c in tool.path_template for c in "?#\r\n\\") or ".." in tool.path_template:
+    elif any(c in path_template for c in "?#\r\n\\") or ".." in path_template:
         add("path_template", "The path may not contain ?, #, .., backslashes or line breaks.")
     for field, value in (
-        ("query_params", tool.query_params),
-        ("headers", tool.headers),
-        ("constants", tool.constants),
-        ("response_mapping", tool.response_mapping),
-        ("visual_props", tool.visual_props),
+        ("query_params", query_params),
+        ("headers", headers),
+        ("constants", constants),
+        ("response_mapping", response_mapping),
+        ("visual_props", visual_props),
     ):
         if not isinstance(value, dict):
             add(field, "Must be a JSON object.")
-    if isinstance(tool.headers, dict):
-        for name, value in tool.headers.items():
-            for problem in header_problems(name, value):
+    if isinstance(headers, dict):
+        for header, value in headers.items():
+            for problem in header_problems(header, value):
                 add("headers", problem)
-    if isinstance(tool.query_params, dict):
-        for name, value in tool.query_params.items():
+    if isinstance(query_params, dict):
+        for parameter, value in query_params.items():
             if not isinstance(value, str | int | float | bool):
-                add("query_params", f"{name}: a query value must be a string template or a scalar.")
-    for message in schema_problems(tool.arguments_schema):
+                add("query_params", f"{parameter}: a query value must be a string template or a scalar.")
+    for message in schema_problems(arguments_schema):
         add("arguments_schema", message)
     for field, value in (
-        ("path_template", tool.path_template),
-        ("query_params", tool.query_params),
-        ("body_template", tool.body_template),
-        ("constants", tool.constants),
+        ("path_template", path_template),
+        ("query_params", query_params),
+        ("body_template", body_template),
+        ("constants", constants),
     ):
         if "{{secret:" in _json_text(value):
             add(field, "Secrets may only be used in headers, as {{secret:NAME}}.")
-    if tool.method == "GET" and tool.body_template is not None:
+    if method == "GET" and body_template is not None:
         add("body_template", "GET requests have no body; use query parameters or another method.")
-    if isinstance(tool.response_mapping, dict):
-        for message in mapping_problems(tool.response_mapping):
+    if isinstance(response_mapping, dict):
+        for message in mapping_problems(response_mapping):
             add("response_mapping", message)
-    if not errors:
-        properties = set((tool.arguments_schema.get("properties") or {}).keys())
-        for name in sorted(properties):
-            if not SLOT.fullmatch("{" + name + "}"):
-                add("arguments_schema", f"{name!r}: argument names must be letters, digits and _.")
-        if "confirmed" in properties and tool.effect in ("write", "irreversible"):
+    if not errors and isinstance(arguments_schema, dict) and isinstance(constants, dict):
+        properties = set((arguments_schema.get("properties") or {}).keys())
+        for argument in sorted(properties):
+            if not SLOT.fullmatch("{" + argument + "}"):
+                add("arguments_schema", f"{argument!r}: argument names must be letters, digits and _.")
+        if "confirmed" in properties and effect in ("write", "irreversible"):
             add("arguments_schema", "'confirmed' is added automatically for write tools; remove it.")
-        overlap = sorted(properties & set(tool.constants.keys()))
+        overlap = sorted(properties & set(constants.keys()))
         if overlap:
             add("constants", "Both an argument and a constant: " + ", ".join(overlap))
-        slots = template_slots(tool)
-        known = properties | set(tool.constants.keys())
+        slots = template_slots(path_template=path_template, query_params=query_params, body_template=body_template)
+        known = properties | set(constants.keys())
         missing = sorted(slots - known)
         if missing:
             add("path_template", "Slots without an argument or constant: " + ", ".join(missing))
-    if tool.visual:
-        from httptools.visuals import VISUALS
-
-        if tool.visual not in VISUALS:
-            add("visual", f"Unknown visual {tool.visual!r}; choose one of: " + ", ".join(sorted(VISUALS)))
-        elif isinstance(tool.visual_props, dict):
-            known_props = set(VISUALS[tool.visual].props_schema.get("properties", {}))
-            for prop, path in tool.visual_props.items():
+    if visual:
+        if visual not in VISUALS:
+            add("visual", f"Unknown visual {visual!r}; choose one of: " + ", ".join(sorted(VISUALS)))
+        elif isinstance(visual_props, dict):
+            known_props = set(VISUALS[visual].props_schema.get("properties", {}))
+            for prop, path in visual_props.items():
                 if prop not in known_props:
-                    add(
-                        "visual_props", f"{tool.visual} has no prop {prop!r}; it has: " + ", ".join(sorted(known_props))
-                    )
+                    add("visual_props", f"{visual} has no prop {prop!r}; it has: " + ", ".join(sorted(known_props)))
                 if not isinstance(path, str):
                     add("visual_props", f'{prop}: give a dotted path into the response as a string, or "$".')
-    elif tool.visual_props:
+    elif visual_props:
         add("visual_props", "Choose a visual first, or leave the props mapping empty.")
     if errors:
         raise ValidationError(errors)
+    return cleaned
 
 
 def normalize_base_url(raw: str) -> str:
@@ -141,8 +151,6 @@ def normalize_base_url(raw: str) -> str:
         raise ValidationError("The port is not a number between 1 and 65535.") from None
     if port not in settings.HTTPTOOLS_ALLOWED_PORTS:
         raise ValidationError(f"Port {port} is not allowed; allowed: {settings.HTTPTOOLS_ALLOWED_PORTS}.")
-    from httptools.guard import check_host_literal
-
     check_host_literal(parts.hostname)
     return value.lower() if parts.hostname == parts.hostname.lower() else f"{parts.scheme}://{parts.netloc.lower()}"
 
@@ -164,7 +172,8 @@ def header_problems(name: Any, value: Any) -> list[str]:
         problems.append(f"{name}: headers cannot take arguments; put them in the path, query or body.")
     elif "{{" in leftover or "}}" in leftover:
         problems.append(f"{name}: write secret references as {{{{secret:NAME}}}} with NAME in UPPER_SNAKE_CASE.")
-    if CREDENTIAL_HEADER.search(name) and not SECRET_REF.search(value):
+    # A header named like a credential takes its value from a tenant secret, never a literal.
+    if CREDENTIAL_NAME.search(name) and not SECRET_REF.search(value):
         problems.append(f"{name}: put the credential in a tenant secret and reference it as {{{{secret:NAME}}}}.")
     return problems
 
@@ -207,13 +216,13 @@ def schema_problems(schema: Any) -> list[str]:
     return problems
 
 
-def template_slots(tool: HttpTool) -> set[str]:
+def template_slots(*, path_template: str, query_params: Any, body_template: Any) -> set[str]:
     """Slots in the path, query and body templates (headers take no arguments)."""
-    found = set(SLOT.findall(tool.path_template or ""))
-    for value in (tool.query_params or {}).values():
+    found = set(SLOT.findall(path_template or ""))
+    for value in (query_params or {}).values():
         if isinstance(value, str):
             found |= set(SLOT.findall(value))
-    found |= _body_slots(tool.body_template)
+    found |= _body_slots(body_template)
     return found
 
 

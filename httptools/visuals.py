@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from jsonschema import Draft202012Validator
 
 MAX_CARDS = 12
@@ -32,9 +32,6 @@ class Visual:
     props_schema: dict[str, Any]
     template: str
     prepare: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda props: dict(props))
-
-    def validator(self) -> Draft202012Validator:
-        return _validator(self.name)
 
 
 # Helpers that turn loose API data into safe, short template context.
@@ -409,8 +406,6 @@ def props_problems(name: str, props: Any) -> list[str]:
 
 def visuals_warm_up() -> None:
     """Compile every card template and props validator now (see `executor.executor_warm_up`)."""
-    from django.template.loader import get_template
-
     for name, visual in VISUALS.items():
         get_template(visual.template)
         _validator(name)

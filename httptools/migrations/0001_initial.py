@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('query_params', models.JSONField(blank=True, default=dict, help_text='Query parameters: name → template, e.g. {"q": "{query}", "limit": "5"}.')),
                 ('headers', models.JSONField(blank=True, default=dict, help_text='Headers: name → template; may reference a secret: {"X-Api-Key": "{{secret:API_KEY}}"}.')),
                 ('body_template', models.JSONField(blank=True, help_text='JSON body; a string value "{param}" is replaced by the argument (keeping its type).', null=True)),
-                ('arguments_schema', models.JSONField(default=httptools.models._empty_object_schema, help_text='JSON Schema of the arguments the model fills; additionalProperties must be false.')),
+                ('arguments_schema', models.JSONField(default=httptools.models.empty_arguments_schema, help_text='JSON Schema of the arguments the model fills; additionalProperties must be false.')),
                 ('constants', models.JSONField(blank=True, default=dict, help_text='Fixed values for slots the model never fills, e.g. {"currency": "EUR"}.')),
                 ('effect', models.CharField(choices=[('read', 'Read (no side effects)'), ('write', "Write (needs the visitor's spoken confirmation)"), ('irreversible', 'Irreversible (needs confirmation; cannot be undone)')], default='read', max_length=16)),
                 ('response_mapping', models.JSONField(blank=True, default=dict, help_text='What the model receives: {"items": "results", "fields": ["name", "price"], "max_items": 5, "max_chars": 2000}.')),

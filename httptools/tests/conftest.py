@@ -16,8 +16,15 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.contrib.auth.models import Permission
 
+from httptools.guard import ssl_context
 from httptools.models import HttpTool
+from tenants.models import Tenant
 
 PRODUCTS = {
     "results": [
@@ -190,11 +197,6 @@ class TlsServer(LoopbackServer):
 
 def _test_certificates(name: str) -> tuple[bytes, bytes, bytes]:
     """(CA certificate, leaf certificate, leaf key) as PEM: a CA of this test session and a leaf for `name`."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     now = datetime.now(UTC)
 
     def certificate(subject: str, key: Any, issuer: str, signer: Any, ca: bool) -> x509.Certificate:
@@ -245,8 +247,6 @@ def tls_loopback_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tl
 
     The CA is added to the executor's own verified context (what a private CA in the system store does);
     verification itself stays on, so any other name or issuer is refused."""
-    from httptools.guard import _ssl_context
-
     server = TlsServer()
     ca_pem, leaf_pem, key_pem = _test_certificates(server.name)
     folder = tmp_path_factory.mktemp("tls")
@@ -255,7 +255,7 @@ def tls_loopback_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tl
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(folder / "leaf.pem", folder / "key.pem")
     context.sni_callback = lambda _socket, name, _context: server.server_names.append(name)
-    _ssl_context().load_verify_locations(cadata=ca_pem.decode())
+    ssl_context().load_verify_locations(cadata=ca_pem.decode())
     ready = threading.Event()
     thread = threading.Thread(target=_serve, args=(server, ready, context), daemon=True)
     thread.start()
@@ -341,8 +341,6 @@ def make_tool() -> Callable[..., HttpTool]:
 
 @pytest.fixture
 def tenants(db: Any) -> Any:
-    from tenants.models import Tenant
-
     a = Tenant.objects.create(slug="productco", name="ProductCo")
     b = Tenant.objects.create(slug="cypress", name="Cypress")
     return a, b
@@ -351,8 +349,6 @@ def tenants(db: Any) -> Any:
 @pytest.fixture
 def personas(tenants: Any, django_user_model: Any) -> Any:
     """superuser, an operator of tenant A with descriptor permissions, and a non-staff user."""
-    from django.contrib.auth.models import Permission
-
     # No passwords: tests log in with force_login, and hashing would cost a quarter second per user.
     superuser = django_user_model.objects.create_superuser("root", "root@example.com", None)
     operator = django_user_model.objects.create_user("op", "op@example.com", None, is_staff=True)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
+import openai
 import pytest
-from django.contrib.admin.sites import site
-from django.test import RequestFactory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from httptools.admin import HttpToolAdmin
 from httptools.models import HttpTool
 from httptools.services import descriptor_build, tool_save
+from tenants.models import TenantSecret
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -112,8 +113,6 @@ def test_staff_see_only_their_tenants_tools(client, setup):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_test_page_shows_the_masked_request_response_result_and_card(client, personas, tenants, server):
-    from tenants.models import TenantSecret
-
     superuser = personas[0]
     secret = TenantSecret(tenant=tenants[0], name="SHOP_KEY")
     secret.set_value(CANARY)
@@ -169,8 +168,6 @@ def test_openapi_import_proposes_then_saves_only_what_staff_confirm(client, setu
 
 
 def test_openapi_import_accepts_an_uploaded_file(client, setup):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     (superuser, _, _), tool_a, _ = setup
     client.force_login(superuser)
     upload = SimpleUploadedFile("petstore.json", PETSTORE.encode(), content_type="application/json")
@@ -267,7 +264,17 @@ def test_draft_with_ai_says_plainly_when_there_is_no_api_key(client, setup, sett
         assert "OPENAI_API_KEY is not set" in response.content.decode()
 
 
-def test_a_proposed_draft_goes_through_the_same_review_page(client, setup):
+def canned_openai(draft, requests):
+    """Stands in for `openai.OpenAI`: `responses.create` keeps the request and answers with `draft`."""
+
+    def create(**request):
+        requests.append(request)
+        return SimpleNamespace(output_text=json.dumps(draft))
+
+    return lambda **client_options: SimpleNamespace(responses=SimpleNamespace(create=create))
+
+
+def test_a_proposed_draft_goes_through_the_same_review_page(client, setup, settings, monkeypatch):
     (superuser, _, _), tool_a, _ = setup
     canned = {
         "name": "list_speakers",
@@ -286,16 +293,21 @@ def test_a_proposed_draft_goes_through_the_same_review_page(client, setup):
         "response_mapping_json": '{"items": "speakers", "fields": ["name"]}',
         "visual_props_json": '{"speakers": "speakers"}',
     }
-    request = RequestFactory().get("/")
-    request.user = superuser
-    admin_page = HttpToolAdmin(HttpTool, site)
-    response = admin_page.draft_review(request, tenant=tool_a.tenant, draft=canned)
-    response.render()
+    settings.OPENAI_API_KEY = "sk-test"
+    requests = []
+    monkeypatch.setattr(openai, "OpenAI", canned_openai(canned, requests))
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:httptools_httptool_draft"),
+        {"tenant": tool_a.tenant_id, "documentation": "GET /speakers?topic=... lists the speakers."},
+    )
+    assert response.status_code == 200
+    [request] = requests
+    assert request["input"].startswith("GET /speakers") and request["text"]["format"]["strict"] is True
     page = response.content.decode()
     assert "Draft with AI" in page and "list_speakers" in page and "Check the path." in page
     item = response.context_data["items"][0]
     assert "Bearer abc" not in item["text"]  # a literal credential became a secret reference
-    client.force_login(superuser)
     assert not HttpTool.objects.filter(name="list_speakers").exists()
     saved = client.post(
         reverse("admin:httptools_httptool_review"),

@@ -12,7 +12,6 @@ from httptools.executor import (
     ALREADY_EXECUTED,
     NEEDS_CONFIRMATION,
     UNAVAILABLE,
-    ToolCall,
     idempotency_key,
     path_get,
     request_render,
@@ -278,18 +277,3 @@ async def test_http_errors_reach_the_model_briefly_and_server_errors_uniformly(s
         call_id="e3",
     )
     assert closed.output == UNAVAILABLE
-
-
-def test_a_tool_call_is_read_from_the_realtime_event():
-    event = {
-        "type": "response.function_call_arguments.done",
-        "call_id": "call_1",
-        "name": "search_products",
-        "arguments": '{"query": "x"}',
-    }
-    assert ToolCall.from_event(event) == ToolCall("call_1", "search_products", '{"query": "x"}')
-    item = {
-        "type": "response.output_item.done",
-        "item": {"type": "function_call", "call_id": "call_2", "name": "n", "arguments": "{}"},
-    }
-    assert ToolCall.from_event(item).call_id == "call_2"

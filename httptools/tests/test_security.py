@@ -1,4 +1,4 @@
-"""SECURITY.md cases 1 to 15 (outbound calls and tools), one test each, plus close variants.
+"""The security cases 1 to 15 of docs/tools.md (outbound calls and tools), one test each, plus close variants.
 
 DNS cases use the stub resolver; everything else talks to a real HTTP or HTTPS server on loopback.
 """
@@ -11,14 +11,20 @@ import time
 import tracemalloc
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
+from django.db import connections
 
+from agents.models import Agent, AgentTool, Prompt
+from agents.plans import session_plan_build
+from agents.services import prompt_publish
 from httptools import guard
 from httptools.executor import UNAVAILABLE, arguments_parse, tool_execute, tool_trace
 from httptools.guard import check_host_literal
-from httptools.services import tool_for_call
+from httptools.models import HttpTool
 from httptools.tests.conftest import StubResolver
-from httptools.validation import normalize_base_url, validate_descriptor
+from httptools.validation import normalize_base_url
+from tenants.models import TenantSecret
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -127,7 +133,7 @@ async def test_it_refuses_ipv6_loopback_and_ipv4_mapped_forms(server, make_tool,
 async def test_it_refuses_a_host_that_now_resolves_to_a_private_address(server, make_tool):
     # Saved fine (a public name); at call time DNS answers with a private address: refused, nothing sent.
     tool = make_tool(f"http://shop-api.example.com:{server.port}")
-    validate_descriptor(tool)
+    tool.clean()
     resolver = StubResolver({"shop-api.example.com": lambda n: ["93.184.215.14"] if n == 0 else ["10.1.2.3"]})
     resolver.answers["shop-api.example.com"] = lambda n: ["10.1.2.3"]
     trace = await run(tool, {"query": "x"}, resolver=resolver)
@@ -367,7 +373,7 @@ async def test_arguments_never_change_the_host_or_add_headers(server, make_tool)
 def test_it_refuses_routing_headers_and_line_breaks_at_save(make_tool, headers):
     tool = make_tool("https://api.example.com", headers=headers)
     with pytest.raises(ValidationError) as exc:
-        validate_descriptor(tool)
+        tool.clean()
     assert "headers" in exc.value.message_dict
 
 
@@ -415,18 +421,12 @@ CANARY = "canary-7f3a9c1e5b2d"
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 async def test_a_canary_secret_appears_nowhere_but_the_outgoing_request(server, mongo, redis_conn, tenants):
-    from asgiref.sync import sync_to_async
-
-    from tenants.models import TenantSecret
-
     tenant = tenants[0]
 
     def setup():
         secret = TenantSecret(tenant=tenant, name="CANARY_KEY")
         secret.set_value(CANARY)
         secret.save()
-        from httptools.models import HttpTool
-
         return HttpTool.objects.create(
             tenant=tenant,
             name="echo_tool",
@@ -468,33 +468,49 @@ async def test_a_canary_secret_appears_nowhere_but_the_outgoing_request(server, 
         tool=tool, arguments_json="{}", tenant_id=tenant.pk, channel="widget", session_id="s1", call_id="c2"
     )
     assert not failed.ok and CANARY not in json.dumps(failed.__dict__, default=str)
-    from django.db import connections
-
     await sync_to_async(connections.close_all)()  # the worker thread's connection would block DB teardown
 
 
 # 14 ------------------------------------------------------------------------------------------------------
 
 
+def session_plan_allowing(tenant, allowed):
+    """The plan a live widget session gets for an agent of `tenant` that allows exactly the `allowed` tools."""
+    prompt = Prompt.objects.create(tenant=tenant, name="Shop", identity="You are the shop's assistant.", task="Help.")
+    prompt_publish(prompt=prompt)
+    agent = Agent.objects.create(tenant=tenant, name="Shop assistant", prompt=prompt)
+    for tool in allowed:
+        AgentTool.objects.create(agent=agent, tool=tool)
+    return session_plan_build(agent=agent, channel="widget")
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_tool_output_cannot_make_the_model_run_tools_outside_the_allowed_set(server, make_tool):
-    search = make_tool(server.base, path_template="/inject", query_params={})
+async def test_tool_output_cannot_make_the_model_run_tools_outside_the_allowed_set(server, make_tool, tenants, mongo):
+    tenant = tenants[0]
+    search = make_tool(server.base, tenant_id=tenant.pk, path_template="/inject", query_params={})
     trace = await run(search)
     assert "delete_all_orders" in trace.result.output  # it is just data to the model
-    allowed = [search]
-    assert tool_for_call(tools=allowed, name="delete_all_orders") is None
-    assert tool_for_call(tools=allowed, name="search_products") is search
+    # A live session looks the model's call up by name in its plan (agents/session.py): the tenant has a
+    # delete_all_orders tool, but this agent does not allow it, so the name finds nothing and nothing runs.
+    delete = make_tool(server.base, tenant_id=tenant.pk, name="delete_all_orders", method="DELETE", effect="write")
+    await sync_to_async(search.save)()
+    await sync_to_async(delete.save)()
+    plan = await sync_to_async(session_plan_allowing)(tenant, [search])
+    assert plan.tools.get("delete_all_orders") is None
+    assert plan.tools.get("search_products") == search
     # A tool of another tenant never runs for this tenant, even if the name matches.
-    foreign = make_tool(server.base, tenant_id=2)
+    foreign = make_tool(server.base, tenant_id=tenants[1].pk)
     server.seen.clear()
     result = await tool_execute(
-        tool=foreign, arguments_json="{}", tenant_id=1, channel="widget", session_id="s", call_id="c"
+        tool=foreign, arguments_json="{}", tenant_id=tenant.pk, channel="widget", session_id="s", call_id="c"
     )
     assert result.status == "not_allowed" and server.hits() == 0
+    await sync_to_async(connections.close_all)()  # the worker thread's connection would block DB teardown
 
 
 @pytest.mark.asyncio
-async def test_invalid_arguments_are_rejected_before_any_network_io(server, make_tool):
+async def test_invalid_arguments_are_rejected_before_any_network_io(server, make_tool, mongo):
     tool = make_tool(
         server.base,
         arguments_schema={

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from agents.models import Agent, AgentTool, Prompt
+from agents.services import prompt_publish
 from httptools.models import HttpTool, HttpToolVersion
 from httptools.services import descriptor_build, tool_save, tools_allowed
 
@@ -117,9 +119,6 @@ def test_a_secret_header_and_a_body_template_are_accepted(tenants):
 
 
 def test_the_allowed_tools_follow_the_agent_and_channel(tenants):
-    from agents.models import Agent, AgentTool, Prompt
-    from agents.services import prompt_publish
-
     tenant = tenants[0]
     prompt = Prompt.objects.create(tenant=tenant, name="p", identity="You help.", task="Shop.")
     prompt_publish(prompt=prompt)

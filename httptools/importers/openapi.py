@@ -1,20 +1,22 @@
-"""Turn an OpenAPI 3 document or a curl command into unsaved descriptor data for staff to review.
-
-Nothing here saves: the admin shows the proposals and `services.descriptors_confirm` saves what staff confirm.
-Credentials found in a curl command become `{{secret:NAME}}` references, never descriptor text.
-"""
+"""OpenAPI 3 (JSON or YAML) to descriptor proposals: one per operation, local `$ref`s inlined."""
 
 from __future__ import annotations
 
 import copy
 import json
-import re
-import shlex
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import yaml
+
+from httptools.importers.proposals import (
+    ImportProblem,
+    Proposal,
+    closed_schema,
+    effect_for,
+    safe_slot_name,
+    snake_case,
+    split_base_url,
+)
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 # Keywords OpenAPI 3.0 adds to JSON Schema (or JSON Schema we do not want in function parameters).
@@ -31,57 +33,6 @@ OPENAPI_ONLY_KEYS = {
 }
 MAX_DOCUMENT_CHARS = 2_000_000
 MAX_REF_DEPTH = 32
-
-
-class ImportProblem(Exception):
-    """The input cannot be imported; the message is for staff."""
-
-
-@dataclass
-class Proposal:
-    """One proposed descriptor (the data for `services.descriptor_build`) plus notes for the reviewer."""
-
-    key: str
-    data: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
-
-
-# ----- shared helpers --------------------------------------------------------------------------------------
-
-
-def snake_case(text: str) -> str:
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
-    text = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()
-    if not text or not text[0].isalpha():
-        text = "op_" + text
-    return text[:64].rstrip("_")
-
-
-def safe_slot_name(name: str) -> str:
-    slot = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    return slot if slot and (slot[0].isalpha() or slot[0] == "_") else f"p_{slot}"
-
-
-def effect_for(method: str) -> str:
-    return {"GET": "read", "DELETE": "irreversible"}.get(method.upper(), "write")
-
-
-def split_base_url(url: str) -> tuple[str, str]:
-    """(scheme://host[:port], path prefix) from a server or request URL."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ImportProblem(f"{url!r} is not an absolute http(s) URL.")
-    return f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
-
-
-def _closed(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-    if required:
-        schema["required"] = sorted(set(required))
-    return schema
-
-
-# ----- OpenAPI ---------------------------------------------------------------------------------------------
 
 
 def openapi_load(text: str) -> dict[str, Any]:
@@ -300,7 +251,7 @@ def _operation_proposal(
         "query_params": query,
         "headers": {},
         "body_template": body_template,
-        "arguments_schema": _closed(properties, required),
+        "arguments_schema": closed_schema(properties, required),
         "constants": {},
         "effect": effect_for(method),
         "response_mapping": _mapping_for(operation),
@@ -332,191 +283,3 @@ def _mapping_for(operation: dict[str, Any]) -> dict[str, Any]:
             if len(arrays) == 1:
                 mapping["items"] = arrays[0]
     return mapping
-
-
-# ----- curl ------------------------------------------------------------------------------------------------
-
-CREDENTIAL_HEADER = re.compile(r"authori[sz]ation|api[-_]?key|token|secret|password|cookie|signature", re.I)
-DROPPED_HEADERS = {"host", "content-length", "connection", "accept-encoding", "transfer-encoding", "user-agent"}
-_DATA_FLAGS = {"-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--json"}
-_IGNORED_WITH_VALUE = {
-    "-o",
-    "--output",
-    "-m",
-    "--max-time",
-    "--connect-timeout",
-    "-A",
-    "--user-agent",
-    "-e",
-    "--referer",
-    "-w",
-    "--write-out",
-    "--retry",
-    "-x",
-    "--proxy",
-    "-b",
-    "--cookie",
-}
-
-
-def curl_proposal(command: str, *, name: str = "") -> Proposal:
-    """A descriptor proposal from one curl command line (as copied from docs or browser devtools)."""
-    text = (command or "").strip().replace("\\\r\n", " ").replace("\\\n", " ")
-    if not text:
-        raise ImportProblem("Paste a curl command.")
-    try:
-        words = shlex.split(text)
-    except ValueError as exc:
-        raise ImportProblem(f"The command could not be parsed: {exc}.") from None
-    if not words or words[0].rsplit("/", 1)[-1] not in ("curl", "curl.exe"):
-        raise ImportProblem("That is not a curl command (it must start with curl).")
-    method = ""
-    url = ""
-    headers: list[tuple[str, str]] = []
-    data_parts: list[str] = []
-    notes: list[str] = []
-    force_get = False
-    user = ""
-    index = 1
-    while index < len(words):
-        word = words[index]
-        value = words[index + 1] if index + 1 < len(words) else None
-        if word in ("-X", "--request") and value is not None:
-            method = value.upper()
-            index += 2
-            continue
-        if word in ("-H", "--header") and value is not None:
-            if ":" in value:
-                key, _, header_value = value.partition(":")
-                headers.append((key.strip(), header_value.strip()))
-            index += 2
-            continue
-        if word in _DATA_FLAGS and value is not None:
-            data_parts.append(value)
-            if word == "--json":
-                headers.append(("Content-Type", "application/json"))
-            index += 2
-            continue
-        if word in ("-u", "--user") and value is not None:
-            user = value
-            index += 2
-            continue
-        if word == "--url" and value is not None:
-            url = value
-            index += 2
-            continue
-        if word in ("-G", "--get"):
-            force_get = True
-        elif word in _IGNORED_WITH_VALUE:
-            index += 2
-            continue
-        elif word.startswith("-X") and len(word) > 2:
-            method = word[2:].upper()
-        elif word.startswith("-H") and len(word) > 2 and ":" in word:
-            key, _, header_value = word[2:].partition(":")
-            headers.append((key.strip(), header_value.strip()))
-        elif not word.startswith("-") and not url:
-            url = word
-        index += 1
-    if not url:
-        raise ImportProblem("The curl command has no URL.")
-    if "://" not in url:
-        url = "https://" + url
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        raise ImportProblem(f"{url!r} has an invalid port.") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ImportProblem(f"{url!r} is not an http(s) URL.")
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    base = f"{parts.scheme}://{host}" + (f":{port}" if port else "")
-    body_text = "&".join(data_parts)
-    if not method:
-        method = "GET" if force_get or not data_parts else "POST"
-    properties: dict[str, Any] = {}
-    query: dict[str, str] = {}
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        slot = safe_slot_name(key)
-        properties[slot] = _example_schema(value)
-        query[key] = "{" + slot + "}"
-    body_template: Any = None
-    if body_text:
-        try:
-            body_json = json.loads(body_text)
-        except ValueError:
-            body_json = None
-        if force_get or method == "GET":
-            for key, value in parse_qsl(body_text, keep_blank_values=True):
-                slot = safe_slot_name(key)
-                properties[slot] = _example_schema(value)
-                query[key] = "{" + slot + "}"
-        elif isinstance(body_json, dict):
-            body_template = {}
-            for key, value in body_json.items():
-                slot = safe_slot_name(key)
-                if slot in properties:
-                    slot = f"body_{slot}"
-                properties[slot] = _example_schema(value)
-                body_template[key] = "{" + slot + "}"
-        else:
-            notes.append("The body is not a JSON object; only JSON bodies are supported, so it was left out.")
-    descriptor_headers: dict[str, str] = {}
-    secret_prefix = re.sub(r"[^A-Z0-9]+", "_", (parts.hostname or "API").upper()).strip("_")[:40]
-    if not secret_prefix[:1].isalpha():
-        secret_prefix = f"API_{secret_prefix}".rstrip("_")
-    for key, value in headers:
-        lowered = key.lower()
-        if lowered in DROPPED_HEADERS or lowered.startswith(("proxy-", "x-forwarded-")):
-            continue
-        if lowered == "content-type" and "json" in value.lower():
-            continue  # the executor sets it for JSON bodies
-        if CREDENTIAL_HEADER.search(key):
-            secret = f"{secret_prefix}_{re.sub(r'[^A-Z0-9]+', '_', key.upper()).strip('_')}"[:64]
-            scheme = value.split(" ", 1)[0] if " " in value else ""
-            descriptor_headers[key] = (f"{scheme} " if scheme else "") + "{{secret:" + secret + "}}"
-            notes.append(
-                f"The {key} header looked like a credential: create the tenant secret {secret} with its "
-                "value (the value was not copied)."
-            )
-        else:
-            descriptor_headers[key] = value
-    if user:
-        secret = f"{secret_prefix}_BASIC_AUTH"
-        descriptor_headers["Authorization"] = "Basic {{secret:" + secret + "}}"
-        notes.append(f"Create the tenant secret {secret} with the base64 of user:password (not copied).")
-    path = parts.path or "/"
-    generated = snake_case(name or f"{method.lower()}_{'_'.join(p for p in path.split('/') if p)[:40] or 'root'}")
-    data: dict[str, Any] = {
-        "name": generated,
-        "description": f"Calls {method} {path} on {parts.hostname}. Describe for the model what it does.",
-        "method": method if method in ("GET", "POST", "PUT", "PATCH", "DELETE") else "GET",
-        "base_url": base,
-        "path_template": path,
-        "query_params": query,
-        "headers": descriptor_headers,
-        "body_template": body_template,
-        "arguments_schema": _closed(properties, []),
-        "constants": {},
-        "effect": effect_for(method),
-        "response_mapping": {"max_items": 5, "max_chars": 2000},
-        "visual": "",
-        "visual_props": {},
-    }
-    return Proposal(key="curl", data=data, notes=notes)
-
-
-def _example_schema(value: Any) -> dict[str, Any]:
-    if isinstance(value, bool):
-        return {"type": "boolean", "examples": [value]}
-    if isinstance(value, int):
-        return {"type": "integer", "examples": [value]}
-    if isinstance(value, float):
-        return {"type": "number", "examples": [value]}
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,15}", value):
-        return {"type": "integer", "examples": [int(value)]}
-    if isinstance(value, list):
-        return {"type": "array", "examples": [value]}
-    if isinstance(value, dict):
-        return {"type": "object", "examples": [value]}
-    return {"type": "string", "examples": [value]} if value not in ("", None) else {"type": "string"}
