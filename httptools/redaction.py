@@ -12,8 +12,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+# "pass" only as a word or in passw…/passphrase/passcode: X-Bypass-Cache and passenger_count are not credentials.
 CREDENTIAL_NAME = re.compile(
-    r"pass|secret|token|api[-_]?key|authori[sz]ation|cookie|signature|cvv|cvc|card[-_]?number", re.IGNORECASE
+    r"passw|passphrase|passcode|(?<![a-z])pass(?![a-z])|secret|token|api[-_]?key|authori[sz]ation|cookie|signature"
+    r"|cvv|cvc|card[-_]?number",
+    re.IGNORECASE,
 )
 MASK = "••••••"
 REDACTED = "[redacted]"

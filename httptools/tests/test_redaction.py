@@ -9,7 +9,17 @@ from httptools.importers import curl_proposal
 from httptools.redaction import REDACTED, arguments_redact, scrub
 from httptools.validation import header_problems
 
-CREDENTIAL_NAMES = ["Authorization", "X-Api-Key", "X-Auth-Token", "Cookie", "X-Signature", "X-Card-Number", "X-Pass"]
+CREDENTIAL_NAMES = [
+    "Authorization",
+    "X-Api-Key",
+    "X-Auth-Token",
+    "Cookie",
+    "X-Signature",
+    "X-Card-Number",
+    "X-Pass",
+    "X-User-Password",
+    "X-Passphrase",
+]
 
 
 @pytest.mark.parametrize("name", CREDENTIAL_NAMES)
@@ -23,8 +33,10 @@ def test_every_stage_treats_a_credential_named_header_the_same_way(name):
     assert arguments_redact({name.lower(): "literal-value"}, {}) == {name.lower(): REDACTED}
 
 
-def test_ordinary_headers_and_keys_are_left_alone():
-    assert header_problems("X-Locale", "en") == []
+@pytest.mark.parametrize("name", ["X-Locale", "X-Bypass-Cache", "X-Compass-Heading"])
+def test_ordinary_headers_and_keys_are_left_alone(name):
+    assert header_problems(name, "en") == []
+    assert arguments_redact({"passenger_count": 2}, {}) == {"passenger_count": 2}
     assert curl_proposal("curl -H 'X-Locale: en' https://api.example.com/items").data["headers"] == {"X-Locale": "en"}
     assert arguments_redact({"query": "shoes", "size": 42}, {}) == {"query": "shoes", "size": 42}
 
