@@ -10,7 +10,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from agents import protocol
-from agents.protocol import SUBPROTOCOL, TOKEN_PREFIX
 from agents.services import Admission, SessionRefused, session_admit, session_still_allowed
 from agents.session import AgentSession, SessionLimits, new_session_id
 from tenants.tokens import TokenInvalid, token_verify
@@ -24,8 +23,8 @@ class VoiceConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         offered: list[str] = list(self.scope.get("subprotocols") or [])
-        tokens = [p[len(TOKEN_PREFIX) :] for p in offered if p.startswith(TOKEN_PREFIX)]
-        if SUBPROTOCOL not in offered or len(tokens) != 1:
+        tokens = [p[len(protocol.TOKEN_PREFIX) :] for p in offered if p.startswith(protocol.TOKEN_PREFIX)]
+        if protocol.SUBPROTOCOL not in offered or len(tokens) != 1:
             await self.close()  # refused before the handshake completes: the browser sees a failed open
             return
         session_id = new_session_id()
@@ -39,11 +38,11 @@ class VoiceConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         except SessionRefused as refusal:
-            await self.accept(SUBPROTOCOL)
+            await self.accept(protocol.SUBPROTOCOL)
             await self.send(protocol.notice(refusal.code, retryable=True))
             await self.close(protocol.CLOSE_REFUSED)
             return
-        await self.accept(SUBPROTOCOL)
+        await self.accept(protocol.SUBPROTOCOL)
         await self._start(admission)
 
     async def _start(self, admission: Admission) -> None:
