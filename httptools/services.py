@@ -21,29 +21,11 @@ from httptools.executor import (
 )
 from httptools.generation import needs_confirmation, tool_parameters
 from httptools.guard import Resolver
-from httptools.models import HttpTool
+from httptools.models import SNAPSHOT_FIELDS, HttpTool
 from tenants.models import Tenant
 
-# The descriptor fields a review page shows and an import may set (everything staff can edit).
-DESCRIPTOR_FIELDS = (
-    "name",
-    "description",
-    "method",
-    "base_url",
-    "path_template",
-    "query_params",
-    "headers",
-    "body_template",
-    "arguments_schema",
-    "constants",
-    "effect",
-    "response_mapping",
-    "visual",
-    "visual_props",
-    "timeout_seconds",
-    "max_response_bytes",
-    "enabled",
-)
+# The descriptor fields a review page shows and an import may set: everything staff can edit, as versioned.
+DESCRIPTOR_FIELDS = SNAPSHOT_FIELDS
 
 
 def tool_save(*, tool: HttpTool) -> HttpTool:

@@ -10,21 +10,12 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from config import mongo
+from usage import pricing
 
 SESSIONS = "realtime_sessions"
 USAGE_DAILY = "usage_daily"
 USAGE_EVENTS = "usage_events"
-TOKEN_KINDS = (
-    "text_input",
-    "text_cached",
-    "text_output",
-    "audio_input",
-    "audio_cached",
-    "audio_output",
-    "image_input",
-    "image_cached",
-    "total",
-)
+TOKEN_KINDS = (*pricing.PRICED_KINDS, "total")
 
 
 def _require_tenant(tenant_id: Any) -> int:
