@@ -296,3 +296,28 @@ def test_a_refused_token_is_replaced_and_the_session_opens(
     tokens = [response.json()["token"] for response in bootstraps]
     assert len(tokens) == 2 and tokens[0] != tokens[1]
     assert not page.js_errors, page.js_errors
+
+
+def test_an_operator_talks_to_an_agent_in_the_console_with_its_diagnostics(
+    chromium_browser: Any, demo_live: Any, phrase: str
+) -> None:
+    page = new_page(chromium_browser, viewport={"width": 1280, "height": 900})
+    page.goto(demo_live.http + "/console/")
+    page.locator("#id_username").fill(DEMO_LOGIN.username)
+    page.locator("#id_password").fill(DEMO_LOGIN.password)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(re.compile(r"/console/$"))
+    page.locator("#tenant option", has_text="ProductCo").first.wait_for(state="attached")
+    page.locator("#tenant").select_option(label="ProductCo")
+
+    page.locator("#start-text").click()
+    page.wait_for_function("() => window.__observed.state === 'live'")
+    page.locator("#text-input").fill(phrase)
+    page.locator("#text-input").press("Enter")
+
+    page.locator("#transcript .va-assistant", has_text="Here is what I found").first.wait_for(state="visible")
+    page.locator("#tools tbody tr", has_text="search_products").first.wait_for(state="visible")
+    assert "platform.debug" in observed(page)["events"]  # the console channel gets the diagnostics
+    page.locator("#end").click()
+    page.wait_for_function("() => window.__observed.state !== 'live'")
+    assert not page.js_errors, page.js_errors
