@@ -10,10 +10,18 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.contrib.auth import get_user_model
+from django.middleware.csrf import _get_new_csrf_string  # the unmasked secret the cookie holds
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+
+from agents.models import Agent
+from config.asgi import application
+from demo.seed import demo_seed
+from tenants.models import Tenant
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -23,9 +31,6 @@ SCHEMA_PATH = "/api/openapi.json"
 @pytest.fixture
 def api_schema(transactional_db: None, redis_conn: Any, mongo: Any) -> Any:
     """The live schema, with the demo tenants seeded (so pk_demo_* keys and tenant/agent ids exist)."""
-    from config.asgi import application
-    from demo.seed import demo_seed
-
     demo_seed()
     return schemathesis.openapi.from_asgi(SCHEMA_PATH, application)
 
@@ -33,10 +38,6 @@ def api_schema(transactional_db: None, redis_conn: Any, mongo: Any) -> Any:
 @pytest.fixture
 def staff_headers(api_schema: Any) -> dict[str, str]:
     """Cookie and CSRF headers of the demo superuser's session, as the console page sends them."""
-    from django.contrib.auth import get_user_model
-    from django.middleware.csrf import _get_new_csrf_string  # the unmasked secret the cookie holds
-    from django.test import Client
-
     client = Client()
     client.force_login(get_user_model().objects.get(username="demo"))
     csrf = _get_new_csrf_string()
@@ -59,9 +60,6 @@ MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 def known_ids() -> dict[str, Any]:
     """Real values from the demo seed, so generated requests also reach the code past the 404s."""
-    from agents.models import Agent
-    from tenants.models import Tenant
-
     tenant = Tenant.objects.get(slug="productco")
     return {
         "key": "pk_demo_productco",

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from secantus import SecantusDBServer
 
+from agents import recorder as recorder_module
 from agents.recorder import RecordWriter
 from config import mongo as mongo_module
 from tests.support.servers import free_port
@@ -41,8 +42,6 @@ async def test_records_written_while_mongodb_is_down_arrive_when_it_returns(sett
 
 @pytest.mark.django_db
 def test_readyz_reports_the_record_writers_counters(client: Any, mongo: Any, redis_conn: Any) -> None:
-    from agents import recorder as recorder_module
-
     async def submit_and_drain() -> None:
         writer = recorder_module.recorder()
         writer.submit(store.tool_log_write, document={"tenantId": 1, "sessionId": "vs_1"})

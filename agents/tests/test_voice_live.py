@@ -20,6 +20,7 @@ from tests.support.voice import VoiceClient, open_voice
 from transcripts import store as transcripts
 from usage import limits
 from usage import store as usage_store
+from usage.services import sessions_reap
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -234,8 +235,6 @@ async def test_a_revoked_key_refuses_new_sockets(demo_live: LiveServer) -> None:
 
 
 async def test_a_server_killed_mid_session_is_reaped_once_and_its_lease_freed(demo_live: LiveServer) -> None:
-    from usage.services import sessions_reap
-
     _client, session_id = await start(demo_live)
     tenant_id = await sync_to_async(lambda: Tenant.objects.get(slug="productco").pk)()
     await wait_for(lambda: usage_store.session_get(tenant_id=tenant_id, session_id=session_id))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 PHRASE = "what is your cheapest product"
@@ -103,8 +104,6 @@ def chromium_browser(fake_mic_wav: Path, demo_live: Any) -> Iterator[Any]:
     the test database is flushed."""
     if not Path(CHROMIUM).exists():
         _require(CHROMIUM, "chromium")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,

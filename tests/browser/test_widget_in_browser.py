@@ -20,6 +20,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from demo import DEMO_LOGIN
 from demo import data as demo_data
+from tenants.tokens import token_consume, token_verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -263,8 +264,6 @@ def test_the_live_server_serves_the_widget_static_files(demo_live: Any) -> None:
 def test_a_refused_token_is_replaced_and_the_session_opens(
     chromium_browser: Any, demo_live: Any, slow_first_bootstrap: bool
 ) -> None:
-    from tenants.tokens import token_consume, token_verify
-
     page = new_page(chromium_browser, viewport={"width": 1280, "height": 800})
     bootstraps: list[Any] = []
     page.on(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from tests.support.factories import make_live_session
 from usage import limits, pricing, services, store
@@ -183,10 +185,6 @@ def test_n_plus_one_leases_against_a_cap_of_n_admit_exactly_n(redis_conn: Any) -
 
 @pytest.mark.django_db
 def test_the_janitor_command_ensures_indexes_and_reports(mongo: Any, redis_conn: Any) -> None:
-    from io import StringIO
-
-    from django.core.management import call_command
-
     _stale_session("vs_old")
     out = StringIO()
     call_command("janitor", stdout=out)

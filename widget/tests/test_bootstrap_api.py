@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import jwt
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -84,8 +85,6 @@ def test_it_answers_cors_for_the_allowed_origin_only(client: Client, shop: Any) 
 
 
 def test_the_token_claims_carry_iss_aud_iat_exp_and_jti(client: Client, shop: Any) -> None:
-    import jwt
-
     token = bootstrap(client, shop["key"].public_id).json()["token"]
     header = jwt.get_unverified_header(token)
     payload = jwt.decode(token, options={"verify_signature": False})
