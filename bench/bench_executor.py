@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -21,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 1.3
@@ -81,11 +84,11 @@ def _setup_django(port: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "1")  # development secrets under var/; nothing here needs production settings
     sys.path.insert(0, str(ROOT))
+    # Deferred, like the project imports below: Django needs the environment set above, the models the app
+    # registry that django.setup() fills.
     import django
 
     django.setup()
-    import logging
-
     from django.conf import settings
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its per-request INFO line would slow the baseline
@@ -121,8 +124,6 @@ def _tool(port: int, *, visual: bool) -> Any:
 
 
 async def _measure(port: int, calls: int, rounds: int) -> dict[str, list[float]]:
-    import httpx
-
     from httptools.executor import arguments_parse, tool_trace
 
     plain, carded = _tool(port, visual=False), _tool(port, visual=True)

@@ -44,6 +44,8 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 # Run as a file (`python bench/...`), a script sees only bench/ on its path; the shared helpers live at the root.
 sys.path.insert(0, str(ROOT))
@@ -90,8 +92,6 @@ def main() -> int:
         tool_server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
         tool_port = tool_server.server_address[1]
         threading.Thread(target=tool_server.serve_forever, daemon=True).start()
-
-        from cryptography.fernet import Fernet
 
         port = free_port()
         env = {

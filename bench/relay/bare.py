@@ -6,14 +6,14 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
+
 
 # The bare relay: what a minimal relay costs. The visitor leg is uncompressed like Daphne's; the upstream leg uses
 # the same `connect` options as AgentSession.open.
 def bare_main(ready: Any, upstream: str) -> None:
-    from websockets.asyncio.client import connect
-    from websockets.asyncio.server import serve
-    from websockets.exceptions import ConnectionClosed
-
     async def pump(source: Any, target: Any) -> None:
         try:
             async for message in source:

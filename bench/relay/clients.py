@@ -9,6 +9,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
 from bench.relay.constants import BATCH, CLEAR, ORIGIN, PROBE_EVERY, SILENCE
 from tests.support.voice import voice_connect
 
@@ -53,8 +56,6 @@ class Client:
 
     @classmethod
     async def open(cls, target: Target, token: str | None = None) -> Client:
-        from websockets.asyncio.client import connect
-
         if target.name == "platform":
             assert token is not None
             ws = await voice_connect(target.url, token, origin=ORIGIN, compression=None)
@@ -80,8 +81,6 @@ class Client:
         return client
 
     async def _read(self) -> None:
-        from websockets.exceptions import ConnectionClosed
-
         try:
             async for raw in self.ws:
                 kind = _kind(raw)

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import psutil
+
 from bench.relay.clients import Client, Target, close_all, open_all, open_loop, saturate
 from bench.relay.constants import LONG_TEXT, PACE_MS, PROBE_EVERY, TOOL_TEXT
 
@@ -25,8 +27,6 @@ class Counters:
 
 
 def _cpu(pid: int | None) -> float:
-    import psutil
-
     if pid is None:
         return 0.0
     times = psutil.Process(pid).cpu_times()
@@ -34,8 +34,6 @@ def _cpu(pid: int | None) -> float:
 
 
 def _rss(pid: int) -> int:
-    import psutil
-
     return int(psutil.Process(pid).memory_info().rss)
 
 

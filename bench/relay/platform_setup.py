@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from typing import Any
 
 from bench.relay.clients import Target
@@ -23,11 +24,10 @@ def prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Target
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
         )
     os.environ.update(env)
+    # Deferred: Django needs the environment set just above, and the models the app registry setup() fills.
     import django
 
     django.setup()
-    from decimal import Decimal
-
     from agents.models import AgentTool
     from agents.plans import session_plan_build
     from httptools.models import HttpTool

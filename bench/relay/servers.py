@@ -15,6 +15,7 @@ from bench.relay.constants import TOOL_SLEEP
 
 
 def simulator_main(ready: Any, factor: Any, received: Any, sent: Any) -> None:
+    # Deferred: this runs in a child process of its own, which alone needs the simulator (or the MongoDB server).
     from agents.simulator import RealtimeSimulator
     from agents.simulator import session as sim
 
