@@ -113,6 +113,17 @@ def wait_widget(frame: Any, predicate: str, arg: Any = None, timeout: int = TIME
         ) from None
 
 
+def console_open(page: Any, server: Any, *, tenant: str) -> None:
+    """Sign in to the console as the demo staff user and pick a tenant."""
+    page.goto(server.http + "/console/")
+    page.locator("#id_username").fill(DEMO_LOGIN.username)
+    page.locator("#id_password").fill(DEMO_LOGIN.password)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(re.compile(r"/console/$"))
+    page.locator("#tenant option", has_text=tenant).first.wait_for(state="attached")
+    page.locator("#tenant").select_option(label=tenant)
+
+
 def new_page(browser: Any, **options: Any) -> Any:
     context = browser.new_context(**options)
     context.add_init_script(path=OBSERVER)
@@ -187,13 +198,7 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
     wait_widget(frame, STATE_IS, "ended")
     assert frame.locator("#va-restart").is_visible()
 
-    page.goto(demo_live.http + "/console/")
-    page.locator("#id_username").fill(DEMO_LOGIN.username)
-    page.locator("#id_password").fill(DEMO_LOGIN.password)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_url(re.compile(r"/console/$"))
-    page.locator("#tenant option", has_text="ProductCo").first.wait_for(state="attached")
-    page.locator("#tenant").select_option(label="ProductCo")
+    console_open(page, demo_live, tenant="ProductCo")
     detail = page.locator("#session-detail")
     deadline = time.monotonic() + TIMEOUT_MS / 1000
     while True:  # the transcript is stored when the server has closed the session: refresh until it is there
@@ -301,13 +306,7 @@ def test_an_operator_talks_to_an_agent_in_the_console_with_its_diagnostics(
     chromium_browser: Any, demo_live: Any, phrase: str
 ) -> None:
     page = new_page(chromium_browser, viewport={"width": 1280, "height": 900})
-    page.goto(demo_live.http + "/console/")
-    page.locator("#id_username").fill(DEMO_LOGIN.username)
-    page.locator("#id_password").fill(DEMO_LOGIN.password)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_url(re.compile(r"/console/$"))
-    page.locator("#tenant option", has_text="ProductCo").first.wait_for(state="attached")
-    page.locator("#tenant").select_option(label="ProductCo")
+    console_open(page, demo_live, tenant="ProductCo")
 
     page.locator("#start-text").click()
     page.wait_for_function("() => window.__observed.state === 'live'")
