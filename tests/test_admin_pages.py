@@ -46,7 +46,7 @@ def an_instance(model: type[Model], personas: Personas) -> Model:
         return Group.objects.get_or_create(name="Operators")[0]
     instance = model._default_manager.first()
     assert instance is not None, (
-        f"no {model._meta.label} row to open: add one to the personas fixture in tests/conftest.py"
+        f"no {model._meta.label} row to open: add one to the personas fixture in tests/support/factories.py"
     )
     return instance
 

@@ -1,15 +1,14 @@
-"""Fixtures: a real HTTP server on loopback with hostile behaviours (and the same behind TLS), a stub resolver,
-tenant personas."""
+"""Fixtures: a real HTTP server on loopback with hostile behaviours (and the same behind TLS), and the two
+tenants these tests need."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
 import json
-import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,11 +19,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from django.contrib.auth.models import Permission
 
 from httptools.guard import ssl_context
-from httptools.models import HttpTool
 from tenants.models import Tenant
+from tests.support.factories import make_tenant
 
 PRODUCTS = {
     "results": [
@@ -283,76 +281,7 @@ def server(loopback_server: LoopbackServer, settings: Any) -> LoopbackServer:
     return loopback_server
 
 
-class StubResolver:
-    """The only stand-in: answers per host name, counts calls; an Exception value is raised."""
-
-    def __init__(self, answers: dict[str, Any]) -> None:
-        self.answers = answers
-        self.calls: list[str] = []
-
-    async def __call__(self, host: str, port: int) -> list[str]:
-        self.calls.append(host)
-        answer = self.answers.get(host, socket.gaierror(socket.EAI_NONAME, "Name or service not known"))
-        if callable(answer) and not isinstance(answer, Exception):
-            answer = answer(len([c for c in self.calls if c == host]))
-        if isinstance(answer, float):
-            await asyncio.sleep(answer)
-            return ["93.184.215.14"]
-        if isinstance(answer, Exception):
-            raise answer
-        return list(answer)
-
-
 @pytest.fixture
-def make_tool() -> Callable[..., HttpTool]:
-    """An unsaved, valid-shaped descriptor (tenant 1) pointing at the loopback server by default."""
-
-    def build(base_url: str, **overrides: Any) -> HttpTool:
-        fields: dict[str, Any] = {
-            "tenant_id": 1,
-            "name": "search_products",
-            "description": "Search the catalog.",
-            "method": "GET",
-            "base_url": base_url,
-            "path_template": "/products",
-            "query_params": {"q": "{query}"},
-            "headers": {},
-            "body_template": None,
-            "arguments_schema": {
-                "type": "object",
-                "properties": {"query": {"type": "string"}},
-                "additionalProperties": False,
-            },
-            "constants": {},
-            "effect": "read",
-            "response_mapping": {"items": "results", "fields": ["name", "price"], "max_items": 3},
-            "visual": "",
-            "visual_props": {},
-            "timeout_seconds": 3.0,
-            "max_response_bytes": 256_000,
-            "enabled": True,
-            "version": 1,
-        }
-        fields.update(overrides)
-        return HttpTool(**fields)
-
-    return build
-
-
-@pytest.fixture
-def tenants(db: Any) -> Any:
-    a = Tenant.objects.create(slug="productco", name="ProductCo")
-    b = Tenant.objects.create(slug="cypress", name="Cypress")
-    return a, b
-
-
-@pytest.fixture
-def personas(tenants: Any, django_user_model: Any) -> Any:
-    """superuser, an operator of tenant A with descriptor permissions, and a non-staff user."""
-    # No passwords: tests log in with force_login, and hashing would cost a quarter second per user.
-    superuser = django_user_model.objects.create_superuser("root", "root@example.com", None)
-    operator = django_user_model.objects.create_user("op", "op@example.com", None, is_staff=True)
-    operator.user_permissions.set(Permission.objects.filter(content_type__app_label="httptools"))
-    tenants[0].operators.add(operator)
-    visitor = django_user_model.objects.create_user("joe", "joe@example.com", None)
-    return superuser, operator, visitor
+def tenants(db: Any) -> tuple[Tenant, Tenant]:
+    """The two tenants these tests need: one whose tools run, one that proves isolation."""
+    return make_tenant(slug="productco", name="ProductCo"), make_tenant(slug="cypress", name="Cypress")

@@ -18,6 +18,7 @@ from httptools.executor import (
     response_map,
     tool_execute,
 )
+from tests.support.factories import build_tool
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -34,7 +35,7 @@ ORDER_SCHEMA = {
 }
 
 
-def order_tool(make_tool, base, **overrides):
+def order_tool(base, **overrides):
     fields = dict(
         name="place_order",
         method="POST",
@@ -53,11 +54,11 @@ def order_tool(make_tool, base, **overrides):
         response_mapping={},
     )
     fields.update(overrides)
-    return make_tool(base, **fields)
+    return build_tool(base, **fields)
 
 
-def test_path_slots_are_percent_encoded_and_absent_query_slots_omitted(make_tool):
-    tool = make_tool(
+def test_path_slots_are_percent_encoded_and_absent_query_slots_omitted():
+    tool = build_tool(
         "https://api.example.com",
         path_template="/items/{item}",
         query_params={"q": "{query}", "page": "{page}", "lang": "en", "tag": "x-{query}"},
@@ -73,8 +74,8 @@ def test_path_slots_are_percent_encoded_and_absent_query_slots_omitted(make_tool
     )
 
 
-def test_the_body_keeps_argument_types_and_constants_fill_their_slots(make_tool):
-    tool = order_tool(make_tool, "https://api.example.com")
+def test_the_body_keeps_argument_types_and_constants_fill_their_slots():
+    tool = order_tool("https://api.example.com")
     rendered = request_render(
         tool, {"product_id": 42, "quantity": 2, "confirmed": True}, secrets={}, idempotency="va-x"
     )
@@ -85,8 +86,8 @@ def test_the_body_keeps_argument_types_and_constants_fill_their_slots(make_tool)
     assert ("Idempotency-Key", "va-x") in rendered.headers
 
 
-def test_secrets_are_sent_but_masked_in_what_staff_see(make_tool):
-    tool = make_tool("https://api.example.com", headers={"Authorization": "Bearer {{secret:API_TOKEN}}"})
+def test_secrets_are_sent_but_masked_in_what_staff_see():
+    tool = build_tool("https://api.example.com", headers={"Authorization": "Bearer {{secret:API_TOKEN}}"})
     rendered = request_render(tool, {"query": "x"}, secrets={"API_TOKEN": "tok-123456"})
     assert ("Authorization", "Bearer tok-123456") in rendered.headers
     assert ("Authorization", "Bearer •••••• (secret API_TOKEN)") in rendered.masked_headers
@@ -120,8 +121,8 @@ def test_response_mapping_picks_fields_and_bounds_items_and_characters():
 
 
 @pytest.mark.asyncio
-async def test_a_write_without_confirmation_sends_nothing_and_asks_for_it(server, make_tool, redis_conn, mongo):
-    tool = order_tool(make_tool, server.base)
+async def test_a_write_without_confirmation_sends_nothing_and_asks_for_it(server, redis_conn, mongo):
+    tool = order_tool(server.base)
     result = await tool_execute(
         tool=tool,
         arguments_json='{"product_id": 1, "quantity": 1, "confirmed": false}',
@@ -144,8 +145,8 @@ async def test_a_write_without_confirmation_sends_nothing_and_asks_for_it(server
 
 
 @pytest.mark.asyncio
-async def test_a_call_id_executes_at_most_once_per_session(server, make_tool, redis_conn, mongo):
-    tool = order_tool(make_tool, server.base)
+async def test_a_call_id_executes_at_most_once_per_session(server, redis_conn, mongo):
+    tool = order_tool(server.base)
     arguments = '{"product_id": 7, "quantity": 1, "size": "42", "confirmed": true}'
     first = await tool_execute(
         tool=tool, arguments_json=arguments, tenant_id=1, channel="widget", session_id="sess-1", call_id="call-1"
@@ -168,8 +169,8 @@ async def test_a_call_id_executes_at_most_once_per_session(server, make_tool, re
 
 
 @pytest.mark.asyncio
-async def test_concurrent_repeats_of_a_call_id_send_one_request(server, make_tool, redis_conn, mongo):
-    tool = order_tool(make_tool, server.base)
+async def test_concurrent_repeats_of_a_call_id_send_one_request(server, redis_conn, mongo):
+    tool = order_tool(server.base)
     arguments = '{"product_id": 7, "quantity": 1, "confirmed": true}'
     results = await asyncio.gather(
         *[
@@ -185,11 +186,11 @@ async def test_concurrent_repeats_of_a_call_id_send_one_request(server, make_too
 
 
 @pytest.mark.asyncio
-async def test_writes_fail_closed_when_the_idempotency_store_is_down(server, make_tool, mongo, settings):
+async def test_writes_fail_closed_when_the_idempotency_store_is_down(server, mongo, settings):
     # A Redis that really is not there: nothing listens on port 1.
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
     write = await tool_execute(
-        tool=order_tool(make_tool, server.base),
+        tool=order_tool(server.base),
         tenant_id=1,
         channel="widget",
         arguments_json='{"product_id": 1, "quantity": 1, "confirmed": true}',
@@ -198,7 +199,7 @@ async def test_writes_fail_closed_when_the_idempotency_store_is_down(server, mak
     )
     assert write.error_class == "idempotency_unavailable" and write.output == UNAVAILABLE
     read = await tool_execute(
-        tool=make_tool(server.base),
+        tool=build_tool(server.base),
         arguments_json='{"query": "x"}',
         tenant_id=1,
         channel="widget",
@@ -210,8 +211,8 @@ async def test_writes_fail_closed_when_the_idempotency_store_is_down(server, mak
 
 
 @pytest.mark.asyncio
-async def test_each_call_writes_one_tool_log_with_redacted_arguments(server, make_tool, redis_conn, mongo):
-    tool = make_tool(
+async def test_each_call_writes_one_tool_log_with_redacted_arguments(server, redis_conn, mongo):
+    tool = build_tool(
         server.base,
         arguments_schema={
             "type": "object",
@@ -236,8 +237,8 @@ async def test_each_call_writes_one_tool_log_with_redacted_arguments(server, mak
 
 
 @pytest.mark.asyncio
-async def test_a_tool_with_a_visual_returns_the_rendered_card(server, make_tool, redis_conn, mongo):
-    tool = make_tool(server.base, visual="product_cards", visual_props={"products": "results"})
+async def test_a_tool_with_a_visual_returns_the_rendered_card(server, redis_conn, mongo):
+    tool = build_tool(server.base, visual="product_cards", visual_props={"products": "results"})
     result = await tool_execute(
         tool=tool, arguments_json='{"query": "trail"}', tenant_id=1, channel="widget", session_id="s", call_id="v1"
     )
@@ -248,9 +249,9 @@ async def test_a_tool_with_a_visual_returns_the_rendered_card(server, make_tool,
 
 
 @pytest.mark.asyncio
-async def test_http_errors_reach_the_model_briefly_and_server_errors_uniformly(server, make_tool, redis_conn, mongo):
+async def test_http_errors_reach_the_model_briefly_and_server_errors_uniformly(server, redis_conn, mongo):
     refused = await tool_execute(
-        tool=make_tool(server.base, path_template="/status/409"),
+        tool=build_tool(server.base, path_template="/status/409"),
         arguments_json="{}",
         tenant_id=1,
         channel="widget",
@@ -260,7 +261,7 @@ async def test_http_errors_reach_the_model_briefly_and_server_errors_uniformly(s
     assert refused.status == "http_error" and refused.http_status == 409
     assert refused.output == "The service refused the request (HTTP 409). It said: Out of stock"
     broken = await tool_execute(
-        tool=make_tool(server.base, path_template="/status/503"),
+        tool=build_tool(server.base, path_template="/status/503"),
         arguments_json="{}",
         tenant_id=1,
         channel="widget",
@@ -269,7 +270,7 @@ async def test_http_errors_reach_the_model_briefly_and_server_errors_uniformly(s
     )
     assert broken.output == UNAVAILABLE and broken.error_class == "http_503"
     closed = await tool_execute(
-        tool=make_tool(f"http://127.0.0.1:{server.port + 1}"),
+        tool=build_tool(f"http://127.0.0.1:{server.port + 1}"),
         arguments_json="{}",
         tenant_id=1,
         channel="widget",

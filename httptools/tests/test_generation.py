@@ -8,6 +8,7 @@ from jsonschema import Draft202012Validator
 
 from httptools.generation import function_definitions, tools_instructions
 from httptools.visuals import visuals_guidance
+from tests.support.factories import build_tool
 
 # The Realtime API's function tool entry (session.tools[]): exactly these keys.
 REALTIME_FUNCTION_TOOL = {
@@ -27,9 +28,9 @@ REALTIME_FUNCTION_TOOL = {
 }
 
 
-def tools(make_tool):
-    search = make_tool("https://api.example.com", visual="product_cards", visual_props={"products": "results"})
-    order = make_tool(
+def tools():
+    search = build_tool("https://api.example.com", visual="product_cards", visual_props={"products": "results"})
+    order = build_tool(
         "https://api.example.com",
         name="place_order",
         effect="write",
@@ -43,19 +44,19 @@ def tools(make_tool):
             "additionalProperties": False,
         },
     )
-    cancel = make_tool(
+    cancel = build_tool(
         "https://api.example.com",
         name="cancel_order",
         effect="irreversible",
         method="DELETE",
         description="Cancel an order.",
     )
-    hidden = make_tool("https://api.example.com", name="disabled_tool", enabled=False)
+    hidden = build_tool("https://api.example.com", name="disabled_tool", enabled=False)
     return [search, order, cancel, hidden]
 
 
-def test_function_definitions_have_the_realtime_shape(make_tool):
-    definitions = function_definitions(tools(make_tool))
+def test_function_definitions_have_the_realtime_shape():
+    definitions = function_definitions(tools())
     validator = Draft202012Validator(REALTIME_FUNCTION_TOOL)
     for definition in definitions:
         assert not list(validator.iter_errors(definition)), definition
@@ -63,8 +64,8 @@ def test_function_definitions_have_the_realtime_shape(make_tool):
     assert [d["name"] for d in definitions] == ["search_products", "place_order", "cancel_order"]
 
 
-def test_write_and_irreversible_tools_get_a_required_confirmed_argument(make_tool):
-    by_name = {d["name"]: d for d in function_definitions(tools(make_tool))}
+def test_write_and_irreversible_tools_get_a_required_confirmed_argument():
+    by_name = {d["name"]: d for d in function_definitions(tools())}
     assert "confirmed" not in by_name["search_products"]["parameters"]["properties"]
     for name in ("place_order", "cancel_order"):
         parameters = by_name[name]["parameters"]
@@ -74,14 +75,14 @@ def test_write_and_irreversible_tools_get_a_required_confirmed_argument(make_too
     assert "confirm" in by_name["cancel_order"]["description"]
 
 
-def test_generation_does_not_change_the_descriptor(make_tool):
-    order = tools(make_tool)[1]
+def test_generation_does_not_change_the_descriptor():
+    order = tools()[1]
     function_definitions([order])
     assert "confirmed" not in order.arguments_schema["properties"]
 
 
-def test_the_instructions_cover_purpose_confirmation_and_cards(make_tool):
-    text = tools_instructions(tools(make_tool))
+def test_the_instructions_cover_purpose_confirmation_and_cards():
+    text = tools_instructions(tools())
     assert text.startswith("# Tools")
     assert "search_products (reads data): Search the catalog." in text
     assert "place_order (changes data, needs confirmation)" in text
@@ -93,8 +94,8 @@ def test_the_instructions_cover_purpose_confirmation_and_cards(make_tool):
     assert tools_instructions([]) == ""
 
 
-def test_changing_a_descriptor_changes_every_derived_artifact(make_tool):
-    tool = make_tool("https://api.example.com")
+def test_changing_a_descriptor_changes_every_derived_artifact():
+    tool = build_tool("https://api.example.com")
     before = (function_definitions([tool]), tools_instructions([tool]))
     tool.description = "Find shoes by colour."
     after = (function_definitions([tool]), tools_instructions([tool]))

@@ -5,10 +5,12 @@ DNS cases use the stub resolver; everything else talks to a real HTTP or HTTPS s
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
 import tracemalloc
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -22,11 +24,31 @@ from httptools import guard
 from httptools.executor import UNAVAILABLE, arguments_parse, tool_execute, tool_trace
 from httptools.guard import check_host_literal
 from httptools.models import HttpTool
-from httptools.tests.conftest import StubResolver
 from httptools.validation import normalize_base_url
 from tenants.models import TenantSecret
+from tests.support.factories import build_tool
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+class StubResolver:
+    """The only stand-in: answers per host name, counts calls; an Exception value is raised."""
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+        self.calls: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.calls.append(host)
+        answer = self.answers.get(host, socket.gaierror(socket.EAI_NONAME, "Name or service not known"))
+        if callable(answer) and not isinstance(answer, Exception):
+            answer = answer(len([c for c in self.calls if c == host]))
+        if isinstance(answer, float):
+            await asyncio.sleep(answer)
+            return ["93.184.215.14"]
+        if isinstance(answer, Exception):
+            raise answer
+        return list(answer)
 
 
 def refused_at_save(url: str) -> bool:
@@ -45,7 +67,7 @@ async def run(tool, arguments=None, resolver=None, secrets=None):
 
 
 @pytest.mark.asyncio
-async def test_it_refuses_cloud_metadata_addresses_at_save_and_at_call_time(server, make_tool):
+async def test_it_refuses_cloud_metadata_addresses_at_save_and_at_call_time(server):
     for url in (
         "http://169.254.169.254",
         "http://metadata.google.internal",
@@ -58,10 +80,10 @@ async def test_it_refuses_cloud_metadata_addresses_at_save_and_at_call_time(serv
     ):
         assert refused_at_save(url), url
     # A descriptor that slipped past save (or a name that resolves to metadata) is refused at call time.
-    literal = await run(make_tool("http://169.254.169.254"))
+    literal = await run(build_tool("http://169.254.169.254"))
     assert literal.result.error_class == "blocked_host"
     resolver = StubResolver({"api.shop.test": ["169.254.169.254"]})
-    named = await run(make_tool(f"http://api.shop.test:{server.port}"), resolver=resolver)
+    named = await run(build_tool(f"http://api.shop.test:{server.port}"), resolver=resolver)
     assert named.result.error_class == "blocked_address"
     assert named.result.output == UNAVAILABLE
     assert server.hits() == 0
@@ -71,7 +93,7 @@ async def test_it_refuses_cloud_metadata_addresses_at_save_and_at_call_time(serv
 
 
 @pytest.mark.asyncio
-async def test_it_refuses_loopback_written_other_ways(server, make_tool):
+async def test_it_refuses_loopback_written_other_ways(server):
     # Even with the development loopback setting on, unusual spellings are refused: they exist to evade.
     spellings = [
         "2130706433",
@@ -86,7 +108,7 @@ async def test_it_refuses_loopback_written_other_ways(server, make_tool):
     ]
     for host in spellings:
         assert refused_at_save(f"http://{host}:{server.port}"), host
-        trace = await run(make_tool(f"http://{host}:{server.port}"))
+        trace = await run(build_tool(f"http://{host}:{server.port}"))
         assert trace.result.error_class == "blocked_host", host
     assert server.hits() == 0
 
@@ -95,7 +117,7 @@ async def test_it_refuses_loopback_written_other_ways(server, make_tool):
 
 
 @pytest.mark.asyncio
-async def test_it_refuses_ipv6_loopback_and_ipv4_mapped_forms(server, make_tool, settings):
+async def test_it_refuses_ipv6_loopback_and_ipv4_mapped_forms(server, settings):
     wrapped = [
         "[::ffff:127.0.0.1]",
         "[::ffff:7f00:1]",
@@ -121,7 +143,7 @@ async def test_it_refuses_ipv6_loopback_and_ipv4_mapped_forms(server, make_tool,
         }
     )
     for host in ("a.test", "b.test", "c.test", "d.test", "e.test"):
-        trace = await run(make_tool(f"http://{host}:{server.port}"), resolver=resolver)
+        trace = await run(build_tool(f"http://{host}:{server.port}"), resolver=resolver)
         assert trace.result.error_class == "blocked_address", host
     assert server.hits() == 0
 
@@ -130,9 +152,9 @@ async def test_it_refuses_ipv6_loopback_and_ipv4_mapped_forms(server, make_tool,
 
 
 @pytest.mark.asyncio
-async def test_it_refuses_a_host_that_now_resolves_to_a_private_address(server, make_tool):
+async def test_it_refuses_a_host_that_now_resolves_to_a_private_address(server):
     # Saved fine (a public name); at call time DNS answers with a private address: refused, nothing sent.
-    tool = make_tool(f"http://shop-api.example.com:{server.port}")
+    tool = build_tool(f"http://shop-api.example.com:{server.port}")
     tool.clean()
     resolver = StubResolver({"shop-api.example.com": lambda n: ["93.184.215.14"] if n == 0 else ["10.1.2.3"]})
     resolver.answers["shop-api.example.com"] = lambda n: ["10.1.2.3"]
@@ -142,10 +164,10 @@ async def test_it_refuses_a_host_that_now_resolves_to_a_private_address(server, 
 
 
 @pytest.mark.asyncio
-async def test_it_connects_to_the_address_it_checked_not_a_second_lookup(server, make_tool):
+async def test_it_connects_to_the_address_it_checked_not_a_second_lookup(server):
     # DNS rebinding: the first answer is allowed, any later lookup would be private. One lookup, pinned dial.
     resolver = StubResolver({"rebind.test": lambda n: ["127.0.0.1"] if n == 1 else ["10.0.0.1"]})
-    trace = await run(make_tool(f"http://rebind.test:{server.port}"), {"query": "x"}, resolver=resolver)
+    trace = await run(build_tool(f"http://rebind.test:{server.port}"), {"query": "x"}, resolver=resolver)
     assert trace.result.ok, trace.detail
     assert resolver.calls == ["rebind.test"]
     assert server.seen[-1].request_line.startswith("GET /products")
@@ -153,16 +175,16 @@ async def test_it_connects_to_the_address_it_checked_not_a_second_lookup(server,
 
 
 @pytest.mark.asyncio
-async def test_https_dials_the_checked_address_and_verifies_the_certificate_for_the_name(tls_server, make_tool):
+async def test_https_dials_the_checked_address_and_verifies_the_certificate_for_the_name(tls_server):
     # Pinning must not weaken TLS: the socket goes to the checked address, while SNI, Host and certificate
     # verification all use the descriptor's host name.
     resolver = StubResolver({"pinned.test": ["127.0.0.1"], "impostor.test": ["127.0.0.1"]})
-    trace = await run(make_tool(f"https://pinned.test:{tls_server.port}"), {"query": "x"}, resolver=resolver)
+    trace = await run(build_tool(f"https://pinned.test:{tls_server.port}"), {"query": "x"}, resolver=resolver)
     assert trace.result.ok, trace.detail
     assert tls_server.server_names == ["pinned.test"]
     assert ("Host", f"pinned.test:{tls_server.port}") in tls_server.seen[-1].headers
     # The same address under a name its certificate does not cover: refused before any request is sent.
-    impostor = await run(make_tool(f"https://impostor.test:{tls_server.port}"), {"query": "x"}, resolver=resolver)
+    impostor = await run(build_tool(f"https://impostor.test:{tls_server.port}"), {"query": "x"}, resolver=resolver)
     assert impostor.result.error_class == "connect_error", impostor.detail
     assert len(tls_server.seen) == 1
 
@@ -171,12 +193,12 @@ async def test_https_dials_the_checked_address_and_verifies_the_certificate_for_
 
 
 @pytest.mark.asyncio
-async def test_it_refuses_a_host_with_both_public_and_private_answers(server, make_tool):
+async def test_it_refuses_a_host_with_both_public_and_private_answers(server):
     resolver = StubResolver({"mixed.test": ["93.184.215.14", "127.0.0.1", "10.0.0.5"]})
-    trace = await run(make_tool(f"http://mixed.test:{server.port}"), resolver=resolver)
+    trace = await run(build_tool(f"http://mixed.test:{server.port}"), resolver=resolver)
     assert trace.result.error_class == "blocked_address"
     resolver = StubResolver({"mixed.test": ["127.0.0.1", "192.168.1.1"]})
-    trace = await run(make_tool(f"http://mixed.test:{server.port}"), resolver=resolver)
+    trace = await run(build_tool(f"http://mixed.test:{server.port}"), resolver=resolver)
     assert trace.result.error_class == "blocked_address"
     assert server.hits() == 0
 
@@ -185,14 +207,14 @@ async def test_it_refuses_a_host_with_both_public_and_private_answers(server, ma
 
 
 @pytest.mark.asyncio
-async def test_it_fails_closed_when_dns_fails_or_times_out(server, make_tool, monkeypatch):
+async def test_it_fails_closed_when_dns_fails_or_times_out(server, monkeypatch):
     monkeypatch.setattr(guard, "DNS_TIMEOUT_SECONDS", 0.2)
     resolver = StubResolver(
         {"slow.test": 5.0, "empty.test": [], "broken.test": socket.gaierror(socket.EAI_AGAIN, "Temporary failure")}
     )
     results = {}
     for host in ("nx.test", "slow.test", "empty.test", "broken.test"):
-        trace = await run(make_tool(f"http://{host}:{server.port}"), resolver=resolver)
+        trace = await run(build_tool(f"http://{host}:{server.port}"), resolver=resolver)
         results[host] = trace.result
     assert {r.error_class for r in results.values()} <= {"dns_failure", "dns_timeout"}
     assert results["slow.test"].error_class == "dns_timeout"
@@ -204,7 +226,7 @@ async def test_it_fails_closed_when_dns_fails_or_times_out(server, make_tool, mo
 
 
 @pytest.mark.asyncio
-async def test_it_refuses_a_redirect_to_an_internal_address(server, make_tool):
+async def test_it_refuses_a_redirect_to_an_internal_address(server):
     resolver = StubResolver({"api.shop.test": ["127.0.0.1"], "internal.shop.test": ["10.0.0.8"]})
     targets = [
         "http://169.254.169.254/latest/meta-data/",
@@ -218,7 +240,7 @@ async def test_it_refuses_a_redirect_to_an_internal_address(server, make_tool):
     ]
     for target in targets:
         server.seen.clear()
-        tool = make_tool(
+        tool = build_tool(
             f"http://api.shop.test:{server.port}",
             path_template="/redirect",
             query_params={"to": target},
@@ -232,12 +254,12 @@ async def test_it_refuses_a_redirect_to_an_internal_address(server, make_tool):
 
 
 @pytest.mark.asyncio
-async def test_a_redirect_to_another_host_drops_credentials(server, make_tool):
+async def test_a_redirect_to_another_host_drops_credentials(server):
     resolver = StubResolver({"api.shop.test": ["127.0.0.1"], "cdn.other.test": ["127.0.0.1"]})
     secrets = {"SHOP_KEY": "k-1234567890"}
     headers = {"X-Api-Key": "{{secret:SHOP_KEY}}", "Authorization": "Bearer {{secret:SHOP_KEY}}"}
     schema = {"type": "object", "properties": {}, "additionalProperties": False}
-    other = make_tool(
+    other = build_tool(
         f"http://api.shop.test:{server.port}",
         path_template="/redirect",
         headers=headers,
@@ -253,7 +275,7 @@ async def test_a_redirect_to_another_host_drops_credentials(server, make_tool):
     assert "x-api-key" not in names and "authorization" not in names
     assert ("Host", f"cdn.other.test:{server.port}") in final.headers
     # Same origin: the credentials stay.
-    same = make_tool(
+    same = build_tool(
         f"http://api.shop.test:{server.port}",
         path_template="/redirect",
         headers=headers,
@@ -266,8 +288,8 @@ async def test_a_redirect_to_another_host_drops_credentials(server, make_tool):
 
 
 @pytest.mark.asyncio
-async def test_it_follows_at_most_three_redirects(server, make_tool):
-    tool = make_tool(server.base, path_template="/loop", query_params={})
+async def test_it_follows_at_most_three_redirects(server):
+    tool = build_tool(server.base, path_template="/loop", query_params={})
     trace = await run(tool)
     assert trace.result.error_class == "too_many_redirects"
     assert server.hits("/loop") == 4  # the first request and three followed redirects
@@ -301,8 +323,8 @@ def test_it_refuses_other_schemes_and_ports_outside_the_allowlist_at_save(settin
 
 
 @pytest.mark.asyncio
-async def test_arguments_never_change_the_host_or_add_headers(server, make_tool):
-    tool = make_tool(
+async def test_arguments_never_change_the_host_or_add_headers(server):
+    tool = build_tool(
         server.base,
         path_template="/echo/{item}",
         query_params={"q": "{query}"},
@@ -370,8 +392,8 @@ async def test_arguments_never_change_the_host_or_add_headers(server, make_tool)
         {"Forwarded": "for=1.2.3.4"},
     ],
 )
-def test_it_refuses_routing_headers_and_line_breaks_at_save(make_tool, headers):
-    tool = make_tool("https://api.example.com", headers=headers)
+def test_it_refuses_routing_headers_and_line_breaks_at_save(headers):
+    tool = build_tool("https://api.example.com", headers=headers)
     with pytest.raises(ValidationError) as exc:
         tool.clean()
     assert "headers" in exc.value.message_dict
@@ -382,8 +404,8 @@ def test_it_refuses_routing_headers_and_line_breaks_at_save(make_tool, headers):
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("route", ["/huge", "/endless", "/gzipbomb"])
-async def test_a_huge_body_or_endless_stream_is_cut_at_the_cap_with_memory_bounded(server, make_tool, route):
-    tool = make_tool(
+async def test_a_huge_body_or_endless_stream_is_cut_at_the_cap_with_memory_bounded(server, route):
+    tool = build_tool(
         server.base, path_template=route, query_params={}, max_response_bytes=200_000, timeout_seconds=10.0
     )
     tracemalloc.start()
@@ -403,8 +425,8 @@ async def test_a_huge_body_or_endless_stream_is_cut_at_the_cap_with_memory_bound
 
 
 @pytest.mark.asyncio
-async def test_a_slow_drip_response_trips_the_overall_deadline(server, make_tool):
-    tool = make_tool(server.base, path_template="/drip", query_params={}, timeout_seconds=0.6)
+async def test_a_slow_drip_response_trips_the_overall_deadline(server):
+    tool = build_tool(server.base, path_template="/drip", query_params={}, timeout_seconds=0.6)
     started = time.perf_counter()
     trace = await run(tool)
     elapsed = time.perf_counter() - started
@@ -486,21 +508,21 @@ def session_plan_allowing(tenant, allowed):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_tool_output_cannot_make_the_model_run_tools_outside_the_allowed_set(server, make_tool, tenants, mongo):
+async def test_tool_output_cannot_make_the_model_run_tools_outside_the_allowed_set(server, tenants, mongo):
     tenant = tenants[0]
-    search = make_tool(server.base, tenant_id=tenant.pk, path_template="/inject", query_params={})
+    search = build_tool(server.base, tenant_id=tenant.pk, path_template="/inject", query_params={})
     trace = await run(search)
     assert "delete_all_orders" in trace.result.output  # it is just data to the model
     # A live session looks the model's call up by name in its plan (agents/session.py): the tenant has a
     # delete_all_orders tool, but this agent does not allow it, so the name finds nothing and nothing runs.
-    delete = make_tool(server.base, tenant_id=tenant.pk, name="delete_all_orders", method="DELETE", effect="write")
+    delete = build_tool(server.base, tenant_id=tenant.pk, name="delete_all_orders", method="DELETE", effect="write")
     await sync_to_async(search.save)()
     await sync_to_async(delete.save)()
     plan = await sync_to_async(session_plan_allowing)(tenant, [search])
     assert plan.tools.get("delete_all_orders") is None
     assert plan.tools.get("search_products") == search
     # A tool of another tenant never runs for this tenant, even if the name matches.
-    foreign = make_tool(server.base, tenant_id=tenants[1].pk)
+    foreign = build_tool(server.base, tenant_id=tenants[1].pk)
     server.seen.clear()
     result = await tool_execute(
         tool=foreign, arguments_json="{}", tenant_id=tenant.pk, channel="widget", session_id="s", call_id="c"
@@ -510,8 +532,8 @@ async def test_tool_output_cannot_make_the_model_run_tools_outside_the_allowed_s
 
 
 @pytest.mark.asyncio
-async def test_invalid_arguments_are_rejected_before_any_network_io(server, make_tool, mongo):
-    tool = make_tool(
+async def test_invalid_arguments_are_rejected_before_any_network_io(server, mongo):
+    tool = build_tool(
         server.base,
         arguments_schema={
             "type": "object",
@@ -542,20 +564,20 @@ async def test_invalid_arguments_are_rejected_before_any_network_io(server, make
 
 
 @pytest.mark.asyncio
-async def test_loopback_is_reachable_only_with_the_development_setting(server, make_tool, settings):
+async def test_loopback_is_reachable_only_with_the_development_setting(server, settings):
     settings.HTTPTOOLS_ALLOW_LOOPBACK = False
     assert refused_at_save(server.base)
     assert refused_at_save(f"http://localhost:{server.port}")
-    blocked = await run(make_tool(server.base), {"query": "x"})
+    blocked = await run(build_tool(server.base), {"query": "x"})
     assert blocked.result.error_class == "blocked_host"
     resolver = StubResolver({"localhost": ["127.0.0.1"], "dev.test": ["127.0.0.1"]})
-    via_dns = await run(make_tool(f"http://dev.test:{server.port}"), resolver=resolver)
+    via_dns = await run(build_tool(f"http://dev.test:{server.port}"), resolver=resolver)
     assert via_dns.result.error_class == "blocked_address"
     assert server.hits() == 0
 
     settings.HTTPTOOLS_ALLOW_LOOPBACK = True
     assert not refused_at_save(server.base)
-    allowed = await run(make_tool(server.base), {"query": "x"})
+    allowed = await run(build_tool(server.base), {"query": "x"})
     assert allowed.result.ok and server.hits("/products") == 1
     # The setting opens loopback only: private ranges and metadata stay closed.
     for url in (
@@ -572,10 +594,10 @@ async def test_loopback_is_reachable_only_with_the_development_setting(server, m
 
 
 @pytest.mark.asyncio
-async def test_it_ignores_proxy_environment_variables(server, make_tool, monkeypatch):
+async def test_it_ignores_proxy_environment_variables(server, monkeypatch):
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.setenv(name, "http://10.255.255.1:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    trace = await run(make_tool(server.base), {"query": "x"})
+    trace = await run(build_tool(server.base), {"query": "x"})
     assert trace.result.ok and server.hits("/products") == 1

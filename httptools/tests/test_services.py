@@ -8,24 +8,12 @@ from django.core.exceptions import ValidationError
 from agents.models import Agent, AgentTool, Prompt
 from agents.services import prompt_publish
 from httptools.models import HttpTool, HttpToolVersion
-from httptools.services import descriptor_build, tool_save, tools_allowed
+from httptools.services import tool_save, tools_allowed
+from tests.support.factories import build_tool
 
 
 def descriptor(tenant, **overrides):
-    data = {
-        "name": "search_products",
-        "description": "Search the catalog.",
-        "base_url": "https://api.example.com",
-        "path_template": "/products",
-        "query_params": {"q": "{query}"},
-        "arguments_schema": {
-            "type": "object",
-            "properties": {"query": {"type": "string"}},
-            "additionalProperties": False,
-        },
-    }
-    data.update(overrides)
-    return descriptor_build(tenant=tenant, data=data)
+    return build_tool(tenant=tenant, **{"response_mapping": {}, **overrides})
 
 
 def test_every_change_bumps_the_version_and_keeps_a_snapshot(tenants):

@@ -59,16 +59,45 @@ def make_agent(tenant: Tenant, **fields: Any) -> Agent:
     return Agent.objects.create(tenant=tenant, **fields)
 
 
+def tool_data(**overrides: Any) -> dict[str, Any]:
+    """The fields of a valid read descriptor: search a catalog by a `query` argument, map `results`."""
+    return {
+        "name": "search_products",
+        "description": "Search the catalog.",
+        "method": "GET",
+        "base_url": "https://api.example.com",
+        "path_template": "/products",
+        "query_params": {"q": "{query}"},
+        "headers": {},
+        "body_template": None,
+        "arguments_schema": {
+            "type": "object",
+            "properties": {"query": {"type": "string"}},
+            "additionalProperties": False,
+        },
+        "constants": {},
+        "effect": "read",
+        "response_mapping": {"items": "results", "fields": ["name", "price"], "max_items": 3},
+        "visual": "",
+        "visual_props": {},
+        "enabled": True,
+        **overrides,
+    }
+
+
+def build_tool(base_url: str = "https://api.example.com", *, tenant: Tenant | None = None, **fields: Any) -> HttpTool:
+    """An unsaved descriptor (of tenant 1 unless one is given): what the executor and generation tests run."""
+    owner: dict[str, Any] = {"tenant": tenant} if tenant else {"tenant_id": fields.pop("tenant_id", 1)}
+    limits = {"timeout_seconds": 3.0, "max_response_bytes": 256_000}
+    return HttpTool(**owner, **tool_data(base_url=base_url, **{**limits, **fields}))
+
+
 def make_tool(
     tenant: Tenant, *, agent: Agent | None = None, on_widget: bool = True, on_console: bool = True, **fields: Any
 ) -> HttpTool:
     """A saved descriptor; given an `agent`, also allowed to it on the chosen channels."""
-    number = next(_sequence)
-    fields.setdefault("name", f"search_{number}")
-    fields.setdefault("description", "Search the catalog.")
-    fields.setdefault("base_url", "https://api.example.com")
-    fields.setdefault("path_template", f"/{fields['name']}")
-    tool = HttpTool.objects.create(tenant=tenant, **fields)
+    fields.setdefault("name", f"search_{next(_sequence)}")
+    tool = HttpTool.objects.create(tenant=tenant, **tool_data(**fields))
     if agent is not None:
         AgentTool.objects.create(agent=agent, tool=tool, on_widget=on_widget, on_console=on_console)
     return tool
