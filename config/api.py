@@ -16,7 +16,7 @@ api = NinjaAPI(title="Voice agents platform", version="1", urls_namespace="api")
 
 @api.exception_handler(ApiError)
 def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-    return error_response(exc)
+    return error_response(exc, api.create_response(request, exc.body(), status=exc.status))
 
 
 @api.exception_handler(NinjaValidationError)

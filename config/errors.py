@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 
 
 class ApiError(Exception):
@@ -36,9 +36,11 @@ class ApiError(Exception):
         return {"error": error}
 
 
-def error_response(exc: ApiError) -> JsonResponse:
-    """The JSON error response for `exc`, with its headers (Retry-After, Allow); the API and the demo use it."""
-    response = JsonResponse(exc.body(), status=exc.status)
+def error_response(exc: ApiError, response: HttpResponse | None = None) -> HttpResponse:
+    """The JSON error response for `exc` with its headers (Retry-After, Allow). The API passes the response its
+    renderer built, so its content type stays ninja's; the demo gets a plain JsonResponse."""
+    if response is None:
+        response = JsonResponse(exc.body(), status=exc.status)
     for name, value in exc.headers.items():
         response[name] = value
     return response

@@ -12,10 +12,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-# "pass" only as a word or in passw…/passphrase/passcode: X-Bypass-Cache and passenger_count are not credentials.
+# "pass" as a word's end (X-Pass, userPass, adminpass) or in password/passphrase/passcode/passport, but not in
+# bypass, compass or passenger: X-Bypass-Cache and passenger_count are not credentials.
 CREDENTIAL_NAME = re.compile(
-    r"passw|passphrase|passcode|(?<![a-z])pass(?![a-z])|secret|token|api[-_]?key|authori[sz]ation|cookie|signature"
-    r"|cvv|cvc|card[-_]?number",
+    r"pass(?:w|phrase|code|port)|(?<!by)(?<!com)pass(?![a-z])|secret|token|api[-_]?key|authori[sz]ation|cookie"
+    r"|signature|cvv|cvc|card[-_]?number",
     re.IGNORECASE,
 )
 MASK = "••••••"

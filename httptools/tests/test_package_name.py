@@ -6,7 +6,6 @@ installed, and the server we run must not import it (docs/operations.md, "Servin
 from __future__ import annotations
 
 import importlib.metadata
-import socket
 import subprocess
 import sys
 import textwrap
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import httptools
+from tests.support.servers import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 PROJECT_DISTRIBUTION = "voiceagents"
@@ -30,12 +30,6 @@ async def application(scope, receive, send):
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
     await send({"type": "http.response.body", "body": body})
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_the_name_httptools_is_this_app():

@@ -19,7 +19,13 @@ CREDENTIAL_NAMES = [
     "X-Pass",
     "X-User-Password",
     "X-Passphrase",
+    "X-Admin-Pass",
 ]
+
+
+@pytest.mark.parametrize("key", ["password", "userPass", "dbPass", "adminpass", "passport_number", "passportNumber"])
+def test_credential_named_argument_keys_are_redacted_in_tool_logs(key):
+    assert arguments_redact({key: "literal-value", "query": "shoes"}, {}) == {key: REDACTED, "query": "shoes"}
 
 
 @pytest.mark.parametrize("name", CREDENTIAL_NAMES)

@@ -146,12 +146,13 @@ def make_live_session(*, tenant_id: int, session_id: str, last_seen_seconds_ago:
 
 @dataclass
 class Personas:
-    """Two tenants with one row of every tenant-owned model each, and the four kinds of user."""
+    """Two tenants with one row of every tenant-owned model each, an operator of each, and the other kinds of user."""
 
     tenant_a: Tenant
     tenant_b: Tenant
     superuser: Any
     staff_a: Any  # staff, operator of tenant A only
+    staff_b: Any  # staff, operator of tenant B only
     staff_none: Any  # staff with permissions but no tenant
     visitor: Any  # not staff
     rows: dict[str, dict[type, Any]]  # "a"/"b" -> model -> one row of that tenant
@@ -187,6 +188,7 @@ def personas(db: None) -> Personas:
         tenant_b=tenant_b,
         superuser=make_user(superuser=True, username="root"),
         staff_a=make_user(staff_of=[tenant_a], username="alice"),
+        staff_b=make_user(staff_of=[tenant_b], username="bob"),
         staff_none=staff_none,
         visitor=make_user(username="visitor"),
         rows=rows,

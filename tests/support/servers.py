@@ -1,6 +1,6 @@
 """Server processes on 127.0.0.1: a free port, waiting until Daphne serves, a live server's handle.
 
-Standard library only: the benches import this outside pytest and Django."""
+Standard library and the (Django-free) protocol module only: the benches import this outside pytest and Django."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass
+
+from agents.protocol import WS_PATH
 
 
 def free_port() -> int:
@@ -42,4 +44,4 @@ class LiveServer:
 
     @property
     def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/voice/"
+        return f"ws://127.0.0.1:{self.port}{WS_PATH}"

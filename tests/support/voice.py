@@ -10,14 +10,15 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from agents.protocol import SUBPROTOCOL, TOKEN_PREFIX
 from tests.support.servers import LiveServer
 
 
 async def voice_connect(url: str, token: str, *, origin: str, **options: Any) -> ClientConnection:
-    """Open /ws/voice/ the widget's way: the `voice.v1` subprotocol, the token as a second one."""
+    """Open the voice socket the widget's way: the platform's subprotocol, the token as a second one."""
     return await connect(
         url,
-        subprotocols=["voice.v1", f"token.{token}"],  # type: ignore[list-item]
+        subprotocols=[SUBPROTOCOL, f"{TOKEN_PREFIX}{token}"],  # type: ignore[list-item]
         origin=origin,  # type: ignore[arg-type]
         max_size=None,
         **options,

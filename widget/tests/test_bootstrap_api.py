@@ -295,3 +295,11 @@ def test_an_allowlist_change_applies_to_the_next_bootstrap(client: Client, shop:
     Tenant.objects.filter(pk=shop["tenant"].pk).update(allowed_origins="https://elsewhere.example.com")
 
     assert bootstrap(client, shop["key"].public_id).status_code == 403
+
+
+def test_every_api_error_has_the_same_content_type(client: Client, shop: Any) -> None:
+    refused = bootstrap(client, "pk_unknown_key_000000")  # a domain error
+    invalid = client.post(URL, {"key": 12}, content_type="application/json", HTTP_ORIGIN=SHOP)  # ninja's 422
+
+    assert (refused.status_code, invalid.status_code) == (404, 422)
+    assert refused["Content-Type"] == invalid["Content-Type"] == "application/json; charset=utf-8"
