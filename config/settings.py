@@ -89,6 +89,8 @@ REALTIME_URL = env_url(
     default="wss://api.openai.com/v1/realtime" if OPENAI_API_KEY else "ws://127.0.0.1:8765/v1/realtime",
 )
 OPENAI_EDITOR_MODEL = env_str("OPENAI_EDITOR_MODEL", "gpt-4.1-mini")
+# The OpenAI HTTP API Draft with AI calls: OpenAI itself, or a compatible gateway in front of it.
+OPENAI_BASE_URL = env_url("OPENAI_BASE_URL", schemes={"http", "https"}, default="https://api.openai.com/v1")
 # Live sessions renew lastSeenAt and their lease this often and recheck revocation and budget; the stale
 # threshold and the lease lifetime are three heartbeats (usage/timers.py).
 SESSION_HEARTBEAT_SECONDS = env_float("SESSION_HEARTBEAT_SECONDS", 45.0, minimum=5.0, maximum=600.0)

@@ -77,7 +77,9 @@ def draft_propose(*, documentation: str) -> Proposal:
     """Ask the editor model for a descriptor; DraftUnavailable without a key or when the call fails."""
     if not draft_available():
         raise DraftUnavailable("Draft with AI needs OPENAI_API_KEY, which is not set on this server.")
-    client = openai.OpenAI(api_key=settings.OPENAI_API_KEY, timeout=60.0, max_retries=1)
+    client = openai.OpenAI(
+        api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL, timeout=60.0, max_retries=1
+    )
     try:
         response = client.responses.create(
             model=settings.OPENAI_EDITOR_MODEL,

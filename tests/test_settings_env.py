@@ -68,6 +68,7 @@ def test_it_starts_with_a_clean_development_environment(tmp_path: Path) -> None:
         ({"DEBUG": "1", "LOG_LEVEL": "loud"}, "LOG_LEVEL"),
         ({"DEBUG": "1", "DEMO_ENABLED": "perhaps"}, "DEMO_ENABLED"),
         ({"DEBUG": "1", "SESSION_HEARTBEAT_SECONDS": "1"}, "SESSION_HEARTBEAT_SECONDS"),
+        ({"DEBUG": "1", "OPENAI_BASE_URL": "ftp://gateway"}, "OPENAI_BASE_URL"),
         ({"DEBUG": "0"}, "DJANGO_SECRET_KEY"),
     ],
     ids=lambda value: "-".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import SimpleNamespace
 
-import openai
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -246,17 +246,59 @@ def test_draft_with_ai_says_plainly_when_there_is_no_api_key(client, setup, sett
         assert "OPENAI_API_KEY is not set" in response.content.decode()
 
 
-def canned_openai(draft, requests):
-    """Stands in for `openai.OpenAI`: `responses.create` keeps the request and answers with `draft`."""
+class ResponsesApi(BaseHTTPRequestHandler):
+    """OpenAI's Responses API as far as Draft with AI uses it, on loopback: there is no network to reach the
+    real one. The real `openai` client talks to it over HTTP; it keeps each request body and answers `draft`."""
 
-    def create(**request):
-        requests.append(request)
-        return SimpleNamespace(output_text=json.dumps(draft))
+    draft: dict = {}
+    requests: list = []
 
-    return lambda **client_options: SimpleNamespace(responses=SimpleNamespace(create=create))
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append((self.path, body))
+        answer = {
+            "id": "resp_draft",
+            "object": "response",
+            "created_at": 0,
+            "model": body["model"],
+            "status": "completed",
+            "output": [
+                {
+                    "type": "message",
+                    "id": "msg_draft",
+                    "status": "completed",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": json.dumps(self.draft), "annotations": []}],
+                }
+            ],
+            "parallel_tool_calls": False,
+            "tool_choice": "auto",
+            "tools": [],
+        }
+        encoded = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(encoded)))
+        self.end_headers()
+        self.wfile.write(encoded)
+
+    def log_message(self, *args):
+        pass
 
 
-def test_a_proposed_draft_goes_through_the_same_review_page(client, setup, settings, monkeypatch):
+@pytest.fixture
+def responses_api(settings):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ResponsesApi)
+    ResponsesApi.requests = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.OPENAI_API_KEY = "sk-test"
+    settings.OPENAI_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    yield ResponsesApi
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_proposed_draft_goes_through_the_same_review_page(client, setup, responses_api):
     (superuser, _, _), tool_a, _ = setup
     canned = {
         "name": "list_speakers",
@@ -275,16 +317,15 @@ def test_a_proposed_draft_goes_through_the_same_review_page(client, setup, setti
         "response_mapping_json": '{"items": "speakers", "fields": ["name"]}',
         "visual_props_json": '{"speakers": "speakers"}',
     }
-    settings.OPENAI_API_KEY = "sk-test"
-    requests = []
-    monkeypatch.setattr(openai, "OpenAI", canned_openai(canned, requests))
+    responses_api.draft = canned
     client.force_login(superuser)
     response = client.post(
         reverse("admin:httptools_httptool_draft"),
         {"tenant": tool_a.tenant_id, "documentation": "GET /speakers?topic=... lists the speakers."},
     )
     assert response.status_code == 200
-    [request] = requests
+    [(path, request)] = responses_api.requests
+    assert path == "/v1/responses"
     assert request["input"].startswith("GET /speakers") and request["text"]["format"]["strict"] is True
     page = response.content.decode()
     assert "Draft with AI" in page and "list_speakers" in page and "Check the path." in page
