@@ -63,12 +63,13 @@ def user_text(item: Any) -> str | None:
     return text[:MAX_USER_TEXT]
 
 
+BUSY = "The agent is busy, please try again shortly."
 # What the visitor reads for each reason a session is refused, warned or ended.
 NOTICES = {
-    "busy": "The agent is busy, please try again shortly.",
-    "no_agent": "The agent is busy, please try again shortly.",
+    "busy": BUSY,
+    "no_agent": BUSY,
     "upstream_failed": "Sorry, the voice service is having trouble. Please try again in a moment.",
-    "budget_exhausted": "The agent is busy, please try again shortly.",
+    "budget_exhausted": BUSY,
     "idle_timeout": "The conversation ended because it was quiet for a while.",
     "max_duration": "The conversation reached its time limit. Start a new one to continue.",
     "key_revoked": "This assistant is no longer available on this website.",

@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from agents import protocol
 from agents.plans import SessionPlan
+from agents.protocol import APPEND_WIRE, AUDIO_DELTA, TYPE_PEEK  # per frame: one lookup each
 from agents.recorder import recorder
 from agents.session_records import SessionRecords
 from httptools.executor import tool_execute
@@ -148,7 +149,7 @@ class AgentSession:
     async def from_client(self, raw: str) -> None:
         if self.ended_reason is not None or self.upstream is None:
             return
-        if protocol.APPEND_WIRE.fullmatch(raw):
+        if APPEND_WIRE.fullmatch(raw):
             await self._forward_raw(raw)  # hot path: already the exact, safe wire shape
             return
         if len(raw) > protocol.MAX_CLIENT_FRAME:
@@ -189,16 +190,7 @@ class AgentSession:
                 return
             action = str(event.get("action") or "")[:64]
             self.records.tool_log(
-                {
-                    "tenantId": self.plan.tenant_id,
-                    "channel": self.plan.channel,
-                    "sessionId": self.session_id,
-                    "kind": "card_action",
-                    "tool": None,
-                    "action": action,
-                    "text": text.strip(),
-                    "status": "clicked",
-                }
+                {"kind": "card_action", "tool": None, "action": action, "text": text.strip(), "status": "clicked"}
             )
             await self._user_turn(text.strip())
         else:
@@ -224,8 +216,8 @@ class AgentSession:
         try:
             async for raw in self.upstream:
                 text = raw if isinstance(raw, str) else raw.decode()
-                peek = protocol.TYPE_PEEK.match(text)
-                if peek and peek.group(1) == protocol.AUDIO_DELTA:
+                peek = TYPE_PEEK.match(text)
+                if peek and peek.group(1) == AUDIO_DELTA:
                     await self._to_client(text)  # hot path: forwarded unparsed
                     continue
                 try:

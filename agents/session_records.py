@@ -67,5 +67,9 @@ class SessionRecords:
         )
 
     def tool_log(self, document: dict[str, Any]) -> None:
+        """A tool_logs document, tagged with this session (the executor's already are)."""
+        document.setdefault("tenantId", self.tenant_id)
+        document.setdefault("channel", self.channel)
+        document.setdefault("sessionId", self.session_id)
         document.setdefault("createdAt", datetime.now(UTC))
         recorder().submit(transcripts.tool_log_write, document=document, retention_days=self.retention_days)

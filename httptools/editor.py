@@ -10,7 +10,6 @@ import json
 import re
 from typing import Any
 
-import openai
 from django.conf import settings
 
 from httptools.importers import Proposal
@@ -77,6 +76,10 @@ def draft_propose(*, documentation: str) -> Proposal:
     """Ask the editor model for a descriptor; DraftUnavailable without a key or when the call fails."""
     if not draft_available():
         raise DraftUnavailable("Draft with AI needs OPENAI_API_KEY, which is not set on this server.")
+    # Deferred on purpose: the SDK takes about half a second to import and only this call needs it, so every
+    # web process and manage.py command would otherwise pay it at start-up.
+    import openai
+
     client = openai.OpenAI(
         api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL, timeout=60.0, max_retries=1
     )

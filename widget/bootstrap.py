@@ -113,7 +113,7 @@ def widget_bootstrap(*, key: str, origin: str | None, ip: str) -> dict[str, Any]
         raise Forbidden("This website is not allowed to embed the widget.", code="origin_not_allowed")
     per_tenant = per_tenant_decision[0]
     if not per_tenant.allowed:
-        raise RateLimited("The agent is busy, please try again shortly.", retry_after=per_tenant.retry_after)
+        raise RateLimited(protocol.BUSY, retry_after=per_tenant.retry_after)
 
     agent, capabilities = _widget_agent_cached(tenant)
     if agent is None:
