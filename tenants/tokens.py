@@ -17,6 +17,9 @@ ISSUER = "voiceagents"
 AUDIENCE = "voiceagents.widget"
 TOKEN_MINUTES = 5
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "kid", "ch", "origin"]
+# The one header token_issue mints. Anything more (jku, jwk, x5u, x5c, crit, kid, ...) asks the verifier to
+# fetch or trust a key, or to honour an extension, that the platform never uses: refused before the signature.
+MINTED_HEADER = {"alg": ALGORITHM, "typ": "JWT"}
 
 
 class TokenInvalid(Exception):
@@ -66,7 +69,14 @@ def token_issue(
 
 
 def token_verify(token: str) -> WidgetClaims:
-    """Check signature (pinned algorithm), issuer, audience, time and required claims."""
+    """Check the header (exactly the minted one), signature (pinned algorithm), issuer, audience, time and
+    required claims."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise TokenInvalid(f"unreadable header ({type(exc).__name__})") from None
+    if header != MINTED_HEADER:
+        raise TokenInvalid("unexpected header")
     try:
         payload = jwt.decode(
             token,

@@ -4,6 +4,8 @@ bound to the tenant and origin it was minted for (docs/widget.md, "The widget to
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 from typing import Any
@@ -34,7 +36,7 @@ def minted(client: Client, redis_conn: Any) -> dict[str, Any]:
     return {"tenant": tenant, "token": token, "payload": jwt.decode(token, options={"verify_signature": False})}
 
 
-def _b64(data: dict[str, Any]) -> str:
+def _b64(data: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
@@ -116,3 +118,43 @@ def test_a_token_is_refused_once_its_origin_leaves_the_allowlist(minted: Any) ->
 
     with pytest.raises(TokenInvalid):
         session_admit(claims=claims, user=AnonymousUser(), session_id="s-origin-gone")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"jku": "https://evil.test/jwks.json"},
+        {"jwk": {"kty": "oct", "k": "c2VjcmV0"}},
+        {"x5u": "https://evil.test/cert.pem"},
+        {"x5c": ["MIIB"]},
+        {"crit": ["exp"]},
+        {"kid": "../../etc/passwd"},
+        {"cty": "JWT"},
+    ],
+    ids=lambda extra: next(iter(extra)),
+)
+def test_a_header_with_anything_beyond_alg_and_typ_is_refused_even_when_signed_right(
+    minted: Any, extra: dict[str, Any]
+) -> None:
+    # Signed with the platform's own secret: only the header differs from what bootstrap mints.
+    with pytest.raises(TokenInvalid, match="header"):
+        token_verify(jwt.encode(minted["payload"], settings.WIDGET_TOKEN_SECRET, algorithm=ALGORITHM, headers=extra))
+
+
+@pytest.mark.parametrize(
+    "header",
+    [{"alg": ALGORITHM}, {"alg": ALGORITHM, "typ": "at+jwt"}, {"typ": "JWT", "alg": ALGORITHM, "b64": True}, ["HS256"]],
+    ids=["no typ", "other typ", "b64", "not an object"],
+)
+def test_a_header_other_than_the_minted_one_is_refused_even_when_signed_right(minted: Any, header: Any) -> None:
+    _, payload, _ = minted["token"].split(".")
+    signing_input = f"{_b64(header)}.{payload}".encode()
+    mac = hmac.new(settings.WIDGET_TOKEN_SECRET.encode(), signing_input, hashlib.sha256).digest()
+    signature = base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+    with pytest.raises(TokenInvalid, match="header"):
+        token_verify(f"{signing_input.decode()}.{signature}")
+
+
+def test_the_minted_header_is_exactly_alg_and_typ(minted: Any) -> None:
+    assert jwt.get_unverified_header(minted["token"]) == {"alg": ALGORITHM, "typ": "JWT"}
