@@ -129,12 +129,10 @@ def session_ended(reason: str) -> str:
     return _event({"type": "platform.ended", "reason": reason})
 
 
-def tool_status(*, call_id: str, tool: str, status: str, latency_ms: float | None = None) -> str:
-    """`platform.tool`: a call is running, or finished ok or in error."""
-    event: dict[str, Any] = {"type": "platform.tool", "callId": call_id, "tool": tool, "status": status}
-    if latency_ms is not None:
-        event["latencyMs"] = round(latency_ms, 1)
-    return _event(event)
+def tool_status(*, call_id: str, tool: str, status: str) -> str:
+    """`platform.tool`: a call is running, or finished ok or in error. No timing: latency would let a visitor tell
+    a blocked address from a closed port or a timeout; the console gets it in `platform.debug`."""
+    return _event({"type": "platform.tool", "callId": call_id, "tool": tool, "status": status})
 
 
 def visual(*, call_id: str, tool: str, html: str) -> str:

@@ -393,9 +393,7 @@ class AgentSession:
             record=self.records.tool_log,
         )
         status = "ok" if result.ok else "error"
-        await self._to_client(
-            protocol.tool_status(call_id=call.call_id, tool=call.name, status=status, latency_ms=result.latency_ms)
-        )
+        await self._to_client(protocol.tool_status(call_id=call.call_id, tool=call.name, status=status))
         if result.html:
             await self._to_client(protocol.visual(call_id=call.call_id, tool=call.name, html=result.html))
         if self.debug:
