@@ -25,11 +25,16 @@ from agents.plans import SessionPlan
 from agents.protocol import APPEND_WIRE, AUDIO_DELTA, TYPE_PEEK  # per frame: one lookup each
 from agents.recorder import recorder
 from agents.session_records import SessionRecords
+from config.metrics import RELAYED_FRAMES, TOOL_CALL_SECONDS, UPSTREAM_CONNECT_FAILURES
 from httptools.executor import tool_execute
 from usage import limits
 from usage import services as usage_services
 
 logger = logging.getLogger(__name__)
+
+# Bound once: the relay counts every frame.
+_FRAMES_TO_UPSTREAM = RELAYED_FRAMES.labels("to_upstream")
+_FRAMES_FROM_UPSTREAM = RELAYED_FRAMES.labels("from_upstream")
 
 
 @dataclass
@@ -97,6 +102,7 @@ class AgentSession:
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             logger.warning("upstream connect failed: %s", type(exc).__name__)
+            UPSTREAM_CONNECT_FAILURES.labels(type(exc).__name__).inc()
             await self.end("upstream_unavailable", notice=("upstream_failed", True))
             return
         await self._send_upstream({"type": "session.update", "session": plan.realtime_config})
@@ -216,6 +222,7 @@ class AgentSession:
         try:
             async for raw in self.upstream:
                 text = raw if isinstance(raw, str) else raw.decode()
+                _FRAMES_FROM_UPSTREAM.inc()
                 peek = TYPE_PEEK.match(text)
                 if peek and peek.group(1) == AUDIO_DELTA:
                     await self._to_client(text)  # hot path: forwarded unparsed
@@ -392,6 +399,7 @@ class AgentSession:
             call_id=call.call_id,
             record=self.records.tool_log,
         )
+        TOOL_CALL_SECONDS.labels(result.status).observe(result.latency_ms / 1000)
         status = "ok" if result.ok else "error"
         await self._to_client(protocol.tool_status(call_id=call.call_id, tool=call.name, status=status))
         if result.html:
@@ -444,6 +452,7 @@ class AgentSession:
     async def _forward_raw(self, raw: str) -> None:
         if self.upstream is None:
             return
+        _FRAMES_TO_UPSTREAM.inc()
         try:
             await self.upstream.send(raw)
         except ConnectionClosed:

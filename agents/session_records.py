@@ -12,6 +12,7 @@ from typing import Any
 
 from agents.recorder import recorder
 from transcripts import store as transcripts
+from usage import services as usage_services
 from usage import store as usage_store
 
 
@@ -37,7 +38,7 @@ class SessionRecords:
         recorder().submit(usage_store.session_touch, session_id=self.session_id)
 
     def ended(self, reason: str) -> None:
-        recorder().submit(usage_store.session_end, session_id=self.session_id, reason=reason)
+        recorder().submit(usage_services.session_finish, session_id=self.session_id, reason=reason)
 
     def utterance(self, item_id: str, role: str, text: str) -> None:
         """One transcript line, chained to the previous line's hash; createdAt to the millisecond MongoDB keeps."""

@@ -203,6 +203,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# /metrics answers loopback freely; anyone else must send `Authorization: Bearer $METRICS_TOKEN`.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# At most this many tenants are named in a metric's labels; the rest are summed as "other".
+METRICS_TENANT_LABELS = env_int("METRICS_TENANT_LABELS", 20, minimum=1, maximum=1000)
+
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {LOG_LEVEL!r}")

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from config import health
+from config import health, monitoring
 from config.api import api
 
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("healthz", health.healthz),
     path("readyz", health.readyz),
+    path("metrics", monitoring.metrics_view),
     path("", include("widget.urls")),
 ]
 if settings.DEMO_ENABLED:

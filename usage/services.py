@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from config import mongo
+from config import metrics, mongo
 from transcripts import store as transcripts_store
 from usage import limits, pricing, store, timers
 from usage.models import ModelPrice
@@ -65,13 +65,21 @@ def budget_remaining(*, tenant_id: int, daily_budget_usd: Decimal) -> Decimal:
     return daily_budget_usd - spent
 
 
+def session_finish(*, session_id: str, reason: str, stale_before: datetime | None = None) -> dict[str, Any] | None:
+    """End a live session once and count its reason for /metrics; None when it had already ended."""
+    ended = store.session_end(session_id=session_id, reason=reason, stale_before=stale_before)
+    if ended is not None:
+        metrics.shared_count("sessions_ended", reason=reason)
+    return ended
+
+
 def sessions_reap(*, stale_after_seconds: float | None = None) -> int:
     """End live sessions whose heartbeat stopped (crashed process) and free their leases; each once."""
     stale = timers.stale_after_seconds() if stale_after_seconds is None else stale_after_seconds
     before = datetime.now(UTC) - timedelta(seconds=stale)
     reaped = 0
     for doc in store.sessions_stale(before=before):
-        ended = store.session_end(session_id=doc["_id"], reason="heartbeat_lost", stale_before=before)
+        ended = session_finish(session_id=doc["_id"], reason="heartbeat_lost", stale_before=before)
         if ended is not None:  # another janitor may have claimed it first
             limits.lease_release(tenant_id=ended["tenantId"], session_id=doc["_id"])
             reaped += 1

@@ -183,3 +183,12 @@ def indexes() -> dict[str, list[IndexModel]]:
             ),
         ],
     }
+
+
+def sessions_live_by_tenant() -> dict[int, int]:
+    """Live sessions per tenant id, across tenants: only `/metrics` calls this (index live_by_heartbeat)."""
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"status": "live"}},
+        {"$group": {"_id": "$tenantId", "live": {"$sum": 1}}},
+    ]
+    return {int(row["_id"]): int(row["live"]) for row in mongo.collection(SESSIONS).aggregate(pipeline)}

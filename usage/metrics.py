@@ -1,0 +1,82 @@
+"""Collectors that read the shared stores at scrape time, so any process's `/metrics` reports the platform.
+
+Live sessions come from MongoDB (`realtime_sessions`), today's spend from the Redis budget counters, and the
+shared counters (`config.metrics.shared_count`) from Redis. A store that does not answer is reported as
+`voiceagents_metrics_source_up{source=...} 0` and its figures are left out; the scrape itself never fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
+
+from config import metrics
+from tenants.models import Tenant
+from usage import limits, store
+
+
+class StoreCollector(Collector):
+    def collect(self) -> Iterator[Metric]:
+        tenant_labels = settings.METRICS_TENANT_LABELS
+        up = GaugeMetricFamily(
+            f"{metrics.NAMESPACE}_metrics_source_up",
+            "Whether a shared store answered this scrape (1) or its figures are missing (0).",
+            labels=["source"],
+        )
+        slugs = dict(Tenant.objects.values_list("pk", "slug"))
+        try:
+            live = store.sessions_live_by_tenant()
+            up.add_metric(["mongodb"], 1)
+        except PyMongoError:
+            up.add_metric(["mongodb"], 0)
+        else:
+            yield _sessions_active(live, slugs, tenant_labels)
+        try:
+            shared = list(metrics.shared_families(tenant_labels=tenant_labels))
+            ratios = _budget_ratios(tenant_labels)
+            up.add_metric(["redis"], 1)
+        except RedisError:
+            up.add_metric(["redis"], 0)
+        else:
+            yield from shared
+            yield ratios
+        yield up
+
+
+def _sessions_active(live: dict[int, int], slugs: dict[int, str], limit: int) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        f"{metrics.NAMESPACE}_sessions_active",
+        "Voice sessions live now (across processes), by tenant; the smallest tenants are summed as 'other'.",
+        labels=["tenant"],
+    )
+    by_slug = {slugs.get(tenant_id, str(tenant_id)): float(count) for tenant_id, count in live.items()}
+    for slug, count in sorted(metrics.top_n_with_other(by_slug, limit=limit).items()):
+        family.add_metric([slug], count)
+    return family
+
+
+def _budget_ratios(limit: int) -> GaugeMetricFamily:
+    """Today's spend over the daily budget of each active tenant; 'other' is the highest of the rest."""
+    family = GaugeMetricFamily(
+        f"{metrics.NAMESPACE}_budget_use_ratio",
+        "Spend over budget for the current UTC day (1 = budget used up), by tenant and period.",
+        labels=["tenant", "period"],
+    )
+    tenants = list(Tenant.objects.filter(active=True).values_list("pk", "slug", "daily_budget_usd"))
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    spent = limits.spend_today_many(tenant_ids=[pk for pk, _slug, _budget in tenants], day=day)
+    ratios: dict[str, float] = {}
+    for pk, slug, budget in tenants:
+        dollars = Decimal(spent.get(pk, 0)) / Decimal(1_000_000)
+        # A zero budget admits nothing: it is used up.
+        ratios[slug] = float(dollars / budget) if budget > 0 else 1.0
+    for slug, ratio in sorted(metrics.top_n_with_other(ratios, limit=limit, combine="max").items()):
+        family.add_metric([slug, "day"], ratio)
+    return family
