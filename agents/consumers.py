@@ -31,7 +31,7 @@ class VoiceConsumer(AsyncWebsocketConsumer):
         try:
             claims = token_verify(tokens[0])
             admission = await database_sync_to_async(session_admit)(
-                claims=claims, user=self.scope.get("user"), session_id=session_id
+                claims=claims, user=self.scope.get("user"), session_id=session_id, ip=self._client_ip()
             )
         except TokenInvalid as exc:
             logger.info("voice socket refused: %s", exc)
@@ -44,6 +44,11 @@ class VoiceConsumer(AsyncWebsocketConsumer):
             return
         await self.accept(protocol.SUBPROTOCOL)
         await self._start(admission)
+
+    def _client_ip(self) -> str:
+        # The peer address only, as bootstrap uses REMOTE_ADDR: forwarded headers are client-controlled.
+        client = self.scope.get("client") or ("unknown", 0)
+        return str(client[0])
 
     async def _start(self, admission: Admission) -> None:
         plan = admission.plan

@@ -15,6 +15,8 @@ from tenants.models import Channel, Tenant, WidgetKey
 from tenants.selectors import tenants_visible_to
 from tenants.tokens import TokenInvalid, WidgetClaims, token_consume
 from usage import limits
+from usage.rate_limits import RateLimit, rate_limits_hit
+from usage.refusals import refusal_count
 from usage.services import budget_remaining, price_for
 
 PROMPT_FIELDS = ("identity", "task", "tone", "rules", "examples")
@@ -76,10 +78,24 @@ def _authorise(claims: WidgetClaims, user: Any) -> tuple[Tenant, WidgetKey | Non
     return tenant, key
 
 
-def session_admit(*, claims: WidgetClaims, user: Any, session_id: str) -> Admission:
+def _opens_rate_check(tenant: Tenant, key: WidgetKey | None, ip: str) -> None:
+    """Conversation opens per IP, key and tenant; fails closed (an open admits spend)."""
+    opens = [RateLimit("ip", f"open:ip:{tenant.pk}:{ip}", tenant.requests_per_minute)]
+    if key is not None:
+        opens.append(RateLimit("key", f"open:key:{key.pk}", tenant.key_requests_per_minute))
+    opens.append(RateLimit("tenant", f"open:tenant:{tenant.pk}", tenant.tenant_requests_per_minute))
+    if not rate_limits_hit(tenant_id=tenant.pk, reason_prefix="open", limits=opens, fail_open=False).allowed:
+        raise SessionRefused("busy")
+
+
+def session_admit(*, claims: WidgetClaims, user: Any, session_id: str, ip: str = "unknown") -> Admission:
     """Check a verified token once (single use), then limits: raises TokenInvalid or SessionRefused."""
     token_consume(claims)
     tenant, key = _authorise(claims, user)
+    try:
+        _opens_rate_check(tenant, key, ip)
+    except limits.LimitUnavailable:
+        raise SessionRefused("busy") from None
     agents = Agent.objects.select_related("prompt__published_version", "tenant").filter(tenant=tenant, active=True)
     agent = agents.filter(pk=claims.agent_id).first() if claims.agent_id else agents.order_by("pk").first()
     if agent is None:
@@ -90,10 +106,13 @@ def session_admit(*, claims: WidgetClaims, user: Any, session_id: str) -> Admiss
         raise SessionRefused("no_agent") from None
     try:
         if budget_remaining(tenant_id=tenant.pk, daily_budget_usd=tenant.daily_budget_usd) <= 0:
+            refusal_count(tenant_id=tenant.pk, reason="budget_exhausted")
             raise SessionRefused("budget_exhausted")
         if not limits.lease_acquire(tenant_id=tenant.pk, session_id=session_id, limit=tenant.max_concurrent_sessions):
+            refusal_count(tenant_id=tenant.pk, reason="busy")
             raise SessionRefused("busy")
     except limits.LimitUnavailable:
+        refusal_count(tenant_id=tenant.pk, reason="redis_unavailable")
         raise SessionRefused("busy") from None
     scale = settings.SESSION_TIME_SCALE
     return Admission(

@@ -143,7 +143,14 @@ def _prepare(env: dict[str, str]) -> str:
     from widget.schemas import BootstrapOut
 
     # A per-IP limit no benchmark reaches: all requests come from 127.0.0.1.
-    tenant = Tenant.objects.create(slug="bench", name="BenchCo", allowed_origins=ORIGIN, requests_per_minute=10_000_000)
+    tenant = Tenant.objects.create(
+        slug="bench",
+        name="BenchCo",
+        allowed_origins=ORIGIN,
+        requests_per_minute=10_000_000,
+        key_requests_per_minute=10_000_000,
+        tenant_requests_per_minute=10_000_000,
+    )
     prompt = Prompt.objects.create(tenant=tenant, name="bench", identity="A bench agent.", task="Answer.")
     prompt_publish(prompt=prompt)
     prompt.refresh_from_db()

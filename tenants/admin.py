@@ -88,6 +88,8 @@ class TenantAdmin(TenantScopedAdmin):
             {
                 "fields": [
                     "requests_per_minute",
+                    "key_requests_per_minute",
+                    "tenant_requests_per_minute",
                     "max_concurrent_sessions",
                     "daily_budget_usd",
                     "max_session_minutes",

@@ -44,7 +44,20 @@ class Tenant(models.Model):
     requests_per_minute = models.PositiveIntegerField(
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(10_000)],
-        help_text="Bootstrap requests per minute per visitor IP.",
+        help_text="Widget loads per minute from one visitor IP; conversation opens are counted the same way, "
+        "separately. Over it the visitor is asked to retry shortly (HTTP 429 with Retry-After).",
+    )
+    key_requests_per_minute = models.PositiveIntegerField(
+        default=300,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text="Widget loads per minute through one widget key, all visitors together (conversation opens "
+        "counted separately). Brakes a flood spread over many IPs on one website.",
+    )
+    tenant_requests_per_minute = models.PositiveIntegerField(
+        default=600,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text="Widget loads per minute for the whole tenant, all keys and visitors together (conversation "
+        "opens counted separately). Limits are a moving one-minute window, never a fixed clock minute.",
     )
     max_concurrent_sessions = models.PositiveIntegerField(
         default=5, validators=[MinValueValidator(1), MaxValueValidator(10_000)]

@@ -42,7 +42,9 @@ def server_connections(pid: int) -> int:
 
 async def test_a_burst_of_bootstraps_holds_a_bounded_number_of_database_connections(demo_server: Any) -> None:
     server = await sync_to_async(demo_server)(DATABASE_POOL_SIZE=str(POOL_SIZE), PGAPPNAME=SERVER_NAME)
-    await sync_to_async(Tenant.objects.filter(slug="productco").update)(requests_per_minute=REQUESTS * 2)
+    await sync_to_async(Tenant.objects.filter(slug="productco").update)(
+        requests_per_minute=REQUESTS * 2, key_requests_per_minute=REQUESTS * 2, tenant_requests_per_minute=REQUESTS * 2
+    )
     statuses: list[int] = []
     remaining = REQUESTS
     async with httpx.AsyncClient(

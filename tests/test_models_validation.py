@@ -104,6 +104,8 @@ def test_it_rejects_a_brand_colour_that_is_not_hex(colour: str) -> None:
 LIMITS = [
     # field, lowest allowed, highest allowed (None: unbounded above)
     ("requests_per_minute", 1, 10_000),
+    ("key_requests_per_minute", 1, 100_000),
+    ("tenant_requests_per_minute", 1, 100_000),
     ("max_concurrent_sessions", 1, 10_000),
     ("max_session_minutes", 1, 60),
     ("idle_timeout_seconds", 10, 3600),

@@ -1,15 +1,12 @@
-"""Atomic Redis guards: rate limits, concurrent-session leases and the daily budget.
+"""Atomic Redis guards: concurrent-session leases and the spend counters (rate limits: `usage.rate_limits`).
 
-Per-request rate checks fail open to a per-process limiter when Redis is down (logged); anything that
-admits spend (a lease, the budget) fails closed with a retryable error.
+Anything that admits spend (a lease, the budget) fails closed with a retryable error when Redis is down.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -18,18 +15,6 @@ from config import redis
 from usage import timers
 
 logger = logging.getLogger(__name__)
-
-# Fixed-window counters, several in one round trip: INCR each key and set its expiry on the first hit.
-_RATE_LUA = """
-local result = {}
-for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  if count == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
-  result[#result + 1] = count
-  result[#result + 1] = redis.call('PTTL', key)
-end
-return result
-"""
 
 # Lease = member of a sorted set scored by expiry; expired members are dropped before counting.
 _LEASE_ACQUIRE_LUA = """
@@ -66,51 +51,6 @@ def _script(source: str) -> Any:
 
 class LimitUnavailable(Exception):
     """Redis is down and the guard admits spend, so it refuses (retry shortly)."""
-
-
-@dataclass(frozen=True)
-class RateDecision:
-    allowed: bool
-    retry_after: int
-
-
-class _LocalLimiter:
-    """Fallback fixed-window limiter for one process, used only while Redis is unreachable."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._windows: dict[str, tuple[float, int]] = {}
-
-    def hit(self, key: str, limit: int, window: int) -> RateDecision:
-        now = time.monotonic()
-        with self._lock:
-            start, count = self._windows.get(key, (now, 0))
-            if now - start >= window:
-                start, count = now, 0
-            count += 1
-            self._windows[key] = (start, count)
-            if len(self._windows) > 10_000:
-                self._windows.clear()  # bounded memory; a reset only loosens limits briefly
-        return RateDecision(count <= limit, max(1, int(window - (now - start)) + 1))
-
-
-_local = _LocalLimiter()
-
-
-def rate_limits_hit(*, limits: dict[str, int], window_seconds: int = 60) -> list[RateDecision]:
-    """Count one request against each key (one Redis round trip); a decision per key, in order."""
-    keys = [f"rl:{key}" for key in limits]
-    try:
-        flat = _script(_RATE_LUA)(keys=keys, args=[window_seconds * 1000])
-    except RedisError:
-        logger.warning("rate limit falling back to the per-process limiter: redis unavailable")
-        return [_local.hit(key, limit, window_seconds) for key, limit in zip(keys, limits.values(), strict=True)]
-    decisions = []
-    for index, limit in enumerate(limits.values()):
-        count, ttl_ms = int(flat[2 * index]), int(flat[2 * index + 1])
-        retry_after = max(1, -(-ttl_ms // 1000)) if ttl_ms > 0 else window_seconds
-        decisions.append(RateDecision(count <= limit, retry_after))
-    return decisions
 
 
 def _lease_ttl_ms() -> int:

@@ -16,10 +16,8 @@ from config.errors import Forbidden, NotFound, RateLimited, Unauthorized, Unavai
 from tenants.models import Channel, Tenant, WidgetKey
 from tenants.tokens import token_issue
 from tenants.validators import normalize_origin
-from usage.limits import rate_limits_hit
+from usage.rate_limits import RateLimit, rate_limits_hit
 
-# The whole tenant may bootstrap this many times its per-IP rate: a brake on a distributed flood.
-TENANT_RATE_MULTIPLIER = 20
 CAPABILITY_MAX_CHARS = 160
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)", re.S)
 
@@ -90,30 +88,35 @@ def _widget_key_checked(key: str) -> WidgetKey:
     return widget_key
 
 
+def _rate_check(tenant_id: int, limits: list[RateLimit], *, message: str) -> None:
+    """429 with Retry-After when a limit refuses; Redis down: this process's own limiter answers."""
+    decision = rate_limits_hit(tenant_id=tenant_id, reason_prefix="bootstrap", limits=limits, fail_open=True)
+    if not decision.allowed:
+        raise RateLimited(message, retry_after=decision.retry_after)
+
+
 def widget_bootstrap(*, key: str, origin: str | None, ip: str) -> dict[str, Any]:
     """Check key, tenant, embedding origin and rate limits; return the widget options and a session token.
 
-    The per-IP limit is counted before the origin check so refused origins are throttled too; the
-    per-tenant limit only after it, so junk from foreign origins cannot use up a tenant's allowance.
+    The per-IP limit is counted before the origin check so refused origins are throttled too; the per-key
+    and per-tenant limits only after it, so junk from foreign origins cannot use up a tenant's allowance.
     """
     widget_key = _widget_key_checked(key)
     tenant = widget_key.tenant
     embedding_origin = origin_normalize_or_none(origin)
 
     origin_allowed = embedding_origin is not None and embedding_origin in tenant.origins
-    counters = {f"bootstrap:ip:{tenant.pk}:{ip}": tenant.requests_per_minute}
-    if origin_allowed:
-        counters[f"bootstrap:tenant:{tenant.pk}"] = tenant.requests_per_minute * TENANT_RATE_MULTIPLIER
-    per_ip, *per_tenant_decision = rate_limits_hit(limits=counters)  # one Redis round trip
-    if not per_ip.allowed:
-        raise RateLimited("Too many requests, please try again shortly.", retry_after=per_ip.retry_after)
+    per_ip = RateLimit("ip", f"bootstrap:ip:{tenant.pk}:{ip}", tenant.requests_per_minute)
+    _rate_check(tenant.pk, [per_ip], message="Too many requests, please try again shortly.")
     if embedding_origin is None:
         raise Forbidden("The request has no usable Origin header.", code="origin_missing")
     if not origin_allowed:
         raise Forbidden("This website is not allowed to embed the widget.", code="origin_not_allowed")
-    per_tenant = per_tenant_decision[0]
-    if not per_tenant.allowed:
-        raise RateLimited(protocol.BUSY, retry_after=per_tenant.retry_after)
+    shared = [
+        RateLimit("key", f"bootstrap:key:{widget_key.pk}", tenant.key_requests_per_minute),
+        RateLimit("tenant", f"bootstrap:tenant:{tenant.pk}", tenant.tenant_requests_per_minute),
+    ]
+    _rate_check(tenant.pk, shared, message=protocol.BUSY)
 
     agent, capabilities = _widget_agent_cached(tenant)
     if agent is None:

@@ -13,6 +13,7 @@ from config.asgi import application
 from tenants.models import Tenant
 from tenants.tokens import token_issue
 from tests.support.factories import make_agent, make_key, make_prompt, make_tenant, make_tool
+from usage.refusals import refusal_counts
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -134,3 +135,20 @@ async def test_a_tenant_over_its_daily_budget_gets_the_busy_message(seeded: None
     assert notice["type"] == "platform.notice" and notice["code"] == "budget_exhausted"
     assert notice["message"] == "The agent is busy, please try again shortly."
     assert (await socket.receive_output(timeout=5))["code"] == 4429
+
+
+async def test_socket_opens_over_the_per_ip_rate_get_the_busy_notice_and_are_counted(seeded: None) -> None:
+    await sync_to_async(Tenant.objects.filter(slug="cypress").update)(requests_per_minute=2)
+    tenant_id = (await sync_to_async(Tenant.objects.get)(slug="cypress")).pk
+    before = refusal_counts().get((tenant_id, "open_ip"), 0)
+    codes = []
+    for _ in range(3):
+        token = await sync_to_async(widget_token)("cypress")
+        socket = communicator(["voice.v1", f"token.{token}"])
+        connected, _ = await socket.connect()
+        assert connected
+        first = await socket.receive_json_from(timeout=5)
+        codes.append(first.get("code") or first["type"])
+        await socket.disconnect()
+    assert codes == ["platform.session", "platform.session", "busy"]
+    assert refusal_counts()[(tenant_id, "open_ip")] == before + 1

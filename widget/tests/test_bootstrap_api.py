@@ -14,6 +14,7 @@ from agents.models import Agent
 from tenants.models import Channel, Tenant, WidgetKey
 from tenants.tokens import token_verify
 from tests.support.factories import make_agent, make_key, make_tenant, make_tool
+from usage.refusals import refusal_counts
 
 URL = "/api/widget/bootstrap"
 SHOP = "https://shop.example.com"
@@ -232,13 +233,28 @@ def test_a_burst_from_one_ip_gets_429_with_retry_after_while_another_ip_is_fine(
 
 
 def test_the_whole_tenant_is_capped_across_ips(client: Client, shop: Any) -> None:
-    Tenant.objects.filter(pk=shop["tenant"].pk).update(requests_per_minute=1)
+    Tenant.objects.filter(pk=shop["tenant"].pk).update(requests_per_minute=1, tenant_requests_per_minute=20)
     key = shop["key"].public_id
+    before = refusal_counts().get((shop["tenant"].pk, "bootstrap_tenant"), 0)
 
     statuses = [bootstrap(client, key, ip=f"198.51.100.{n}").status_code for n in range(1, 22)]
 
     assert statuses[:20] == [200] * 20
     assert statuses[20] == 429
+    assert refusal_counts()[(shop["tenant"].pk, "bootstrap_tenant")] == before + 1
+
+
+def test_one_key_is_capped_across_ips_while_the_tenants_other_key_still_works(client: Client, shop: Any) -> None:
+    Tenant.objects.filter(pk=shop["tenant"].pk).update(key_requests_per_minute=3)
+    other_key = make_key(shop["tenant"]).public_id
+    key = shop["key"].public_id
+    before = refusal_counts().get((shop["tenant"].pk, "bootstrap_key"), 0)
+
+    statuses = [bootstrap(client, key, ip=f"198.51.100.{n}").status_code for n in range(1, 5)]
+
+    assert statuses == [200, 200, 200, 429]
+    assert bootstrap(client, other_key, ip="198.51.100.9").status_code == 200
+    assert refusal_counts()[(shop["tenant"].pk, "bootstrap_key")] == before + 1
 
 
 def test_rate_limits_of_one_tenant_do_not_touch_another(client: Client, shop: Any) -> None:
