@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 
+from agents import prompt_review
 from agents.models import Agent, AgentTool, Prompt, PromptVersion
+from agents.plans import AgentNotReady
 from agents.services import prompt_publish
 from tenants.admin import TenantScopedAdmin
+from tenants.models import Channel
 
 
 class AgentToolInline(admin.TabularInline):
@@ -51,6 +59,29 @@ class PromptVersionInline(admin.TabularInline):
         return False
 
 
+class PreviewForm(forms.Form):
+    agent = forms.ModelChoiceField(
+        queryset=Agent.objects.none(), empty_label=None, help_text="Its tools and safety rules."
+    )
+    channel = forms.ChoiceField(
+        choices=Channel.choices, initial=Channel.WIDGET, help_text="Tools are allowed per channel."
+    )
+    version = forms.ChoiceField(
+        choices=[("draft", "The draft (as it would be published)"), ("published", "The published version")],
+        initial="draft",
+    )
+
+    def __init__(self, *args: Any, prompt: Prompt, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Agents using this prompt first, then the tenant's others (previewed as if they used it).
+        uses = Case(When(prompt_id=prompt.pk, then=Value(0)), default=Value(1))
+        agents = Agent.objects.filter(tenant_id=prompt.tenant_id).select_related("prompt")
+        self.fields["agent"].queryset = agents.annotate(uses=uses).order_by("uses", "name")  # type: ignore[attr-defined]
+        self.fields["agent"].label_from_instance = lambda agent: (  # type: ignore[attr-defined]
+            f"{agent.name}" + ("" if agent.prompt_id == prompt.pk else f" (uses {agent.prompt.name} today)")
+        )
+
+
 @admin.register(Prompt)
 class PromptAdmin(TenantScopedAdmin):
     list_display = ["name", "tenant", "published", "updated_at"]
@@ -59,6 +90,7 @@ class PromptAdmin(TenantScopedAdmin):
     readonly_fields = ["published_version"]
     inlines = [PromptVersionInline]
     actions = ["publish"]
+    change_form_template = "agents/admin/prompt_change_form.html"
     fieldsets = [
         (None, {"fields": ["tenant", "name", "published_version"]}),
         ("Draft (publish to make it live)", {"fields": ["identity", "task", "tone", "rules", "examples"]}),
@@ -67,7 +99,77 @@ class PromptAdmin(TenantScopedAdmin):
     @admin.display(description="Published")
     def published(self, obj: Prompt) -> str:
         version = obj.published_version
-        return f"v{version.number}" if version else "not published"
+        if version is None:
+            return "not published"
+        return f"v{version.number}" + (
+            " · unpublished changes" if prompt_review.prompt_has_unpublished_changes(obj) else ""
+        )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("published_version", "tenant")
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/preview/", wrap(self.preview_view), name="agents_prompt_preview"),
+            *super().get_urls(),
+        ]
+
+    def save_model(self, request: HttpRequest, obj: Prompt, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "_publish" in request.POST:
+            version = prompt_publish(prompt=obj, user=request.user)
+            self.message_user(request, f"{obj.name}: the live version is now v{version.number}.", messages.SUCCESS)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        prompt = self.get_object(request, object_id)
+        context = {**(extra_context or {})}
+        if prompt is not None:
+            context.update(
+                diff=prompt_review.prompt_diff(prompt),
+                unpublished=prompt_review.prompt_has_unpublished_changes(prompt),
+            )
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        prompt = get_object_or_404(self.get_queryset(request), pk=object_id if object_id.isdigit() else -1)
+        if not self.has_view_permission(request, prompt):
+            raise PermissionDenied
+        form = PreviewForm(request.GET or None, prompt=prompt)
+        if not request.GET:
+            first = form.fields["agent"].queryset.first()  # type: ignore[attr-defined]
+            form = PreviewForm(
+                {"agent": first.pk if first else "", "channel": "widget", "version": "draft"}, prompt=prompt
+            )
+        instructions, problem = "", ""
+        if form.is_valid():
+            try:
+                instructions = prompt_review.prompt_instructions_preview(
+                    prompt=prompt,
+                    agent=form.cleaned_data["agent"],
+                    channel=form.cleaned_data["channel"],
+                    draft=form.cleaned_data["version"] == "draft",
+                )
+            except AgentNotReady as exc:
+                problem = f"Nothing to preview: {exc}."
+        elif not form.fields["agent"].queryset.exists():  # type: ignore[attr-defined]
+            problem = f"{prompt.tenant.name} has no agent yet: add one to see its tools and safety rules here."
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": prompt,
+            "prompt": prompt,
+            "title": f"What the model is told: {prompt.name}",
+            "form": form,
+            "instructions": instructions,
+            "problem": problem,
+            "diff": prompt_review.prompt_diff(prompt),
+            "unpublished": prompt_review.prompt_has_unpublished_changes(prompt),
+            "can_publish": self.has_change_permission(request, prompt),
+        }
+        return TemplateResponse(request, "agents/admin/prompt_preview.html", context)
 
     @admin.action(description="Publish the draft as a new version")
     def publish(self, request: HttpRequest, queryset: QuerySet[Prompt]) -> None:

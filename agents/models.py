@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,7 +14,12 @@ REALTIME_MODELS = [
     ("gpt-realtime", "gpt-realtime"),
     ("gpt-realtime-mini", "gpt-realtime-mini"),
 ]
+PROMPT_TEXT_FIELDS = ("identity", "task", "tone", "rules", "examples")
 VOICES = [(v, v) for v in ("marin", "cedar", "alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse")]
+
+
+def normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class Prompt(models.Model):
@@ -36,6 +43,12 @@ class Prompt(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Browsers send CRLF from textareas: one line ending, so a diff or a publish never sees a phantom change.
+        for name in PROMPT_TEXT_FIELDS:
+            setattr(self, name, normalize_newlines(getattr(self, name)))
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if not self.identity.strip() or not self.task.strip():

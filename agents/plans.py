@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.models import Agent
+from agents.models import Agent, PromptVersion
 from httptools.generation import function_definitions, tools_instructions
 from httptools.models import HttpTool
 from httptools.services import tools_allowed
@@ -47,11 +47,13 @@ def safety_instructions(agent: Agent) -> str:
     return "\n".join(lines)
 
 
-def session_plan_build(*, agent: Agent, channel: str) -> SessionPlan:
-    """Instructions = published prompt + generated tools section + visuals guidance + safety rules."""
-    if not agent.active:
+def session_plan_build(*, agent: Agent, channel: str, prompt_version: PromptVersion | None = None) -> SessionPlan:
+    """Instructions = published prompt + generated tools section + visuals guidance + safety rules.
+
+    `prompt_version` replaces the published version: the admin's preview of a draft (never a live session)."""
+    if not agent.active and prompt_version is None:
         raise AgentNotReady("this agent is switched off")
-    version = agent.prompt.published_version
+    version = prompt_version or agent.prompt.published_version
     if version is None:
         raise AgentNotReady("this agent's prompt has no published version")
     tools = tools_allowed(agent=agent, channel=channel)

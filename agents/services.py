@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from agents.models import Agent, Prompt, PromptVersion
+from agents.models import PROMPT_TEXT_FIELDS, Agent, Prompt, PromptVersion
 from agents.plans import AgentNotReady, SessionPlan, session_plan_build
 from tenants.models import Channel, Tenant, WidgetKey
 from tenants.selectors import tenants_visible_to
@@ -19,7 +19,7 @@ from usage.rate_limits import RateLimit, rate_limits_hit
 from usage.refusals import refusal_count
 from usage.services import budget_remaining, price_for
 
-PROMPT_FIELDS = ("identity", "task", "tone", "rules", "examples")
+PROMPT_FIELDS = PROMPT_TEXT_FIELDS
 
 
 @transaction.atomic

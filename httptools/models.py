@@ -106,6 +106,11 @@ class HttpTool(models.Model):
     enabled = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Not part of the descriptor (not in the snapshot): what the setup checklist asks of every allowed tool.
+    tested_version = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="The version whose last run of Test this tool succeeded."
+    )
+    tested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["tenant__name", "name"]

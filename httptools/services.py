@@ -9,6 +9,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from httptools.executor import (
     ArgumentsInvalid,
@@ -133,9 +134,15 @@ def tool_test(*, tool: HttpTool, arguments_json: str, resolver: Resolver | None 
         )
     secrets = secrets_load(tenant_id=tool.tenant_id, names=secret_names(tool))
     idempotency = f"va-test-{uuid.uuid4().hex}" if needs_confirmation(tool) else None
-    return async_to_sync(tool_trace)(
+    trace = async_to_sync(tool_trace)(
         tool=tool, arguments=arguments, secrets=secrets, resolver=resolver, idempotency=idempotency
     )
+    if trace.result.ok and tool.pk is not None:
+        # Only if nobody saved a new version meanwhile: the success belongs to the version that was tested.
+        HttpTool.objects.filter(pk=tool.pk, version=tool.version).update(
+            tested_version=tool.version, tested_at=timezone.now()
+        )
+    return trace
 
 
 def example_arguments(tool: HttpTool) -> str:

@@ -17,6 +17,7 @@ from tenants.models import Channel, Tenant, WidgetKey
 from tenants.tokens import token_issue
 from tenants.validators import normalize_origin
 from usage.rate_limits import RateLimit, rate_limits_hit
+from widget.sightings import sighting_record
 
 CAPABILITY_MAX_CHARS = 160
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)", re.S)
@@ -124,6 +125,7 @@ def widget_bootstrap(*, key: str, origin: str | None, ip: str) -> dict[str, Any]
     token, claims = token_issue(
         tenant_id=tenant.pk, key_id=widget_key.pk, channel=Channel.WIDGET, origin=embedding_origin, agent_id=agent["pk"]
     )
+    sighting_record(tenant_id=tenant.pk, key_id=widget_key.pk, origin=embedding_origin)  # "last seen" in admin
     return {
         "token": token,
         "expires_at": claims.expires_at,

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from agents.models import Agent, AgentTool, Prompt
 from agents.services import prompt_publish
 from httptools.models import HttpTool, HttpToolVersion
-from httptools.services import tool_save, tools_allowed
-from tests.support.factories import build_tool
+from httptools.services import tool_save, tool_test, tools_allowed
+from tests.support.factories import build_tool, make_tool
 
 
 def descriptor(tenant, **overrides):
@@ -122,3 +122,21 @@ def test_the_allowed_tools_follow_the_agent_and_channel(tenants):
     search.save()
     assert tools_allowed(agent=agent, channel="widget") == []
     assert HttpTool.objects.count() == 2
+
+
+def test_a_successful_test_run_marks_the_version_tested_and_a_failed_one_does_not(tenants, server):
+    tool = make_tool(tenants[0], base_url=server.base)
+
+    failed = tool_test(tool=tool, arguments_json='{"query": 5}')  # invalid arguments: nothing sent
+    tool.refresh_from_db()
+    assert not failed.result.ok and tool.tested_version is None
+
+    passed = tool_test(tool=tool, arguments_json='{"query": "shoes"}')
+    tool.refresh_from_db()
+    assert passed.result.ok, passed.detail
+    assert tool.tested_version == tool.version and tool.tested_at is not None
+
+    tool.description = "Search the whole catalog."
+    tool.save()
+    tool.refresh_from_db()
+    assert tool.tested_version == tool.version - 1  # the new version has not been tested

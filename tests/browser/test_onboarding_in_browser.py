@@ -1,0 +1,208 @@
+"""Onboarding a new tenant in admin, in a real browser, as a new staff member would: create the tenant with
+its website origin and key, write and publish a prompt (with its preview), add the agent, copy the snippet
+from the Install page, paste it into a page of one's own on another loopback origin and talk to the agent.
+The tenant's setup checklist turns green step by step. Screenshots of each screen go to build/screenshots/."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from demo import DEMO_LOGIN
+from tests.support.servers import free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TIMEOUT_MS = 20_000
+BUTTON_LABEL = "Talk to our assistant"
+
+
+class CustomerSite:
+    """A page of the customer's own on another origin; `html` is what they pasted."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.html = "<!doctype html><title>Acme</title><h1>Acme</h1>"
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = site.html.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+
+    @property
+    def origin(self) -> str:
+        return f"http://localhost:{self.port}"  # localhost, not 127.0.0.1: another origin than the platform
+
+
+@pytest.fixture
+def customer_site() -> Iterator[CustomerSite]:
+    site = CustomerSite()
+    thread = threading.Thread(target=site.server.serve_forever, daemon=True)
+    thread.start()
+    yield site
+    site.server.shutdown()
+    site.server.server_close()
+
+
+def checklist(page: Any) -> dict[str, bool]:
+    """The setup checklist on the tenant's page: label -> done."""
+    items = page.locator("#setup-checklist li")
+    return {
+        items.nth(i).locator("strong").inner_text(): "va-done" in (items.nth(i).get_attribute("class") or "")
+        for i in range(items.count())
+    }
+
+
+def click_floating_button(page: Any) -> None:
+    """The loader's button sits in a closed shadow root: find it in the accessibility tree, click its centre."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:
+            nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+            found = [
+                n
+                for n in nodes
+                if n.get("role", {}).get("value") == "button"
+                and n.get("name", {}).get("value") == BUTTON_LABEL
+                and "backendDOMNodeId" in n
+            ]
+            if found:
+                break
+            assert time.monotonic() < deadline, "the pasted snippet showed no button"
+            page.wait_for_timeout(100)
+        quad = cdp.send("DOM.getBoxModel", {"backendNodeId": found[0]["backendDOMNodeId"]})["model"]["border"]
+    finally:
+        cdp.detach()
+    page.mouse.click(sum(quad[0::2]) / 4, sum(quad[1::2]) / 4)
+
+
+def widget_frame(page: Any) -> Any:
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "/widget/?key=" in frame.url:
+                return frame
+        page.wait_for_timeout(50)
+    raise AssertionError(f"no widget iframe appeared; frames: {[f.url for f in page.frames]}")
+
+
+def pick_autocomplete(page: Any, field: str, text: str) -> None:
+    """Choose an option of an admin autocomplete (select2) field by typing, as a user does."""
+    page.locator(f"#id_{field} + .select2 .select2-selection").click()
+    page.locator(".select2-search__field").fill(text)
+    page.locator(".select2-results__option", has_text=text).first.click()
+
+
+def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
+    chromium_browser: Any, demo_live: Any, customer_site: CustomerSite, screenshots: Path
+) -> None:
+    base = demo_live.http
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    # Sign in; the index lists the tenants and whether each is ready.
+    page.goto(base + "/admin/")
+    page.locator("#id_username").fill(DEMO_LOGIN.username)
+    page.locator("#id_password").fill(DEMO_LOGIN.password)
+    page.locator("#id_password").press("Enter")
+    page.locator("#tenant-setup").wait_for()
+    page.screenshot(path=screenshots / "admin-01-index.png", full_page=True)
+
+    # 1. The tenant, its website and a key, on one form.
+    page.goto(base + "/admin/tenants/tenant/add/")
+    page.locator("#id_name").fill("Acme")
+    page.locator("#id_allowed_origins").fill(customer_site.origin)
+    page.locator("#widget_keys-group .add-row a").click()
+    page.locator("#id_widget_keys-0-label").fill("Acme website")
+    page.locator("input[name=_continue]").click()
+    page.locator("#setup-checklist").wait_for()
+    tenant_url = page.url
+    state = checklist(page)
+    assert state["Website origin set"] and state["Widget key active"], state
+    assert not state["An active agent"] and not state["Snippet seen live"], state
+    page.screenshot(path=screenshots / "admin-02-tenant-checklist.png", full_page=True)
+
+    # 2. A prompt, published with its button.
+    page.goto(base + "/admin/agents/prompt/add/")
+    page.locator("#id_tenant").select_option(label="Acme")
+    page.locator("#id_name").fill("Acme assistant")
+    page.locator("#id_identity").fill("You are Acme's friendly assistant.")
+    page.locator("#id_task").fill("Answer questions about Acme's anvils.")
+    page.locator("#publish-button").click()
+    page.locator(".messagelist .success", has_text="the live version is now v1").wait_for()
+
+    # 3. The agent that answers, using that prompt.
+    page.goto(base + "/admin/agents/agent/add/")
+    page.locator("#id_tenant").select_option(label="Acme")
+    page.locator("#id_name").fill("Acme Agent")
+    page.locator("#id_greeting").fill("Hello from Acme!")
+    pick_autocomplete(page, "prompt", "Acme assistant")
+    page.locator("input[name=_save]").click()
+    page.locator(".messagelist .success").wait_for()
+
+    # The preview shows the exact instructions this agent sends, safety rules included.
+    page.goto(base + "/admin/agents/prompt/")
+    page.locator("a", has_text="Acme assistant").first.click()
+    page.locator("a", has_text="Preview what the model is told").click()
+    instructions = page.locator("#instructions").inner_text()
+    assert "Answer questions about Acme's anvils." in instructions and "# Safety" in instructions
+    page.screenshot(path=screenshots / "admin-03-prompt-preview.png", full_page=True)
+
+    page.goto(tenant_url)
+    state = checklist(page)
+    assert all(done for label, done in state.items() if label != "Snippet seen live"), state
+    assert not state["Snippet seen live"]
+
+    # 4. The Install page: copy the snippet.
+    page.locator(".object-tools a", has_text="Install").click()
+    page.locator(".va-copy").first.click()
+    page.locator(".va-copied", has_text="Copied").wait_for()
+    snippet = page.evaluate("() => navigator.clipboard.readText()")
+    assert re.fullmatch(rf'<script src="{re.escape(base)}/widget\.js" data-key="pk_\w+" async></script>', snippet)
+    assert "never" in page.locator("#origin-checks").inner_text()
+    page.screenshot(path=screenshots / "admin-04-install.png", full_page=True)
+
+    # 5. Paste it into a page of our own on another origin, and talk to the agent there.
+    customer_site.html = f"<!doctype html><title>Acme</title><h1>Acme anvils</h1>{snippet}"
+    visitor = context.new_page()
+    visitor.on("pageerror", lambda error: errors.append(str(error)))
+    visitor.goto(customer_site.origin + "/")
+    click_floating_button(visitor)
+    frame = widget_frame(visitor)
+    frame.locator("#va-start-text").click()
+    frame.locator("#va-input").fill("hello")
+    frame.locator("#va-input").press("Enter")
+    frame.locator(".va-assistant:not(.va-partial)").first.wait_for(state="visible")
+    visitor.screenshot(path=screenshots / "admin-05-customer-page.png")
+
+    # 6. Back in admin: seen live, and the checklist is all green.
+    page.reload()
+    assert "never" not in page.locator("#origin-checks").inner_text()
+    page.goto(tenant_url)
+    assert all(checklist(page).values()), checklist(page)
+    assert "ready, visitors can talk to the agent" in page.locator("#setup-checklist h2").inner_text()
+    page.screenshot(path=screenshots / "admin-06-tenant-ready.png", full_page=True)
+    assert not errors, errors
+    context.close()

@@ -1,0 +1,64 @@
+"""Onboarding pages on the tenant's admin: the Install page and the setup checklist.
+
+They live here, not in tenants/admin.py, because they read agents, tools and the widget's sightings, which
+the tenants layer may not import: the tenant admin is re-registered as a subclass with these pages added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+
+from tenants.admin import TenantAdmin
+from tenants.models import Tenant
+from widget import onboarding
+from widget.sightings import sightings_read
+
+admin.site.unregister(Tenant)
+
+
+@admin.register(Tenant)
+class TenantOnboardingAdmin(TenantAdmin):
+    change_form_template = "widget/admin/tenant_change_form.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/install/", wrap(self.install_view), name="tenants_tenant_install"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        tenant = self.get_object(request, object_id)
+        context = {**(extra_context or {})}
+        if tenant is not None:
+            checklist = onboarding.tenant_checklist(tenant)
+            context.update(checklist=checklist, ready=all(item.done for item in checklist))
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def install_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        tenant = get_object_or_404(self.get_queryset(request), pk=object_id if object_id.isdigit() else -1)
+        if not self.has_view_permission(request, tenant):
+            raise PermissionDenied
+        sightings = sightings_read(tenant_id=tenant.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": tenant,
+            "tenant": tenant,
+            "title": f"Install the widget on {tenant.name}'s website",
+            "snippets": onboarding.key_snippets(tenant, sightings),
+            "origin_checks": onboarding.origin_checks(tenant, sightings),
+            "platform_url": onboarding.platform_base_url(),
+            "identity_example": onboarding.identity_example(tenant),
+            "can_change": self.has_change_permission(request, tenant),
+        }
+        return TemplateResponse(request, "widget/admin/install.html", context)
