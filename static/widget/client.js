@@ -4,8 +4,8 @@
  * page embeds from the server as JSON in #va-protocol (agents/protocol.py owns them):
  * microphone → AudioWorklet → PCM16 24 kHz → input_audio_buffer.append; response.output_audio.delta →
  * a queue of AudioBufferSources scheduled back to back; barge-in stops playback at once and truncates
- * the assistant item to what was actually heard. No dependencies; exposes window.VoiceClient and
- * window.VoiceTranscript.
+ * the assistant item to what was actually heard. No dependencies; exposes window.VoiceClient (the
+ * conversation view is conversation.js, the voice orb voice-activity.js).
  */
 (function () {
   "use strict";
@@ -46,6 +46,8 @@
     this.context = null;
     this.stream = null;
     this.worklet = null;
+    this.inputLevel = 0; // 0..1, the microphone's latest chunk
+    this.analyser = null;
     this.playHead = 0;
     this.segments = []; // {itemId, startAt, duration, source, stopped}
     this.finishedMs = {}; // itemId → ms of that item fully played
@@ -87,7 +89,12 @@
     this.retried = false;
     this.audioContext(); // synchronously, inside the gesture
     this.setState("connecting");
-    var micReady = this.voice ? this.startMicrophone() : Promise.resolve();
+    // A refused or missing microphone never stops the conversation: it goes on as text at once.
+    var micReady = this.voice ? this.startMicrophone().catch(function (err) {
+      self.stopMicrophone();
+      self.voice = false;
+      self.emit("client.microphone", microphoneProblem(err));
+    }) : Promise.resolve();
     return micReady.then(function () {
       return self.getToken("start");
     }).then(function (token) {
@@ -95,14 +102,38 @@
     }).catch(function (err) {
       self.stopMicrophone();
       self.setState("error");
-      var denied = err && (err.name === "NotAllowedError" || err.name === "SecurityError");
-      self.emit("client.error", {
-        code: denied ? "microphone_denied" : "start_failed",
-        message: denied ? "The microphone is blocked. Allow it in the browser, or type instead."
-          : (err && err.message) || "Could not start the conversation.",
-      });
+      self.emit("client.error", { code: "start_failed",
+                                  message: (err && err.message) || "Could not start the conversation." });
     });
   };
+
+  /* Turn the microphone on in a live text conversation (the visitor's "Try voice again"). */
+  VoiceClient.prototype.startVoice = function () {
+    var self = this;
+    if (this.voice || this.state !== "live") return Promise.resolve(this.voice);
+    this.audioContext();
+    return this.startMicrophone().then(function () {
+      self.voice = true;
+      self.emit("client.voice", { voice: true });
+      return true;
+    }, function (err) {
+      self.stopMicrophone();
+      self.emit("client.microphone", microphoneProblem(err));
+      return false;
+    });
+  };
+
+  /* Why the microphone could not start, as {code, message} for one line in the widget. */
+  function microphoneProblem(err) {
+    var name = err && err.name;
+    if (name === "NotAllowedError" || name === "SecurityError") {
+      return { code: "microphone_denied", message: "Microphone access was refused, so we switched to text." };
+    }
+    if (name === "NotFoundError" || name === "OverconstrainedError" || name === "NotReadableError") {
+      return { code: "microphone_missing", message: "No microphone is available, so we switched to text." };
+    }
+    return { code: "microphone_unsupported", message: "This browser cannot record audio here, so we switched to text." };
+  }
 
   VoiceClient.prototype.open = function (token) {
     var self = this;
@@ -294,6 +325,7 @@
       node.connect(sink);
       sink.connect(context.destination);
       node.port.onmessage = function (message) {
+        self.inputLevel = self.muted ? 0 : pcmLevel(message.data);
         if (self.muted || self.state !== "live") return;
         self.send({ type: "input_audio_buffer.append", audio: bytesToBase64(message.data) });
       };
@@ -310,10 +342,41 @@
       this.worklet.sink.disconnect();
       this.worklet = null;
     }
+    this.inputLevel = 0;
     if (this.stream) {
       this.stream.getTracks().forEach(function (t) { t.stop(); });
       this.stream = null;
     }
+  };
+
+  /* 0..1 loudness of a PCM16 chunk: RMS on a rough log scale, so speech at normal volume fills the meter. */
+  function pcmLevel(buffer) {
+    var samples = new Int16Array(buffer);
+    if (!samples.length) return 0;
+    var sum = 0;
+    for (var i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
+    var rms = Math.sqrt(sum / samples.length) / 32768;
+    return rms <= 0.002 ? 0 : Math.min(1, Math.log10(rms / 0.002) / 2);
+  }
+
+  /* 0..1 loudness of what the agent is saying right now (the playback analyser). */
+  VoiceClient.prototype.outputLevel = function () {
+    if (!this.analyser || !this.segments.length) return 0;
+    var data = this.analyserData || (this.analyserData = new Float32Array(this.analyser.fftSize));
+    this.analyser.getFloatTimeDomainData(data);
+    var sum = 0;
+    for (var i = 0; i < data.length; i++) sum += data[i] * data[i];
+    var rms = Math.sqrt(sum / data.length);
+    return rms <= 0.002 ? 0 : Math.min(1, Math.log10(rms / 0.002) / 2);
+  };
+
+  VoiceClient.prototype.playbackOutput = function (context) {
+    if (!this.analyser) {
+      this.analyser = context.createAnalyser();
+      this.analyser.fftSize = 512;
+      this.analyser.connect(context.destination);
+    }
+    return this.analyser;
   };
 
   // --- playback --------------------------------------------------------------------------------------
@@ -330,7 +393,7 @@
     for (var i = 0; i < samples; i++) channel[i] = view.getInt16(i * 2, true) / 32768;
     var source = context.createBufferSource();
     source.buffer = buffer;
-    source.connect(context.destination);
+    source.connect(this.playbackOutput(context));
     // Back to back; a small lead on the first chunk avoids a click when the queue was empty.
     var startAt = Math.max(context.currentTime + 0.03, this.playHead);
     source.start(startAt);
@@ -383,86 +446,6 @@
     }
   };
 
-  // --- transcript view shared by the widget and the console ------------------------------------------
-
-  /* Renders transcript lines, notices and server-rendered cards into `container` (an ARIA live region).
-   * Card buttons carry data-say/data-action; clicks and form submits become platform.action. */
-  function VoiceTranscript(container, client) {
-    this.container = container;
-    this.client = client;
-    this.lines = {};
-    var self = this;
-    container.addEventListener("click", function (event) {
-      var target = event.target.closest ? event.target.closest("[data-say]") : null;
-      if (!target || !container.contains(target) || target.closest("form")) return;
-      event.preventDefault();
-      self.client.sendAction(target.getAttribute("data-say"), target.getAttribute("data-action"));
-    });
-    container.addEventListener("submit", function (event) {
-      event.preventDefault(); // cards never navigate; their forms speak through the socket
-      var form = event.target;
-      var submitter = event.submitter || form.querySelector("[data-say]");
-      var say = (submitter && submitter.getAttribute("data-say")) || form.getAttribute("data-say") || "Submit";
-      var action = (submitter && submitter.getAttribute("data-action")) || form.getAttribute("data-action");
-      var fields = [];
-      new FormData(form).forEach(function (value, name) {
-        if (typeof value === "string" && value.trim()) fields.push(name + ": " + value.trim());
-      });
-      self.client.sendAction(fields.length ? say + " (" + fields.join(", ") + ")" : say, action);
-    });
-    client.on("transcript", function (line) { self.upsert(line); });
-    client.on("platform.visual", function (event) { self.visual(event); });
-  }
-
-  VoiceTranscript.prototype.scroll = function () {
-    this.container.scrollTop = this.container.scrollHeight;
-  };
-
-  VoiceTranscript.prototype.upsert = function (line) {
-    var key = line.role + ":" + line.id;
-    var node = this.lines[key];
-    if (!node) {
-      node = document.createElement("p");
-      node.className = "va-line va-" + line.role;
-      var who = document.createElement("span");
-      who.className = "va-who";
-      who.textContent = line.role === "user" ? "You: " : "Agent: ";
-      node.appendChild(who);
-      node.appendChild(document.createElement("span"));
-      this.lines[key] = node;
-      this.container.appendChild(node);
-    }
-    node.lastChild.textContent = line.text + (line.interrupted ? " …" : "");
-    // Partial lines are hidden from screen readers until final, so each line is announced once.
-    node.setAttribute("aria-hidden", line.final ? "false" : "true");
-    node.classList.toggle("va-partial", !line.final);
-    this.scroll();
-  };
-
-  VoiceTranscript.prototype.notice = function (message, level) {
-    var node = document.createElement("p");
-    node.className = "va-notice va-" + (level || "info");
-    node.textContent = message;
-    this.container.appendChild(node);
-    this.scroll();
-  };
-
-  VoiceTranscript.prototype.visual = function (event) {
-    if (!event || typeof event.html !== "string") return;
-    var wrapper = document.createElement("div");
-    wrapper.className = "va-visual";
-    wrapper.setAttribute("data-tool", event.tool || "");
-    wrapper.innerHTML = event.html; // already escaped by the server's template; CSP blocks any script
-    this.container.appendChild(wrapper);
-    this.scroll();
-  };
-
-  VoiceTranscript.prototype.clear = function () {
-    this.container.textContent = "";
-    this.lines = {};
-  };
-
   window.VoiceClient = VoiceClient;
-  window.VoiceTranscript = VoiceTranscript;
   VoiceClient.BUSY_MESSAGE = BUSY_MESSAGE;
 })();

@@ -12,7 +12,8 @@
   var KEY = script.getAttribute("data-key") || "";
   var PLATFORM = new URL(script.src, location.href).origin;
   var TOKEN_MARGIN_MS = 30000;
-  var host, button, panel, frame, pending = null, cached = null, open = false;
+  var LABEL = "Talk to our assistant";
+  var host, wrap, button, panel, frame, pending = null, cached = null, open = false;
 
   function bootstrap() {
     // A token opens one socket only, so a cached answer is handed out once, and only while fresh.
@@ -35,7 +36,7 @@
             throw error;
           }
           var color = body.options && body.options.brandColor;
-          if (/^#[0-9a-fA-F]{6}$/.test(color || "")) button.style.background = color;
+          if (/^#[0-9a-fA-F]{6}$/.test(color || "")) wrap.style.setProperty("--va-brand", color);
           return body;
         });
       }, function () {
@@ -76,6 +77,17 @@
     if (!message || typeof message !== "object") return;
     if (message.type === "va:ready" || message.type === "va:refresh") deliver();
     else if (message.type === "va:close") toggle(false);
+    else if (message.type === "va:voice") showVoice(message.state);
+  }
+
+  // The call's state on the launcher, so a visitor who closed the panel still sees it listen and speak.
+  var VOICE_LABELS = { listening: "listening", hearing: "hearing you", thinking: "thinking", speaking: "speaking",
+                       muted: "muted" };
+
+  function showVoice(state) {
+    if (!VOICE_LABELS.hasOwnProperty(state)) state = "off";
+    button.setAttribute("data-voice", state);
+    button.setAttribute("aria-label", state === "off" ? LABEL : LABEL + " (call " + VOICE_LABELS[state] + ")");
   }
 
   function makeFrame() {
@@ -92,20 +104,29 @@
     panel.hidden = !show;
     button.setAttribute("aria-expanded", String(show));
     if (show && frame) frame.focus();
-    if (!show) {
-      // Closing ends the conversation: drop the iframe so the microphone and socket stop.
-      if (frame) { frame.remove(); frame = null; }
-      button.focus();
-    }
+    // Closing only hides the panel: the conversation goes on (End in the panel ends it).
+    if (!show) button.focus();
   }
 
   var CSS = [
     ":host{all:initial}",
-    ".va-root{position:fixed;right:20px;bottom:20px;z-index:2147483000;font:16px/1.4 system-ui,sans-serif}",
-    ".va-button{width:60px;height:60px;border-radius:50%;border:0;cursor:pointer;background:#2563eb;",
+    ".va-root{--va-brand:#2563eb;position:fixed;right:20px;bottom:20px;z-index:2147483000;font:16px/1.4 system-ui,sans-serif}",
+    ".va-button{width:60px;height:60px;border-radius:50%;border:0;cursor:pointer;background:var(--va-brand);",
     "color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}",
     ".va-button:focus-visible{outline:3px solid #111;outline-offset:3px}",
     ".va-button svg{width:28px;height:28px;fill:currentColor}",
+    // A call in progress: a ring that breathes while listening, follows speech, spins while thinking.
+    ".va-button[aria-expanded=false][data-voice]:not([data-voice=off])::after{content:'';position:absolute;inset:-5px;border-radius:50%;",
+    "border:3px solid var(--va-brand);opacity:.55;pointer-events:none}",
+    ".va-button{position:relative}",
+    ".va-button[data-voice=listening]::after{animation:va-breathe 2.4s ease-in-out infinite}",
+    ".va-button[data-voice=hearing]::after{animation:va-breathe .6s ease-in-out infinite;opacity:.9}",
+    ".va-button[data-voice=speaking]::after{animation:va-breathe .9s ease-in-out infinite;opacity:.9;inset:-7px}",
+    ".va-button[data-voice=thinking]::after{border-color:currentColor transparent;animation:va-spin 1s linear infinite}",
+    ".va-button[data-voice=muted]::after{border-style:dashed;opacity:.4}",
+    "@keyframes va-breathe{0%,100%{transform:scale(1)}50%{transform:scale(1.12)}}",
+    "@keyframes va-spin{to{transform:rotate(360deg)}}",
+    "@media (prefers-reduced-motion:reduce){.va-button::after{animation:none!important}}",
     ".va-panel{position:fixed;right:20px;bottom:92px;width:380px;height:600px;max-height:calc(100vh - 112px);",
     "border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff}",
     ".va-panel[hidden]{display:none}",
@@ -122,12 +143,12 @@
     var root = host.attachShadow({ mode: "closed" });
     var style = document.createElement("style");
     style.textContent = CSS;
-    var wrap = document.createElement("div");
+    wrap = document.createElement("div");
     wrap.className = "va-root";
     button = document.createElement("button");
     button.type = "button";
     button.className = "va-button";
-    button.setAttribute("aria-label", "Talk to our assistant");
+    button.setAttribute("aria-label", LABEL);
     button.setAttribute("aria-expanded", "false");
     button.innerHTML = ICON;
     panel = document.createElement("div");

@@ -43,7 +43,7 @@
       document.documentElement.style.setProperty("--va-brand", options.brandColor);
     }
     $("va-title").textContent = options.tenantName || "Assistant";
-    if (options.logoUrl) { $("va-logo").src = options.logoUrl; $("va-logo").hidden = false; }
+    setAvatar($("va-avatar"), options);
     $("va-simulator").hidden = !options.simulator;
     $("va-welcome-title").textContent = options.greeting || "Hello!";
     $("va-welcome-text").textContent = options.welcomeText || "";
@@ -58,6 +58,19 @@
     $("va-capabilities-block").hidden = !(options.capabilities || []).length;
     $("va-start-voice").hidden = !options.voiceAvailable;
     $("va-start-text").hidden = !options.textAvailable;
+  }
+
+  /* The tenant's logo, or the initial of its name: the same face in the header and beside each answer. */
+  function setAvatar(node, options) {
+    node.textContent = "";
+    if (options.logoUrl) {
+      var image = document.createElement("img");
+      image.src = options.logoUrl;
+      image.alt = "";
+      node.appendChild(image);
+    } else {
+      node.textContent = ((options.tenantName || "A").trim().charAt(0) || "A").toUpperCase();
+    }
   }
 
   function receive(data) {
@@ -124,30 +137,59 @@
   }
 
   var STATUS = {
-    connecting: "Connecting…", live: "Connected", ended: "Conversation ended.", error: "Disconnected.",
+    connecting: "Connecting…", live: "Connected. Type your message.", ended: "Conversation ended.",
+    error: "Disconnected.",
   };
+  var pendingText = ""; // typed while the socket was still opening: sent as soon as it is live
+  var activity = null;
 
   function setStatus() {
     var state = client.state;
-    var text = STATUS[state] || "";
-    if (state === "live") text = voiceMode ? (client.muted ? "Muted. Type, or unmute to talk." : "Listening… speak any time.") : "Connected. Type your message.";
-    $("va-status").textContent = text;
     var over = state === "ended" || state === "error";
+    var voiceLive = voiceMode && state === "live";
+    $("va-status").textContent = voiceLive ? "" : STATUS[state] || "";
+    $("va-status").hidden = voiceLive;
+    $("va-voicebar").hidden = !voiceLive;
     $("va-restart").hidden = !over;
     $("va-end").hidden = over;
-    $("va-mute").hidden = over || !voiceMode;
+    // The text box stays usable while the session lives (connecting included: the line waits for it).
     $("va-input").disabled = over;
     app.setAttribute("data-state", state);
+    if (state === "live" && pendingText && client.sendText(pendingText)) pendingText = "";
+    if (over) { pendingText = ""; $("va-mic-note").hidden = true; }
+  }
+
+  function showVoice(state, label) {
+    $("va-voice-label").textContent = label;
+    app.setAttribute("data-voice", state);
+    toParent({ type: "va:voice", state: state }); // the launcher shows it while the panel is closed
   }
 
   function makeClient() {
     client = new VoiceClient({ wsPath: current.wsPath, getToken: getToken,
                                workletUrl: app.dataset.worklet });
-    transcript = new VoiceTranscript($("va-transcript"), client);
+    var options = current.options || {};
+    transcript = new VoiceTranscript($("va-transcript"), client,
+                                     { agentName: options.tenantName, avatarUrl: options.logoUrl });
+    activity = new VoiceActivity(client, $("va-orb"), showVoice);
     client.on("client.state", setStatus);
     client.on("client.muted", function (event) {
       $("va-mute").setAttribute("aria-pressed", String(event.muted));
       $("va-mute").textContent = event.muted ? "Unmute" : "Mute";
+      setStatus();
+    });
+    client.on("client.microphone", function (event) {
+      voiceMode = false;
+      $("va-mic-note-text").textContent = event.message;
+      $("va-mic-note").hidden = false;
+      app.setAttribute("data-microphone", event.code);
+      setStatus();
+      $("va-input").focus();
+    });
+    client.on("client.voice", function () {
+      voiceMode = true;
+      $("va-mic-note").hidden = true;
+      app.removeAttribute("data-microphone");
       setStatus();
     });
     client.on("platform.session", function (event) { if (event.simulator) $("va-simulator").hidden = false; });
@@ -158,8 +200,6 @@
     client.on("client.error", function (event) { transcript.notice(event.message, "error"); });
     client.on("platform.tool", function (event) {
       app.setAttribute("data-tool", event.status === "running" ? event.tool : "");
-      if (event.status === "running") $("va-status").textContent = "Working on it…";
-      else setStatus();
     });
   }
 
@@ -167,6 +207,7 @@
     voiceMode = voice;
     show("va-chat");
     if (!client) makeClient();
+    $("va-mic-note").hidden = true;
     client.start({ voice: voice });
     setStatus();
     $("va-input").focus();
@@ -177,8 +218,11 @@
   $("va-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var input = $("va-input");
-    if (client && client.sendText(input.value)) input.value = "";
+    if (!client || !input.value.trim()) return;
+    if (client.state === "connecting") { pendingText = input.value; input.value = ""; return; }
+    if (client.sendText(input.value)) input.value = "";
   });
+  $("va-voice-retry").addEventListener("click", function () { client.startVoice(); });
   $("va-mute").addEventListener("click", function () { client.setMuted(!client.muted); });
   $("va-end").addEventListener("click", function () { client.end(); $("va-restart").focus(); });
   $("va-restart").addEventListener("click", function () {
@@ -186,12 +230,10 @@
     start(voiceMode);
   });
   $("va-retry").addEventListener("click", function () { show("va-loading"); toParent({ type: "va:refresh" }); });
-  $("va-close").addEventListener("click", function () {
-    if (client) client.end();
-    toParent({ type: "va:close" });
-  });
+  // Closing only hides the panel: the conversation (and a call) goes on; End is the explicit way out.
+  $("va-close").addEventListener("click", function () { toParent({ type: "va:close" }); });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { if (client) client.end(); toParent({ type: "va:close" }); }
+    if (event.key === "Escape") toParent({ type: "va:close" });
   });
 
   toParent({ type: "va:ready" });

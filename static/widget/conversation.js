@@ -1,0 +1,209 @@
+/* The conversation view the widget and the console share: messages as a chat (the visitor on the right, the
+ * agent on the left with the tenant's avatar or initial), a typing indicator while the agent composes,
+ * timestamps on hover, the visitor's spoken line placed where it was said (above the agent's answer), notices,
+ * and the server-rendered cards. Card buttons carry data-say/data-action; clicks and form submits become
+ * platform.action. Exposes window.VoiceTranscript; needs a VoiceClient (client.js).
+ */
+(function () {
+  "use strict";
+
+  var TYPING_GRACE_MS = 1500; // a completed response may be followed by a tool's answer: wait before hiding
+  var TYPING_MAX_MS = 30000; // never a dot animation forever
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function clock(date) {
+    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  /* options: {agentName, avatarUrl} — the agent's side shows the avatar image or the name's initial. */
+  function VoiceTranscript(container, client, options) {
+    this.container = container;
+    this.client = client;
+    this.lines = {};
+    this.typing = null;
+    this.typingTimer = null;
+    this.toolsRunning = 0;
+    this.setAgent(options || {});
+    var self = this;
+    container.addEventListener("click", function (event) {
+      var target = event.target.closest ? event.target.closest("[data-say]") : null;
+      if (!target || !container.contains(target) || target.closest("form")) return;
+      event.preventDefault();
+      self.client.sendAction(target.getAttribute("data-say"), target.getAttribute("data-action"));
+    });
+    container.addEventListener("submit", function (event) {
+      event.preventDefault(); // cards never navigate; their forms speak through the socket
+      var form = event.target;
+      var submitter = event.submitter || form.querySelector("[data-say]");
+      var say = (submitter && submitter.getAttribute("data-say")) || form.getAttribute("data-say") || "Submit";
+      var action = (submitter && submitter.getAttribute("data-action")) || form.getAttribute("data-action");
+      var fields = [];
+      new FormData(form).forEach(function (value, name) {
+        if (typeof value === "string" && value.trim()) fields.push(name + ": " + value.trim());
+      });
+      self.client.sendAction(fields.length ? say + " (" + fields.join(", ") + ")" : say, action);
+    });
+    client.on("transcript", function (line) {
+      self.upsert(line);
+      if (line.role === "assistant") self.setTyping(false);
+    });
+    client.on("platform.visual", function (event) { self.visual(event); });
+    // The visitor's spoken turn gets its place the moment the audio is committed, before the agent answers;
+    // its words arrive later (transcription runs beside the response) and fill the same line.
+    client.on("input_audio_buffer.committed", function (event) {
+      if (!event.item_id) return;
+      self.upsert({ id: event.item_id, role: "user", text: "", final: false, pending: true });
+      self.setTyping(true);
+    });
+    client.on("conversation.item.input_audio_transcription.delta", function (event) {
+      var node = self.lines["user:" + event.item_id];
+      if (node && event.delta) {
+        node.partialText = (node.partialText || "") + event.delta;
+        self.upsert({ id: event.item_id, role: "user", text: node.partialText, final: false });
+      }
+    });
+    client.on("conversation.item.input_audio_transcription.failed", function (event) {
+      self.upsert({ id: event.item_id, role: "user", text: "", final: true, unheard: true });
+    });
+    client.on("client.sent", function (event) {
+      if (event.type === "conversation.item.create" || event.type === "platform.action") self.setTyping(true);
+    });
+    client.on("platform.tool", function (event) {
+      self.toolsRunning = Math.max(0, self.toolsRunning + (event.status === "running" ? 1 : -1));
+      self.setTyping(true); // a tool's answer follows the tool
+    });
+    client.on("response.done", function (event) {
+      var status = event.response && event.response.status;
+      if (status && status !== "completed") { self.setTyping(false); return; }
+      self.setTyping(false, TYPING_GRACE_MS);
+    });
+    client.on("error", function () { self.setTyping(false); });
+    client.on("client.state", function (event) { if (event.state !== "live") self.setTyping(false); });
+  }
+
+  VoiceTranscript.prototype.setAgent = function (options) {
+    this.agentName = options.agentName || "Assistant";
+    this.avatarUrl = options.avatarUrl || "";
+  };
+
+  VoiceTranscript.prototype.avatar = function () {
+    var avatar = element("span", "va-avatar");
+    avatar.setAttribute("aria-hidden", "true");
+    if (this.avatarUrl) {
+      var image = element("img");
+      image.src = this.avatarUrl;
+      image.alt = "";
+      avatar.appendChild(image);
+    } else {
+      avatar.textContent = (this.agentName.trim().charAt(0) || "A").toUpperCase();
+    }
+    return avatar;
+  };
+
+  VoiceTranscript.prototype.scroll = function () {
+    if (this.typing) this.container.appendChild(this.typing); // the indicator stays last
+    this.container.scrollTop = this.container.scrollHeight;
+  };
+
+  /* Append below the conversation, keeping the typing indicator last. */
+  VoiceTranscript.prototype.append = function (node) {
+    if (this.typing && this.typing.parentNode === this.container) this.container.insertBefore(node, this.typing);
+    else this.container.appendChild(node);
+  };
+
+  VoiceTranscript.prototype.row = function (role) {
+    var row = element("div", "va-line va-" + role);
+    if (role === "assistant") row.appendChild(this.avatar());
+    var bubble = element("div", "va-bubble");
+    // Screen readers hear who speaks; the eye sees it from the side and the avatar.
+    bubble.appendChild(element("span", "va-sr", role === "user" ? "You said: " : this.agentName + " said: "));
+    bubble.appendChild(element("span", "va-text"));
+    row.appendChild(bubble);
+    var now = new Date();
+    var time = element("time", "va-time", clock(now));
+    time.setAttribute("datetime", now.toISOString());
+    row.appendChild(time);
+    row.title = now.toLocaleString();
+    return row;
+  };
+
+  VoiceTranscript.prototype.upsert = function (line) {
+    var key = line.role + ":" + line.id;
+    var node = this.lines[key];
+    if (!node) {
+      node = this.row(line.role);
+      node.setAttribute("data-item", line.id);
+      this.lines[key] = node;
+      this.append(node);
+    }
+    var text = node.querySelector(".va-text");
+    node.classList.toggle("va-pending", !!line.pending);
+    node.classList.toggle("va-unheard", !!line.unheard);
+    if (line.pending) text.textContent = "…";
+    else if (line.unheard || (line.final && !line.text && line.role === "user")) {
+      text.textContent = "Voice message";
+      node.classList.add("va-unheard");
+    } else text.textContent = line.text + (line.interrupted ? " …" : "");
+    // Partial lines are hidden from screen readers until final, so each line is announced once.
+    node.setAttribute("aria-hidden", line.final ? "false" : "true");
+    node.classList.toggle("va-partial", !line.final);
+    this.scroll();
+  };
+
+  /* Show or hide the "agent is composing" dots; `delayMs` hides only if nothing shows it again meanwhile. */
+  VoiceTranscript.prototype.setTyping = function (on, delayMs) {
+    var self = this;
+    clearTimeout(this.typingTimer);
+    if (on) {
+      if (!this.typing) {
+        this.typing = this.row("assistant");
+        this.typing.className = "va-line va-typing"; // not .va-assistant: it is no message
+        this.typing.removeAttribute("title");
+        this.typing.querySelector(".va-time").remove();
+        var text = this.typing.querySelector(".va-text");
+        text.setAttribute("aria-label", this.agentName + " is typing");
+        for (var i = 0; i < 3; i++) text.appendChild(element("span", "va-dot"));
+        this.typing.querySelector(".va-sr").remove();
+        this.container.appendChild(this.typing);
+        this.scroll();
+      }
+      this.typingTimer = setTimeout(function () { self.setTyping(false); }, TYPING_MAX_MS);
+      return;
+    }
+    if (delayMs && this.typing) {
+      this.typingTimer = setTimeout(function () { if (!self.toolsRunning) self.setTyping(false); }, delayMs);
+      return;
+    }
+    if (this.typing) { this.typing.remove(); this.typing = null; }
+  };
+
+  VoiceTranscript.prototype.notice = function (message, level) {
+    var node = element("p", "va-notice va-" + (level || "info"), message);
+    this.append(node);
+    this.scroll();
+    return node;
+  };
+
+  VoiceTranscript.prototype.visual = function (event) {
+    if (!event || typeof event.html !== "string") return;
+    var wrapper = element("div", "va-visual");
+    wrapper.setAttribute("data-tool", event.tool || "");
+    wrapper.innerHTML = event.html; // already escaped by the server's template; CSP blocks any script
+    this.append(wrapper);
+    this.scroll();
+  };
+
+  VoiceTranscript.prototype.clear = function () {
+    this.container.textContent = "";
+    this.lines = {};
+    this.typing = null;
+  };
+
+  window.VoiceTranscript = VoiceTranscript;
+})();
