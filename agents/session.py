@@ -27,7 +27,7 @@ from agents.recorder import recorder
 from agents.session_records import SessionRecords
 from config.metrics import RELAYED_FRAMES, TOOL_CALL_SECONDS, UPSTREAM_CONNECT_FAILURES
 from httptools.executor import tool_execute
-from usage import limits
+from usage import budgets, limits
 from usage import services as usage_services
 
 logger = logging.getLogger(__name__)
@@ -356,7 +356,8 @@ class AgentSession:
             price=self.price,
         )
         if dollars is not None and self.debug:
-            data = {"responseId": response_id, "usage": usage, "dollars": float(dollars)}
+            summary = budgets.session_usage_summary(tenant_id=self.plan.tenant_id, session_id=self.session_id)
+            data = {"responseId": response_id, "response": {"usage": usage, "dollars": float(dollars)}, **summary}
             self._loop.call_soon_threadsafe(lambda: self._loop.create_task(self._debug("usage", data)))
 
     async def _tool_worker(self) -> None:

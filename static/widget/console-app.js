@@ -166,15 +166,31 @@
       if (data.status) { cells.status.textContent = data.status; cells.status.className = "status-" + data.status; }
       if (data.latencyMs !== undefined) cells.ms.textContent = Math.round(data.latencyMs);
     } else if (event.kind === "usage") {
-      var usage = $("usage");
-      usage.textContent = "";
-      usage.appendChild(el("dt", "Dollars"));
-      usage.appendChild(el("dd", data.dollars !== undefined ? "$" + Number(data.dollars).toFixed(4) : "–"));
-      var tokens = data.tokens || {};
-      Object.keys(tokens).forEach(function (kind) {
-        usage.appendChild(el("dt", kind.replace(/_/g, " ")));
-        usage.appendChild(el("dd", tokens[kind]));
-      });
+      renderUsage(data);
+    }
+  }
+
+  // The session's running total (every response counted so far), its tokens by kind, and the tenant's
+  // spend today against its daily budget.
+  function renderUsage(data) {
+    var usage = $("usage");
+    var session = data.session || {};
+    var today = data.today || {};
+    var tokens = session.tokens || {};
+    function row(term, value) { usage.appendChild(el("dt", term)); usage.appendChild(el("dd", value)); }
+    usage.textContent = "";
+    row("Session", "$" + Number(session.dollars || 0).toFixed(4) + " over " + (session.responses || 0) +
+      (session.responses === 1 ? " response" : " responses"));
+    Object.keys(tokens).forEach(function (kind) {
+      if (kind !== "total" && tokens[kind]) row(kind.replace(/_/g, " ") + " tokens", String(tokens[kind]));
+    });
+    row("Total tokens", String(tokens.total || 0));
+    if (today.spentUsd === null || today.spentUsd === undefined) {
+      row("Tenant today", "unknown (budget counter unavailable) of $" + Number(today.budgetUsd || 0).toFixed(2));
+    } else {
+      var percent = today.budgetUsd > 0 ? 100 * today.spentUsd / today.budgetUsd : null;
+      var share = percent === null ? "" : " (" + (percent > 0 && percent < 1 ? "< 1" : Math.round(percent)) + " %)";
+      row("Tenant today", "$" + Number(today.spentUsd).toFixed(4) + " of $" + Number(today.budgetUsd).toFixed(2) + share);
     }
   }
 

@@ -190,7 +190,7 @@ def test_a_refused_token_is_replaced_and_the_session_opens(
 
 
 def test_an_operator_talks_to_an_agent_in_the_console_with_its_diagnostics(
-    chromium_browser: Any, demo_live: Any, phrase: str
+    chromium_browser: Any, demo_live: Any, screenshots: Path, phrase: str
 ) -> None:
     page = new_page(chromium_browser, viewport={"width": 1280, "height": 900})
     console_open(page, demo_live, tenant="ProductCo")
@@ -203,6 +203,13 @@ def test_an_operator_talks_to_an_agent_in_the_console_with_its_diagnostics(
     page.locator("#transcript .va-assistant", has_text="Here is what I found").first.wait_for(state="visible")
     page.locator("#tools tbody tr", has_text="search_products").first.wait_for(state="visible")
     assert "platform.debug" in observed(page)["events"]  # the console channel gets the diagnostics
+    # The usage panel sums the session's responses (greeting, tool call, answer), not only the last one.
+    page.wait_for_function(
+        "() => /over ([2-9]|\\d{2,}) responses/.test(document.getElementById('usage').textContent)", timeout=15000
+    )
+    usage = page.locator("#usage").inner_text()
+    assert "Total tokens" in usage and "Tenant today" in usage and "of $10.00" in usage
+    page.locator("#usage").screenshot(path=screenshots / "07-console-usage.png")
     page.locator("#end").click()
     page.wait_for_function("() => window.__observed.state !== 'live'")
     assert not page.js_errors, page.js_errors
