@@ -17,11 +17,11 @@ from agents import prompt_review
 from agents.models import Agent, AgentTool, Prompt, PromptVersion
 from agents.plans import AgentNotReady
 from agents.services import prompt_publish
-from tenants.admin import TenantScopedAdmin
+from tenants.admin_scoping import TenantScopedAdmin, TenantScopedTabularInline
 from tenants.models import Channel
 
 
-class AgentToolInline(admin.TabularInline):
+class AgentToolInline(TenantScopedTabularInline):
     model = AgentTool
     extra = 0
     fields = ["tool", "on_widget", "on_console"]
@@ -47,7 +47,7 @@ class AgentAdmin(TenantScopedAdmin):
         return obj.agent_tools.count()
 
 
-class PromptVersionInline(admin.TabularInline):
+class PromptVersionInline(TenantScopedTabularInline):
     model = PromptVersion
     extra = 0
     can_delete = False
@@ -180,7 +180,6 @@ class PromptAdmin(TenantScopedAdmin):
 
 @admin.register(PromptVersion)
 class PromptVersionAdmin(TenantScopedAdmin):
-    tenant_path = "prompt__tenant"
     list_display = ["__str__", "prompt", "number", "created_at", "created_by"]
     list_filter = ["prompt__tenant"]
     search_fields = ["prompt__name", "identity", "task"]

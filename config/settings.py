@@ -107,7 +107,7 @@ HTTPTOOLS_ALLOWED_PORTS = env_int_list("HTTPTOOLS_ALLOWED_PORTS", [80, 443, 8000
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "tenants.admin_apps.PlatformAdminConfig",  # django.contrib.admin with the tenant-scoped site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 
 from httptools import editor, importers, services
 from httptools.models import HttpTool, HttpToolVersion
-from tenants.admin import TenantScopedAdmin
+from tenants.admin_scoping import TenantScopedAdmin, TenantScopedTabularInline
 from tenants.models import Tenant
 from tenants.selectors import tenants_visible_to
 
@@ -28,7 +28,7 @@ MAX_UPLOAD_BYTES = 2_000_000
 RESPONSE_PREVIEW_CHARS = 20_000
 
 
-class HttpToolVersionInline(admin.TabularInline):
+class HttpToolVersionInline(TenantScopedTabularInline):
     model = HttpToolVersion
     extra = 0
     can_delete = False

@@ -11,26 +11,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from tenants.admin_scoping import TenantScopedAdmin, TenantScopedTabularInline
 from tenants.models import Tenant, TenantSecret, WidgetKey
-from tenants.selectors import tenants_visible_to
 
-
-class TenantScopedAdmin(admin.ModelAdmin):
-    """Staff see only tenants they operate; superusers see all. `tenant_path` names the FK to Tenant."""
-
-    tenant_path = "tenant"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        visible = tenants_visible_to(request.user)
-        return queryset.filter(**{f"{self.tenant_path}__in": visible})
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.related_model is Tenant and not request.user.is_superuser:
-            kwargs["queryset"] = tenants_visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+__all__ = ["TenantScopedAdmin"]  # importable from here too; its home is tenants.admin_scoping
 
 
 class SecretForm(forms.ModelForm):
@@ -54,7 +38,7 @@ class SecretForm(forms.ModelForm):
         return cleaned
 
 
-class SecretInline(admin.TabularInline):
+class SecretInline(TenantScopedTabularInline):
     model = TenantSecret
     form = SecretForm
     extra = 0
@@ -62,7 +46,7 @@ class SecretInline(admin.TabularInline):
     readonly_fields = ["updated_at"]
 
 
-class WidgetKeyInline(admin.TabularInline):
+class WidgetKeyInline(TenantScopedTabularInline):
     model = WidgetKey
     extra = 0
     fields = ["public_id", "label", "channel", "revoked_at", "created_at"]
@@ -71,7 +55,6 @@ class WidgetKeyInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(TenantScopedAdmin):
-    tenant_path = "pk"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "slug", "active", "origin_count", "max_concurrent_sessions", "daily_budget_usd"]
     list_filter = ["active"]
@@ -103,10 +86,6 @@ class TenantAdmin(TenantScopedAdmin):
     @admin.display(description="Origins")
     def origin_count(self, obj: Tenant) -> int:
         return len(obj.origins)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        return queryset if request.user.is_superuser else queryset.filter(pk__in=tenants_visible_to(request.user))
 
 
 @admin.register(WidgetKey)

@@ -169,7 +169,8 @@ def personas(db: None) -> Personas:
     tenant_b = make_tenant(name="Beta Events", slug="beta")
     rows: dict[str, dict[type, Any]] = {}
     for key, tenant in (("a", tenant_a), ("b", tenant_b)):
-        agent = make_agent(tenant, name=f"{tenant.name} agent")
+        prompt = make_prompt(tenant, name=f"{tenant.name} prompt")
+        agent = make_agent(tenant, name=f"{tenant.name} agent", prompt=prompt)
         tool = make_tool(tenant, name=f"lookup_{key}")
         rows[key] = {
             Tenant: tenant,
