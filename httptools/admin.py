@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 
 from httptools import editor, importers, services
 from httptools.models import HttpTool, HttpToolVersion
+from httptools.troubleshooting import fix_hint
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedTabularInline
 from tenants.models import Tenant
 from tenants.selectors import tenants_visible_to
@@ -233,6 +234,7 @@ class HttpToolAdmin(TenantScopedAdmin):
                 if trace and trace.result.props is not None
                 else "",
                 original=tool,
+                hint=fix_hint(trace.result.error_class) if trace else "",
             ),
         )
 

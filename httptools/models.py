@@ -114,6 +114,7 @@ class HttpTool(models.Model):
 
     class Meta:
         ordering = ["tenant__name", "name"]
+        verbose_name = "HTTP tool"
         constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="unique_tool_name_per_tenant")]
 
     def __str__(self) -> str:
@@ -156,6 +157,7 @@ class HttpToolVersion(models.Model):
 
     class Meta:
         ordering = ["tool", "-version"]
+        verbose_name = "HTTP tool version"
         constraints = [models.UniqueConstraint(fields=["tool", "version"], name="unique_tool_version")]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +27,12 @@ admin.site.unregister(Tenant)
 @admin.register(Tenant)
 class TenantOnboardingAdmin(TenantAdmin):
     change_form_template = "widget/admin/tenant_change_form.html"
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "brand_color":
+            # The browser's colour picker; it always submits #rrggbb, which the model's validator expects.
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color", "style": "width: 6em; height: 2.2em"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view

@@ -160,7 +160,7 @@ def test_the_admin_index_lists_the_tenants_that_are_not_ready(client: Client, pe
 
     page = client.get(reverse("admin:index")).content.decode()
 
-    table = page[page.index('id="tenant-setup"') :].split("</table>")[0]
+    table = page[page.index('id="tenant-setup"') :].split("</ul>")[0]
     assert personas.tenant_a.name in table and "Not ready" in table
     assert personas.tenant_b.name not in page
 
