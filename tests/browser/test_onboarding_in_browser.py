@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,12 +15,10 @@ from typing import Any
 import pytest
 
 from demo import DEMO_LOGIN
+from tests.support.browser import TIMEOUT_MS, floating_button, widget_frame
 from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-TIMEOUT_MS = 20_000
-BUTTON_LABEL = "Talk to our assistant"
 
 
 class CustomerSite:
@@ -68,40 +65,6 @@ def checklist(page: Any) -> dict[str, bool]:
         items.nth(i).locator("strong").inner_text(): "va-done" in (items.nth(i).get_attribute("class") or "")
         for i in range(items.count())
     }
-
-
-def click_floating_button(page: Any) -> None:
-    """The loader's button sits in a closed shadow root: find it in the accessibility tree, click its centre."""
-    cdp = page.context.new_cdp_session(page)
-    try:
-        deadline = time.monotonic() + TIMEOUT_MS / 1000
-        while True:
-            nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
-            found = [
-                n
-                for n in nodes
-                if n.get("role", {}).get("value") == "button"
-                and n.get("name", {}).get("value") == BUTTON_LABEL
-                and "backendDOMNodeId" in n
-            ]
-            if found:
-                break
-            assert time.monotonic() < deadline, "the pasted snippet showed no button"
-            page.wait_for_timeout(100)
-        quad = cdp.send("DOM.getBoxModel", {"backendNodeId": found[0]["backendDOMNodeId"]})["model"]["border"]
-    finally:
-        cdp.detach()
-    page.mouse.click(sum(quad[0::2]) / 4, sum(quad[1::2]) / 4)
-
-
-def widget_frame(page: Any) -> Any:
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "/widget/?key=" in frame.url:
-                return frame
-        page.wait_for_timeout(50)
-    raise AssertionError(f"no widget iframe appeared; frames: {[f.url for f in page.frames]}")
 
 
 def pick_autocomplete(page: Any, field: str, text: str) -> None:
@@ -189,7 +152,8 @@ def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
     visitor = context.new_page()
     visitor.on("pageerror", lambda error: errors.append(str(error)))
     visitor.goto(customer_site.origin + "/")
-    click_floating_button(visitor)
+    button = floating_button(visitor)
+    visitor.mouse.click(button["x"], button["y"])
     frame = widget_frame(visitor)
     frame.locator("#va-start-text").click()
     frame.locator("#va-input").fill("hello")
