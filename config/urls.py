@@ -5,10 +5,6 @@ from django.urls import include, path
 from config import health, monitoring
 from config.api import api
 
-admin.site.site_header = "Voice agents platform"
-admin.site.site_title = "Voice agents admin"
-admin.site.index_title = "Tenants, their agents, tools and usage"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),

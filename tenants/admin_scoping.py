@@ -263,5 +263,9 @@ class TenantScopedAutocompleteView(AutocompleteJsonView):
 class PlatformAdminSite(admin.AdminSite):
     """Django's admin site with tenant-scoped autocomplete (installed by `tenants.apps.PlatformAdminConfig`)."""
 
+    site_header = "Voice agents platform"
+    site_title = "Voice agents admin"
+    index_title = "Tenants, their agents, tools and usage"
+
     def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
         return cast(HttpResponse, TenantScopedAutocompleteView.as_view(admin_site=self)(request))
