@@ -12,6 +12,7 @@ from django.conf import settings
 from agents import protocol
 from agents.services import Admission, SessionRefused, session_admit, session_still_allowed
 from agents.session import AgentSession, SessionLimits, new_session_id
+from agents.session_records import VisitorIdentity
 from tenants.tokens import TokenInvalid, token_verify
 from usage import timers
 
@@ -84,6 +85,9 @@ class VoiceConsumer(AsyncWebsocketConsumer):
             still_allowed=still_allowed,
             simulator=simulator,
             debug=plan.channel == "console",
+            identity=VisitorIdentity(
+                email_hash=admission.email_hash, email=admission.email, keep_email=admission.keep_email
+            ),
         )
         await self.session.open()
 

@@ -59,6 +59,9 @@ class Admission:
     idle_timeout_seconds: float
     retention_days: int
     price: Any
+    email_hash: str | None = None  # an identified visitor (verified at bootstrap)
+    email: str | None = None  # only when the tenant keeps visitors' addresses
+    keep_email: bool = False  # the tenant's privacy setting, for e-mails given to tools
 
 
 def _authorise(claims: WidgetClaims, user: Any) -> tuple[Tenant, WidgetKey | None]:
@@ -124,6 +127,9 @@ def session_admit(*, claims: WidgetClaims, user: Any, session_id: str, ip: str =
         idle_timeout_seconds=tenant.idle_timeout_seconds * scale,
         retention_days=tenant.transcript_retention_days,
         price=price_for(plan.model),
+        email_hash=claims.email_hash,
+        email=claims.email if tenant.store_visitor_email else None,
+        keep_email=tenant.store_visitor_email,
     )
 
 

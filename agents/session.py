@@ -24,7 +24,7 @@ from agents import protocol
 from agents.plans import SessionPlan
 from agents.protocol import APPEND_WIRE, AUDIO_DELTA, TYPE_PEEK  # per frame: one lookup each
 from agents.recorder import recorder
-from agents.session_records import SessionRecords
+from agents.session_records import SessionRecords, VisitorIdentity
 from config.metrics import RELAYED_FRAMES, TOOL_CALL_SECONDS, UPSTREAM_CONNECT_FAILURES
 from httptools.executor import tool_execute
 from usage import budgets, limits
@@ -68,6 +68,7 @@ class AgentSession:
     still_allowed: Callable[[], Awaitable[str | None]]
     simulator: bool = False
     debug: bool = False
+    identity: VisitorIdentity = field(default_factory=VisitorIdentity)
     upstream: ClientConnection | None = None
     ended_reason: str | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -354,6 +355,7 @@ class AgentSession:
             response_id=response_id,
             usage=usage,
             price=self.price,
+            email_hash=self.identity.email_hash,
         )
         if dollars is not None and self.debug:
             summary = budgets.session_usage_summary(tenant_id=self.plan.tenant_id, session_id=self.session_id)
@@ -401,6 +403,8 @@ class AgentSession:
             record=self.records.tool_log,
         )
         TOOL_CALL_SECONDS.labels(result.status).observe(result.latency_ms / 1000)
+        if result.ok and tool.visitor_email_argument:
+            self._email_given(call.arguments, tool.visitor_email_argument)
         status = "ok" if result.ok else "error"
         await self._to_client(protocol.tool_status(call_id=call.call_id, tool=call.name, status=status))
         if result.html:
@@ -419,6 +423,12 @@ class AgentSession:
                 },
             )
         return result.output
+
+    def _email_given(self, arguments_json: str, argument: str) -> None:
+        with contextlib.suppress(ValueError):
+            arguments = json.loads(arguments_json)
+            if isinstance(arguments, dict):
+                self.records.email_given(arguments.get(argument))
 
     # ---- timers ------------------------------------------------------------------------------
 
@@ -481,6 +491,7 @@ class AgentSession:
             channel=self.plan.channel,
             session_id=self.session_id,
             retention_days=self.retention_days,
+            identity=self.identity,
         )
 
 

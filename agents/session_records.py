@@ -11,9 +11,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agents.recorder import recorder
+from tenants.identity import email_hash, email_normalize, email_valid
 from transcripts import store as transcripts
 from usage import services as usage_services
 from usage import store as usage_store
+
+
+@dataclass
+class VisitorIdentity:
+    """Who the visitor is, when known: verified at bootstrap, or given to a tool marked as taking it."""
+
+    email_hash: str | None = None
+    email: str | None = None  # only when the tenant keeps addresses
+    keep_email: bool = False  # the tenant's privacy setting
 
 
 @dataclass
@@ -22,6 +32,7 @@ class SessionRecords:
     channel: str
     session_id: str
     retention_days: int
+    identity: VisitorIdentity = field(default_factory=VisitorIdentity)
     _seq: int = 0
     _last_hash: str = field(default=transcripts.GENESIS)
 
@@ -31,7 +42,30 @@ class SessionRecords:
             tenant_id=self.tenant_id,
             channel=self.channel,
             session_id=self.session_id,
+            email_hash=self.identity.email_hash,
             **details,
+        )
+        if self.identity.email_hash:
+            self._identify(self.identity.email_hash, self.identity.email)
+
+    def email_given(self, email: object) -> None:
+        """The visitor gave their e-mail to a tool marked as taking it: they are identified from now on."""
+        if not email_valid(email):
+            return
+        assert isinstance(email, str)
+        given_hash = email_hash(email)
+        if self.identity.email_hash is None:
+            self.identity.email_hash = given_hash
+        self._identify(given_hash, email_normalize(email) if self.identity.keep_email else None)
+
+    def _identify(self, given_hash: str, email: str | None) -> None:
+        recorder().submit(
+            usage_services.visitor_identify,
+            tenant_id=self.tenant_id,
+            channel=self.channel,
+            session_id=self.session_id,
+            email_hash=given_hash,
+            email=email,
         )
 
     def seen(self) -> None:
@@ -65,6 +99,7 @@ class SessionRecords:
             previous_hash=previous,
             retention_days=self.retention_days,
             now=now,
+            email_hash=self.identity.email_hash,
         )
 
     def tool_log(self, document: dict[str, Any]) -> None:
@@ -73,4 +108,5 @@ class SessionRecords:
         document.setdefault("channel", self.channel)
         document.setdefault("sessionId", self.session_id)
         document.setdefault("createdAt", datetime.now(UTC))
+        document.setdefault("emailHash", self.identity.email_hash)
         recorder().submit(transcripts.tool_log_write, document=document, retention_days=self.retention_days)

@@ -15,7 +15,7 @@ from prometheus_client.registry import Collector
 
 from agents.recorder import recorder_stats
 from config import metrics
-from usage.metrics import StoreCollector
+from usage.metrics import RefusalsCollector, StoreCollector
 
 # A reverse proxy on the same host makes every request look local; a forwarded request is never "loopback".
 _FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
@@ -45,6 +45,7 @@ class RecorderCollector(Collector):
 
 metrics.REGISTRY.register(RecorderCollector())
 metrics.REGISTRY.register(StoreCollector())
+metrics.REGISTRY.register(RefusalsCollector())
 
 
 def _is_loopback(request: HttpRequest) -> bool:

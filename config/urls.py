@@ -4,8 +4,14 @@ from django.urls import include, path
 
 from config import health, monitoring
 from config.api import api
+from tenants import identity_admin
 
 urlpatterns = [
+    path(
+        "admin/tenants/tenant/<int:tenant_id>/identity/",
+        admin.site.admin_view(identity_admin.identity_view),
+        name="tenant_identity",
+    ),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", health.healthz),

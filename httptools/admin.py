@@ -136,7 +136,7 @@ class HttpToolAdmin(TenantScopedAdmin):
                 ]
             },
         ),
-        ("Arguments", {"fields": ["arguments_schema", "constants"]}),
+        ("Arguments", {"fields": ["arguments_schema", "constants", "visitor_email_argument"]}),
         ("Result", {"fields": ["response_mapping", "visual", "visual_props"]}),
     ]
 

@@ -43,6 +43,7 @@ SNAPSHOT_FIELDS = (
     "timeout_seconds",
     "max_response_bytes",
     "enabled",
+    "visitor_email_argument",
 )
 
 
@@ -104,6 +105,13 @@ class HttpTool(models.Model):
         default=512_000, validators=[MinValueValidator(1024), MaxValueValidator(5_000_000)]
     )
     enabled = models.BooleanField(default=True)
+    visitor_email_argument = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The argument that carries the visitor's own e-mail address (for example `email` of a "
+        "newsletter or order tool). When a call succeeds the visitor becomes an identified user of this "
+        "tenant, as if the website had identified them. Leave empty for most tools.",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Not part of the descriptor (not in the snapshot): what the setup checklist asks of every allowed tool.

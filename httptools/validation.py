@@ -132,6 +132,15 @@ def validate_descriptor(descriptor: Mapping[str, Any]) -> dict[str, Any]:
                     add("visual_props", f'{prop}: give a dotted path into the response as a string, or "$".')
     elif visual_props:
         add("visual_props", "Choose a visual first, or leave the props mapping empty.")
+    email_argument = descriptor.get("visitor_email_argument") or ""
+    if email_argument:
+        email_schema = (
+            (arguments_schema or {}).get("properties", {}).get(email_argument)
+            if isinstance(arguments_schema, dict)
+            else None
+        )
+        if not isinstance(email_schema, dict) or email_schema.get("type") != "string":
+            add("visitor_email_argument", f"{email_argument!r} must be a string argument of this tool's schema.")
     if errors:
         raise ValidationError(errors)
     return cleaned

@@ -9,10 +9,12 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedTabularInline
-from tenants.models import Tenant, TenantSecret, WidgetKey
+from tenants.models import SecretKind, Tenant, TenantSecret, WidgetKey
 
 __all__ = ["TenantScopedAdmin"]  # importable from here too; its home is tenants.admin_scoping
 
@@ -44,6 +46,11 @@ class SecretInline(TenantScopedTabularInline):
     extra = 0
     fields = ["name", "value", "updated_at"]
     readonly_fields = ["updated_at"]
+    verbose_name_plural = "Tool secrets"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # The identity secret has its own page (generated, shown once), never typed in here.
+        return super().get_queryset(request).filter(kind=SecretKind.TOOL)
 
 
 class WidgetKeyInline(TenantScopedTabularInline):
@@ -65,6 +72,7 @@ class TenantAdmin(TenantScopedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "active", "operators"]}),
         ("Embedding", {"fields": ["allowed_origins"]}),
+        ("Identified visitors and privacy", {"fields": ["identity_link", "store_visitor_email"]}),
         ("Branding and texts", {"fields": ["brand_color", "logo_url", "welcome_text", "disclaimer_text"]}),
         (
             "Limits",
@@ -82,6 +90,17 @@ class TenantAdmin(TenantScopedAdmin):
             },
         ),
     ]
+
+    readonly_fields = ["identity_link"]
+
+    @admin.display(description="Identity verification")
+    def identity_link(self, obj: Tenant) -> str:
+        if obj.pk is None:
+            return "Save the tenant first."
+        return format_html(
+            '<a href="{}">Identity secret and server examples</a> (sign visitors\' e-mails so they are recognised)',
+            reverse("tenant_identity", args=[obj.pk]),
+        )
 
     @admin.display(description="Origins")
     def origin_count(self, obj: Tenant) -> int:

@@ -82,6 +82,12 @@ class Tenant(models.Model):
     transcript_retention_days = models.PositiveIntegerField(
         default=30, validators=[MinValueValidator(1), MaxValueValidator(3650)]
     )
+    store_visitor_email = models.BooleanField(
+        default=False,
+        verbose_name="Keep identified visitors' e-mail addresses",
+        help_text="Off (the default): only a hash of an identified visitor's e-mail is kept. On: the address "
+        "itself is kept too, in the visitor's user record only, so invoices and analytics can name them.",
+    )
     operators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -138,10 +144,25 @@ class WidgetKey(models.Model):
         return self.revoked_at is None or self.revoked_at > timezone.now()
 
 
+class SecretKind(models.TextChoices):
+    TOOL = "tool", "Tool secret"
+    IDENTITY = "identity", "Identity verification secret"
+
+
+IDENTITY_SECRET_NAME = "IDENTITY_VERIFICATION"
+
+
 class TenantSecret(models.Model):
-    """A value injected only into outgoing tool requests; stored encrypted, never shown back."""
+    """A value stored encrypted and never shown back: injected only into outgoing tool requests (kind tool), or
+    the key the tenant's website signs its visitors' e-mail addresses with (kind identity, one per tenant)."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="secrets")
+    kind = models.CharField(
+        max_length=16,
+        choices=SecretKind.choices,
+        default=SecretKind.TOOL,
+        help_text="Tool secrets go into tool requests; the identity secret only checks visitors' identity hashes.",
+    )
     name = models.CharField(
         max_length=64, validators=[validate_secret_name], help_text="Referenced in tool headers as {{secret:NAME}}."
     )

@@ -35,6 +35,8 @@ class WidgetClaims:
     jti: str
     expires_at: int
     agent_id: int | None = None
+    email_hash: str | None = None  # an identified visitor (tenants/identity.py)
+    email: str | None = None  # only when the tenant keeps visitors' addresses
 
 
 def token_issue(
@@ -44,12 +46,22 @@ def token_issue(
     channel: str,
     origin: str,
     agent_id: int | None = None,
+    email_hash: str | None = None,
+    email: str | None = None,
     minutes: int = TOKEN_MINUTES,
     now: float | None = None,
 ) -> tuple[str, WidgetClaims]:
     issued = int(now if now is not None else time.time())
     claims = WidgetClaims(
-        tenant_id, key_id, channel, origin, secrets.token_urlsafe(16), issued + minutes * 60, agent_id
+        tenant_id,
+        key_id,
+        channel,
+        origin,
+        secrets.token_urlsafe(16),
+        issued + minutes * 60,
+        agent_id,
+        email_hash,
+        email,
     )
     payload = {
         "iss": ISSUER,
@@ -65,6 +77,11 @@ def token_issue(
     }
     if agent_id is not None:
         payload["agent"] = agent_id
+    if email_hash is not None:
+        # Signed, not encrypted: the token goes only to the visitor's own browser, which gave the address.
+        payload["eh"] = email_hash
+        if email is not None:
+            payload["em"] = email
     return jwt.encode(payload, settings.WIDGET_TOKEN_SECRET, algorithm=ALGORITHM), claims
 
 
@@ -95,6 +112,8 @@ def token_verify(token: str) -> WidgetClaims:
             jti=str(payload["jti"]),
             expires_at=int(payload["exp"]),
             agent_id=int(payload["agent"]) if payload.get("agent") is not None else None,
+            email_hash=str(payload["eh"]) if payload.get("eh") is not None else None,
+            email=str(payload["em"]) if payload.get("em") is not None and payload.get("eh") is not None else None,
         )
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise TokenInvalid(type(exc).__name__) from None

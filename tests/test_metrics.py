@@ -14,7 +14,7 @@ from config import metrics
 from config.embedded import EmbeddedRedis
 from tests.support.factories import make_live_session, make_tenant
 from tests.support.servers import free_port
-from usage import limits, services
+from usage import limits, refusals, services
 from usage.services import _today
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +147,15 @@ def test_a_stopped_redis_leaves_its_figures_out_but_the_scrape_answers(
     assert samples[("voiceagents_metrics_source_up", (("source", "redis"),))] == 0
     assert samples[("voiceagents_sessions_active", (("tenant", "shop"),))] == 1
     assert not [name for name, _ in samples if name == "voiceagents_budget_use_ratio"]
+
+
+def test_limit_refusals_are_exposed_by_tenant_and_reason(client: Any) -> None:
+    tenant = make_tenant(slug="refused")
+    before = _scrape(client)
+    refusals.refusal_count(tenant_id=tenant.pk, reason="bootstrap_ip")
+    refusals.refusal_count(tenant_id=tenant.pk, reason="bootstrap_ip")
+
+    after = _scrape(client)
+
+    key = ("voiceagents_limit_refusals_total", (("reason", "bootstrap_ip"), ("tenant", "refused")))
+    assert after[key] - before.get(key, 0) == 2

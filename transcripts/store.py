@@ -47,8 +47,10 @@ def transcript_write(
     previous_hash: str,
     retention_days: int,
     now: datetime | None = None,
+    email_hash: str | None = None,
 ) -> str:
-    """Store one utterance once. createdAt is set on insert only; a repeat only moves updatedAt."""
+    """Store one utterance once, tagged with the identified visitor's emailHash if any. createdAt is set on insert
+    only; a repeat only moves updatedAt."""
     _require_tenant(tenant_id)
     moment = now or datetime.now(UTC)
     created = moment.replace(microsecond=moment.microsecond // 1000 * 1000)  # MongoDB keeps milliseconds
@@ -68,6 +70,7 @@ def transcript_write(
                 "prevHash": previous_hash,
                 "hash": digest,
                 "expireAt": created + timedelta(days=retention_days),
+                "emailHash": email_hash,
             },
             "$set": {"updatedAt": datetime.now(UTC)},
         },

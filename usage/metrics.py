@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from config import metrics
 from tenants.models import Tenant
-from usage import limits, store
+from usage import limits, refusals, store
 
 
 class StoreCollector(Collector):
@@ -80,3 +80,29 @@ def _budget_ratios(limit: int) -> GaugeMetricFamily:
     for slug, ratio in sorted(metrics.top_n_with_other(ratios, limit=limit, combine="max").items()):
         family.add_metric([slug, "day"], ratio)
     return family
+
+
+class RefusalsCollector(Collector):
+    """Limit refusals counted in this process (usage/refusals.py), by reason and bounded tenant."""
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            f"{metrics.NAMESPACE}_limit_refusals",
+            "Bootstraps and conversation opens this process refused because of a limit, by tenant and reason.",
+            labels=["tenant", "reason"],
+        )
+        counts = refusals.refusal_counts()
+        slugs = dict(Tenant.objects.filter(pk__in={tenant_id for tenant_id, _ in counts}).values_list("pk", "slug"))
+        by_tenant: dict[str, float] = {}
+        for (tenant_id, _reason), count in counts.items():
+            slug = slugs.get(tenant_id, str(tenant_id))
+            by_tenant[slug] = by_tenant.get(slug, 0) + count
+        kept = set(metrics.top_n_with_other(by_tenant, limit=settings.METRICS_TENANT_LABELS)) - {metrics.OTHER}
+        bounded: dict[tuple[str, str], float] = {}
+        for (tenant_id, reason), count in counts.items():
+            slug = slugs.get(tenant_id, str(tenant_id))
+            label = (slug if slug in kept else metrics.OTHER, reason)
+            bounded[label] = bounded.get(label, 0) + count
+        for labels, total in sorted(bounded.items()):
+            family.add_metric(list(labels), total)
+        yield family

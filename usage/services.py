@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from config import metrics, mongo
+from tenants.models import Tenant
 from transcripts import store as transcripts_store
-from usage import limits, pricing, store, timers
+from usage import limits, pricing, store, timers, users
 from usage.models import ModelPrice
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def usage_meter(
     response_id: str,
     usage: dict[str, Any],
     price: ModelPrice | None,
+    email_hash: str | None = None,
 ) -> Decimal | None:
     """Record one response's usage once; returns its dollars, or None when it was already counted."""
     counts = pricing.token_counts(usage)
@@ -53,6 +55,7 @@ def usage_meter(
         response_id=response_id,
         counts=counts,
         dollars=dollars,
+        email_hash=email_hash,
     ):
         return None
     limits.spend_add(tenant_id=tenant_id, day=_today(), micro_dollars=int(dollars * 1_000_000))
@@ -86,11 +89,35 @@ def sessions_reap(*, stale_after_seconds: float | None = None) -> int:
     return reaped
 
 
+def visitor_identify(*, tenant_id: int, channel: str, session_id: str, email_hash: str, email: str | None) -> None:
+    """An identified visitor's session began (or they gave their e-mail to a tool): upsert the user, and tag
+    the session if it began anonymous. `email` is None unless the tenant keeps addresses."""
+    users.user_upsert(tenant_id=tenant_id, email_hash=email_hash, email=email, channel=channel)
+    store.session_identify(session_id=session_id, email_hash=email_hash)
+
+
+def users_expire(*, now: datetime | None = None) -> int:
+    """Remove each tenant's users with no session newer than the tenant's retention; returns how many."""
+    moment = now or datetime.now(UTC)
+    removed = 0
+    for tenant_id, retention_days in Tenant.objects.values_list("pk", "transcript_retention_days"):
+        cutoff = moment - timedelta(days=retention_days)
+        while True:
+            idle = users.users_idle_since(tenant_id=tenant_id, before=cutoff)
+            # updatedAt moves with every session, but a session's start is the authority: check it.
+            recent = store.session_users_since(tenant_id=tenant_id, email_hashes=idle, since=cutoff)
+            gone = users.users_delete(tenant_id=tenant_id, email_hashes=[h for h in idle if h not in recent])
+            removed += gone
+            if gone == 0:
+                break
+    return removed
+
+
 def indexes_ensure() -> int:
     """Create every MongoDB index (TTL ones carry per-tenant retention via expireAt). Idempotent."""
 
     created = 0
-    for owner in (store, transcripts_store):
+    for owner in (store, transcripts_store, users):
         for collection, models in owner.indexes().items():
             mongo.collection(collection).create_indexes(models)
             created += len(models)
@@ -98,8 +125,8 @@ def indexes_ensure() -> int:
 
 
 def janitor_run() -> dict[str, int]:
-    """The periodic clean-up: indexes present, stale sessions reaped. Returns a summary."""
-    return {"indexes": indexes_ensure(), "reaped_sessions": sessions_reap()}
+    """The periodic clean-up: indexes present, stale sessions reaped, idle users removed. Returns a summary."""
+    return {"indexes": indexes_ensure(), "reaped_sessions": sessions_reap(), "users_removed": users_expire()}
 
 
 def _today() -> str:

@@ -34,6 +34,7 @@ def session_start(
     model: str,
     key_id: int | None,
     simulator: bool,
+    email_hash: str | None = None,
 ) -> None:
     now = datetime.now(UTC)
     mongo.collection(SESSIONS).update_one(
@@ -48,6 +49,7 @@ def session_start(
                 "model": model,
                 "keyId": key_id,
                 "simulator": simulator,
+                "emailHash": email_hash,
                 "status": "live",
                 "startedAt": now,
                 "lastSeenAt": now,
@@ -58,6 +60,11 @@ def session_start(
         },
         upsert=True,
     )
+
+
+def session_identify(*, session_id: str, email_hash: str) -> None:
+    """Tag a session that began anonymous with the visitor's emailHash (they gave it to a tool)."""
+    mongo.collection(SESSIONS).update_one({"_id": session_id, "emailHash": None}, {"$set": {"emailHash": email_hash}})
 
 
 def session_touch(*, session_id: str) -> None:
@@ -114,6 +121,7 @@ def usage_record(
     counts: dict[str, int],
     dollars: Decimal,
     at: datetime | None = None,
+    email_hash: str | None = None,
 ) -> bool:
     """Count one response's usage once: the event id (session + response) is the idempotency key.
 
@@ -133,6 +141,7 @@ def usage_record(
                 "counts": counts,
                 "dollars": float(dollars),
                 "createdAt": moment,
+                "emailHash": email_hash,
             }
         )
     except DuplicateKeyError:
@@ -166,6 +175,10 @@ def indexes() -> dict[str, list[IndexModel]]:
             IndexModel([("tenantId", ASCENDING), ("startedAt", DESCENDING)], name="by_tenant_recent"),
             # The reaper's query: live sessions by heartbeat age.
             IndexModel([("status", ASCENDING), ("lastSeenAt", ASCENDING)], name="live_by_heartbeat"),
+            # The janitor's question "has this user a session since the retention cutoff?".
+            IndexModel(
+                [("tenantId", ASCENDING), ("emailHash", ASCENDING), ("startedAt", DESCENDING)], name="by_tenant_user"
+            ),
         ],
         USAGE_DAILY: [
             IndexModel(
@@ -176,6 +189,10 @@ def indexes() -> dict[str, list[IndexModel]]:
         ],
         USAGE_EVENTS: [
             IndexModel([("tenantId", ASCENDING), ("day", ASCENDING)], name="by_tenant_day"),
+            # Invoices' and analytics' per-user sections: a tenant's identified usage by day.
+            IndexModel(
+                [("tenantId", ASCENDING), ("emailHash", ASCENDING), ("day", ASCENDING)], name="by_tenant_user_day"
+            ),
             IndexModel(
                 [("createdAt", ASCENDING)],
                 expireAfterSeconds=int(timedelta(days=400).total_seconds()),
@@ -192,3 +209,11 @@ def sessions_live_by_tenant() -> dict[int, int]:
         {"$group": {"_id": "$tenantId", "live": {"$sum": 1}}},
     ]
     return {int(row["_id"]): int(row["live"]) for row in mongo.collection(SESSIONS).aggregate(pipeline)}
+
+
+def session_users_since(*, tenant_id: int, email_hashes: list[str], since: datetime) -> set[str]:
+    """Which of these users have a session that started at or after `since` (index by_tenant_user)."""
+    if not email_hashes:
+        return set()
+    query = {"tenantId": _require_tenant(tenant_id), "emailHash": {"$in": email_hashes}, "startedAt": {"$gte": since}}
+    return {str(value) for value in mongo.collection(SESSIONS).distinct("emailHash", query)}

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from agents import protocol
 from agents.models import Agent, AgentTool
 from config.errors import Forbidden, NotFound, RateLimited, Unauthorized, Unavailable
+from config.metrics import shared_count
+from tenants.identity import IdentityInvalid, identity_verify
 from tenants.models import Channel, Tenant, WidgetKey
 from tenants.tokens import token_issue
 from tenants.validators import normalize_origin
@@ -96,7 +98,9 @@ def _rate_check(tenant_id: int, limits: list[RateLimit], *, message: str) -> Non
         raise RateLimited(message, retry_after=decision.retry_after)
 
 
-def widget_bootstrap(*, key: str, origin: str | None, ip: str) -> dict[str, Any]:
+def widget_bootstrap(
+    *, key: str, origin: str | None, ip: str, user_email: str | None = None, user_hash: str | None = None
+) -> dict[str, Any]:
     """Check key, tenant, embedding origin and rate limits; return the widget options and a session token.
 
     The per-IP limit is counted before the origin check so refused origins are throttled too; the per-key
@@ -119,11 +123,23 @@ def widget_bootstrap(*, key: str, origin: str | None, ip: str) -> dict[str, Any]
     ]
     _rate_check(tenant.pk, shared, message=protocol.BUSY)
 
+    try:
+        identity = identity_verify(tenant=tenant, email=user_email, presented_hash=user_hash)
+    except IdentityInvalid as exc:
+        shared_count("identity_refusals", tenant=tenant.slug)
+        raise Forbidden(exc.message, code=exc.code) from None
+
     agent, capabilities = _widget_agent_cached(tenant)
     if agent is None:
         raise Unavailable("This assistant is not available right now.", code="no_agent")
     token, claims = token_issue(
-        tenant_id=tenant.pk, key_id=widget_key.pk, channel=Channel.WIDGET, origin=embedding_origin, agent_id=agent["pk"]
+        tenant_id=tenant.pk,
+        key_id=widget_key.pk,
+        channel=Channel.WIDGET,
+        origin=embedding_origin,
+        agent_id=agent["pk"],
+        email_hash=identity.email_hash if identity else None,
+        email=identity.email if identity and tenant.store_visitor_email else None,
     )
     sighting_record(tenant_id=tenant.pk, key_id=widget_key.pk, origin=embedding_origin)  # "last seen" in admin
     return {

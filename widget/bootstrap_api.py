@@ -39,7 +39,13 @@ def _allow_origin(response: HttpResponse, origin: str | None) -> HttpResponse:
 def widget_bootstrap(request: HttpRequest, response: HttpResponse, payload: BootstrapIn) -> dict[str, Any]:
     origin = request.headers.get("Origin")
     try:
-        result = bootstrap.widget_bootstrap(key=payload.key, origin=origin, ip=_client_ip(request))
+        result = bootstrap.widget_bootstrap(
+            key=payload.key,
+            origin=origin,
+            ip=_client_ip(request),
+            user_email=payload.user_email,
+            user_hash=payload.user_hash,
+        )
     except ApiError as exc:
         # A refusal is readable cross-origin only by an origin the key's tenant allows (never echo another).
         cors_origin = bootstrap.bootstrap_cors_origin(key=payload.key, origin=origin)

@@ -20,6 +20,9 @@ class CamelSchema(Schema):
 class BootstrapIn(Schema):
     # Publishable keys look like pk_ + url-safe letters; anything else is refused before a query runs.
     key: str = Field(min_length=4, max_length=64, pattern=r"^pk_[A-Za-z0-9_]+$")
+    # An identified visitor (data-user-email and data-user-hash on the snippet); both optional.
+    user_email: str | None = Field(default=None, alias="userEmail", max_length=254)
+    user_hash: str | None = Field(default=None, alias="userHash", max_length=128)
 
 
 class WidgetOptionsOut(CamelSchema):

@@ -31,7 +31,7 @@ from httptools.models import HttpTool
 from httptools.redaction import arguments_redact, scrub
 from httptools.validation import SECRET_REF
 from httptools.visuals import visuals_warm_up
-from tenants.models import TenantSecret
+from tenants.models import SecretKind, TenantSecret
 from transcripts.store import tool_log_write
 
 logger = logging.getLogger(__name__)
@@ -128,7 +128,11 @@ def secrets_load(*, tenant_id: int, names: set[str]) -> dict[str, str]:
     """Plaintext values of the named secrets of one tenant (sync ORM: call via database_sync_to_async)."""
     if not names:
         return {}
-    return {s.name: s.reveal() for s in TenantSecret.objects.filter(tenant_id=tenant_id, name__in=sorted(names))}
+    # Only tool secrets: the identity secret must never leave the platform, not even to the tenant's own API.
+    return {
+        s.name: s.reveal()
+        for s in TenantSecret.objects.filter(tenant_id=tenant_id, kind=SecretKind.TOOL, name__in=sorted(names))
+    }
 
 
 def executor_warm_up() -> None:

@@ -10,6 +10,10 @@
   window.__voiceAgentLoader = true;
 
   var KEY = script.getAttribute("data-key") || "";
+  // An identified visitor: the site's server signs the e-mail (HMAC-SHA256 with the tenant's identity secret).
+  var IDENTITY = script.getAttribute("data-user-hash")
+    ? { userEmail: script.getAttribute("data-user-email") || "", userHash: script.getAttribute("data-user-hash") }
+    : {};
   var PLATFORM = new URL(script.src, location.href).origin;
   var TOKEN_MARGIN_MS = 30000;
   var LABEL = "Talk to our assistant";
@@ -25,7 +29,7 @@
     if (!pending) {
       pending = fetch(PLATFORM + "/api/widget/bootstrap", {
         method: "POST", mode: "cors", credentials: "omit", cache: "no-store",
-        headers: { "Content-Type": "application/json" }, body: JSON.stringify({ key: KEY }),
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify(Object.assign({ key: KEY }, IDENTITY)),
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
           if (!response.ok) {

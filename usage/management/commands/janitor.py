@@ -12,4 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         summary = janitor_run()
-        self.stdout.write(f"indexes ensured: {summary['indexes']}; stale sessions reaped: {summary['reaped_sessions']}")
+        self.stdout.write(
+            f"indexes ensured: {summary['indexes']}; stale sessions reaped: {summary['reaped_sessions']}; "
+            f"idle users removed: {summary['users_removed']}"
+        )
