@@ -30,13 +30,13 @@ class AgentToolInline(TenantScopedTabularInline):
 
 @admin.register(Agent)
 class AgentAdmin(TenantScopedAdmin):
-    list_display = ["name", "tenant", "active", "model", "voice", "language", "prompt", "tool_count"]
+    list_display = ["name", "tenant", "active", "is_default", "model", "voice", "language", "prompt", "tool_count"]
     list_filter = ["active", "model", "tenant"]
     search_fields = ["name", "tenant__name", "greeting"]
     autocomplete_fields = ["prompt"]
     inlines = [AgentToolInline]
     fieldsets = [
-        (None, {"fields": ["tenant", "name", "active"]}),
+        (None, {"fields": ["tenant", "name", "active", "is_default"]}),
         ("Voice", {"fields": ["model", "voice", "language", "greeting"]}),
         ("Behaviour", {"fields": ["prompt"]}),
         ("Safety", {"fields": ["fallback_message", "escalation_contact"]}),

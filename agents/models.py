@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from tenants.models import Tenant
+from tenants.models import Tenant, WidgetKey
 
 REALTIME_MODELS = [
     ("gpt-realtime", "gpt-realtime"),
@@ -96,6 +96,12 @@ class Agent(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="agents")
     name = models.CharField(max_length=120)
     active = models.BooleanField(default=True)
+    is_default = models.BooleanField(
+        "default agent",
+        default=False,
+        help_text="Website visitors reach this agent unless their widget key names another. One per tenant; "
+        "without one, the tenant's oldest active agent answers.",
+    )
     model = models.CharField(max_length=64, choices=REALTIME_MODELS, default="gpt-realtime")
     voice = models.CharField(max_length=32, choices=VOICES, default="marin")
     language = models.CharField(max_length=16, default="en", help_text="ISO 639-1 code, e.g. en, es, de.")
@@ -118,7 +124,15 @@ class Agent(models.Model):
 
     class Meta:
         ordering = ["tenant__name", "name"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="unique_agent_name_per_tenant")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="unique_agent_name_per_tenant"),
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=models.Q(is_default=True),
+                name="one_default_agent_per_tenant",
+                violation_error_message="This tenant already has a default agent: untick Default agent on it first.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -150,3 +164,20 @@ class AgentTool(models.Model):
     def clean(self) -> None:
         if self.agent_id and self.tool_id and self.agent.tenant_id != self.tool.tenant_id:
             raise ValidationError({"tool": "The tool belongs to another tenant."})
+
+
+class WidgetKeyAgent(models.Model):
+    """A widget key that opens a chosen agent instead of the tenant's default (e.g. a key for the help pages)."""
+
+    key = models.OneToOneField(WidgetKey, on_delete=models.CASCADE, related_name="agent_route")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="key_routes")
+
+    class Meta:
+        verbose_name = "agent of a widget key"
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.agent}"
+
+    def clean(self) -> None:
+        if self.key_id and self.agent_id and self.key.tenant_id != self.agent.tenant_id:
+            raise ValidationError({"agent": "The agent belongs to another tenant."})

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from agents.models import PROMPT_TEXT_FIELDS, Agent, Prompt, PromptVersion
+from agents.models import PROMPT_TEXT_FIELDS, Agent, Prompt, PromptVersion, WidgetKeyAgent
 from agents.plans import AgentNotReady, SessionPlan, session_plan_build
+from agents.selectors import widget_agent_candidates
 from tenants.models import Channel, Tenant, WidgetKey
 from tenants.selectors import tenants_visible_to
+from tenants.services import key_rotate
 from tenants.tokens import TokenInvalid, WidgetClaims, token_consume
 from usage import limits
 from usage.rate_limits import RateLimit, rate_limits_hit
@@ -20,6 +23,16 @@ from usage.refusals import refusal_count
 from usage.services import budget_remaining, price_for
 
 PROMPT_FIELDS = PROMPT_TEXT_FIELDS
+
+
+@transaction.atomic
+def widget_key_rotate(*, key: WidgetKey, grace: timedelta) -> WidgetKey:
+    """Rotate a key (see `tenants.services.key_rotate`); the new key opens the same agent as the old one."""
+    new = key_rotate(key=key, grace=grace)
+    route = WidgetKeyAgent.objects.filter(key=key).first()
+    if route is not None:
+        WidgetKeyAgent.objects.create(key=new, agent_id=route.agent_id)
+    return new
 
 
 @transaction.atomic
@@ -100,7 +113,11 @@ def session_admit(*, claims: WidgetClaims, user: Any, session_id: str, ip: str =
     except limits.LimitUnavailable:
         raise SessionRefused("busy") from None
     agents = Agent.objects.select_related("prompt__published_version", "tenant").filter(tenant=tenant, active=True)
-    agent = agents.filter(pk=claims.agent_id).first() if claims.agent_id else agents.order_by("pk").first()
+    if claims.agent_id:
+        agent = agents.filter(pk=claims.agent_id).first()
+    else:  # the agent the key opens, as the bootstrap picks it
+        candidates = widget_agent_candidates(tenant_id=tenant.pk, key_id=key.pk if key else None)
+        agent = candidates.select_related("prompt__published_version", "tenant").first()
     if agent is None:
         raise SessionRefused("no_agent")
     try:

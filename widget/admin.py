@@ -16,17 +16,21 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from tenants.admin import TenantAdmin
-from tenants.models import Tenant
+from tenants.admin import SecretInline, TenantAdmin
+from tenants.models import Tenant, WidgetKey
 from widget import onboarding
+from widget.key_admin import KeyAgentAdmin, KeyPublicIdFixedInline
 from widget.sightings import sightings_read
 
 admin.site.unregister(Tenant)
+admin.site.unregister(WidgetKey)
+admin.site.register(WidgetKey, KeyAgentAdmin)
 
 
 @admin.register(Tenant)
 class TenantOnboardingAdmin(TenantAdmin):
     change_form_template = "widget/admin/tenant_change_form.html"
+    inlines = [KeyPublicIdFixedInline, SecretInline]
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "brand_color":

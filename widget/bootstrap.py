@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from agents import protocol
-from agents.models import Agent, AgentTool
+from agents.models import AgentTool
+from agents.selectors import widget_agent_candidates
 from config.errors import Forbidden, NotFound, RateLimited, Unauthorized, Unavailable
 from config.metrics import shared_count
 from tenants.identity import IdentityInvalid, identity_verify
@@ -56,18 +57,19 @@ def agent_capabilities(*, agent_id: int, tenant_id: int, channel: str = Channel.
 # yet cost two of bootstrap's three queries: each process keeps them a few seconds. Keys, tenants and
 # origins are never cached (a revoked key stops bootstrap at once).
 AGENT_CACHE_SECONDS = 5.0
-_agent_cache: dict[tuple[int, Any], tuple[float, dict[str, Any] | None, list[str]]] = {}
+_agent_cache: dict[tuple[int, Any, int], tuple[float, dict[str, Any] | None, list[str]]] = {}
 _agent_cache_lock = threading.Lock()
 
 
-def _widget_agent_cached(tenant: Tenant) -> tuple[dict[str, Any] | None, list[str]]:
-    """The tenant's first active agent (as the voice consumer picks it) and its widget capabilities."""
-    cache_key = (tenant.pk, tenant.created_at)  # created_at: a recreated tenant with a reused pk misses
+def _widget_agent_cached(tenant: Tenant, key_id: int) -> tuple[dict[str, Any] | None, list[str]]:
+    """The agent this key opens (its own, else the tenant's default, else its oldest active one) and its
+    widget capabilities."""
+    cache_key = (tenant.pk, tenant.created_at, key_id)  # created_at: a recreated tenant with a reused pk misses
     now = time.monotonic()
     cached = _agent_cache.get(cache_key)
     if cached and cached[0] > now:
         return cached[1], cached[2]
-    row = Agent.objects.filter(tenant=tenant, active=True).order_by("pk").values("pk", "name", "greeting").first()
+    row = widget_agent_candidates(tenant_id=tenant.pk, key_id=key_id).values("pk", "name", "greeting").first()
     agent: dict[str, Any] | None = dict(row) if row else None
     capabilities = agent_capabilities(agent_id=agent["pk"], tenant_id=tenant.pk) if agent else []
     with _agent_cache_lock:
@@ -129,7 +131,7 @@ def widget_bootstrap(
         shared_count("identity_refusals", tenant=tenant.slug)
         raise Forbidden(exc.message, code=exc.code) from None
 
-    agent, capabilities = _widget_agent_cached(tenant)
+    agent, capabilities = _widget_agent_cached(tenant, widget_key.pk)
     if agent is None:
         raise Unavailable("This assistant is not available right now.", code="no_agent")
     token, claims = token_issue(

@@ -16,6 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from agents.models import Agent
+from agents.selectors import widget_agent_for
 from httptools.services import tools_allowed
 from tenants.models import Channel, Tenant, WidgetKey
 from tenants.selectors import tenants_visible_to
@@ -104,8 +105,8 @@ def key_snippets(tenant: Tenant, sightings: list[Sighting]) -> list[KeySnippet]:
 
 
 def answering_agent(tenant: Tenant) -> Agent | None:
-    """The agent a website visitor reaches: the tenant's first active agent, as the bootstrap picks it."""
-    return Agent.objects.select_related("prompt").filter(tenant=tenant, active=True).order_by("pk").first()
+    """The agent a website visitor reaches on a key without an agent of its own."""
+    return widget_agent_for(tenant_id=tenant.pk)
 
 
 def identity_example(tenant: Tenant) -> SafeString | None:
