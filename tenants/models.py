@@ -92,7 +92,10 @@ class Tenant(models.Model):
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="operated_tenants",
-        help_text="Staff who may see this tenant in the console and admin (superusers see all).",
+        help_text="Staff users who work on this tenant: in admin they see only their tenants' rows and may do "
+        "there what their permissions allow (the Tenant operator group: edit agents, prompts and HTTP tools, read "
+        "the tenant and its keys; never secrets); in the console they talk to its agents and read its sessions. "
+        "Superusers see every tenant.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

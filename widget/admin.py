@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -37,6 +38,12 @@ class TenantOnboardingAdmin(TenantAdmin):
             # The browser's colour picker; it always submits #rrggbb, which the model's validator expects.
             kwargs["widget"] = forms.TextInput(attrs={"type": "color", "style": "width: 6em; height: 2.2em"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "operators":
+            # Only staff can use admin or the console: offering other users would grant nothing.
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
