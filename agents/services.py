@@ -16,7 +16,7 @@ from agents.selectors import widget_agent_candidates
 from tenants.models import Channel, Tenant, WidgetKey
 from tenants.selectors import tenants_visible_to
 from tenants.services import key_rotate
-from tenants.tokens import TokenInvalid, WidgetClaims, token_consume
+from tenants.tokens import ReplayGuardUnavailable, TokenInvalid, WidgetClaims, token_consume
 from usage import limits
 from usage.rate_limits import RateLimit, rate_limits_hit
 from usage.refusals import refusal_count
@@ -106,7 +106,12 @@ def _opens_rate_check(tenant: Tenant, key: WidgetKey | None, ip: str) -> None:
 
 def session_admit(*, claims: WidgetClaims, user: Any, session_id: str, ip: str = "unknown") -> Admission:
     """Check a verified token once (single use), then limits: raises TokenInvalid or SessionRefused."""
-    token_consume(claims)
+    try:
+        token_consume(claims)
+    except ReplayGuardUnavailable:
+        # Redis is down: the visitor hears "busy, try again shortly" rather than a socket that never opened.
+        refusal_count(tenant_id=claims.tenant_id, reason="redis_unavailable")
+        raise SessionRefused("busy") from None
     tenant, key = _authorise(claims, user)
     try:
         _opens_rate_check(tenant, key, ip)

@@ -26,6 +26,10 @@ class TokenInvalid(Exception):
     """The token is malformed, forged, expired, replayed or not for this use."""
 
 
+class ReplayGuardUnavailable(TokenInvalid):
+    """A well-signed token could not be marked used because Redis is down: refuse it, retryably."""
+
+
 @dataclass(frozen=True)
 class WidgetClaims:
     tenant_id: int
@@ -125,6 +129,6 @@ def token_consume(claims: WidgetClaims) -> None:
     try:
         first = redis.connection().set(f"jti:{claims.jti}", "1", nx=True, ex=ttl)
     except RedisError as exc:
-        raise TokenInvalid("replay guard unavailable") from exc
+        raise ReplayGuardUnavailable("replay guard unavailable") from exc
     if not first:
         raise TokenInvalid("token already used")

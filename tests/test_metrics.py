@@ -85,7 +85,7 @@ def test_it_reports_live_sessions_ended_reasons_and_budget_use_across_processes(
         make_live_session(tenant_id=shop.pk, session_id=f"vs_live{number}")
     services.session_finish(session_id="vs_live2", reason="idle_timeout")
     services.session_finish(session_id="vs_live2", reason="idle_timeout")  # ended once, counted once
-    limits.spend_add(tenant_id=shop.pk, day=_today(), micro_dollars=1_000_000)
+    limits.spend_seed(tenant_id=shop.pk, period=_today(), micro_dollars=1_000_000, overwrite=True)
 
     samples = _scrape(client)
 

@@ -75,6 +75,15 @@ def _process_limiter() -> MovingWindowRateLimiter:
         return _local_limiter
 
 
+WARN_EVERY_SECONDS = 10.0
+_last_warning = -WARN_EVERY_SECONDS
+
+
+def _should_warn(last: float) -> tuple[bool, float]:
+    now = time.monotonic()
+    return (True, now) if now - last >= WARN_EVERY_SECONDS else (False, last)
+
+
 def fallback_count() -> int:
     """How many checks this process answered from its own memory because Redis was down."""
     return _fallbacks
@@ -101,9 +110,14 @@ def rate_limits_hit(*, tenant_id: int, reason_prefix: str, limits: list[RateLimi
         if not fail_open:
             refusals.refusal_count(tenant_id=tenant_id, reason="redis_unavailable")
             raise LimitUnavailable("rate limits are unavailable") from exc
+        global _last_warning
         with _lock:
             _fallbacks += 1
-        logger.warning("rate limit falling back to the per-process limiter: redis unavailable (%s)", reason_prefix)
+            warn, _last_warning = _should_warn(_last_warning)
+        if warn:  # once per interval, not once per request: an outage must not flood the log
+            logger.warning(
+                "rate limit falling back to the per-process limiter: redis unavailable (%s checks so far)", _fallbacks
+            )
         decision = _check(_process_limiter(), limits)
     if not decision.allowed:
         refusals.refusal_count(tenant_id=tenant_id, reason=f"{reason_prefix}_{decision.scope}")

@@ -10,7 +10,7 @@ from typing import Any
 from config import metrics, mongo
 from tenants.models import Tenant
 from transcripts import store as transcripts_store
-from usage import limits, pricing, store, timers, users
+from usage import budgets, limits, pricing, store, timers, users
 from usage.models import ModelPrice
 
 logger = logging.getLogger(__name__)
@@ -58,14 +58,13 @@ def usage_meter(
         email_hash=email_hash,
     ):
         return None
-    limits.spend_add(tenant_id=tenant_id, day=_today(), micro_dollars=int(dollars * 1_000_000))
+    budgets.spend_record(tenant_id=tenant_id, micro_dollars=int(dollars * 1_000_000))
     return dollars
 
 
 def budget_remaining(*, tenant_id: int, daily_budget_usd: Decimal) -> Decimal:
     """Dollars left today; raises limits.LimitUnavailable when the guard cannot be read (fail closed)."""
-    spent = Decimal(limits.spend_today(tenant_id=tenant_id, day=_today())) / Decimal(1_000_000)
-    return daily_budget_usd - spent
+    return daily_budget_usd - budgets.spent_usd(tenant_id=tenant_id, period=budgets.periods_of()[0])
 
 
 def session_finish(*, session_id: str, reason: str, stale_before: datetime | None = None) -> dict[str, Any] | None:

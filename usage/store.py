@@ -169,6 +169,13 @@ def usage_daily_for(*, tenant_id: int, day: str) -> list[dict[str, Any]]:
     return list(mongo.collection(USAGE_DAILY).find({"tenantId": _require_tenant(tenant_id), "day": day}, {"_id": 0}))
 
 
+def usage_dollars(*, tenant_id: int, period: str) -> float:
+    """A tenant's recorded dollars in a UTC day (YYYY-MM-DD) or month (YYYY-MM), every channel and model."""
+    day = {"$gte": f"{period}-01", "$lte": f"{period}-31"} if len(period) == 7 else period
+    rows = mongo.collection(USAGE_DAILY).find({"tenantId": _require_tenant(tenant_id), "day": day}, {"dollars": 1})
+    return sum(float(row.get("dollars") or 0) for row in rows)
+
+
 def indexes() -> dict[str, list[IndexModel]]:
     return {
         SESSIONS: [
