@@ -5,6 +5,7 @@ from django.urls import include, path
 from config import health, monitoring
 from config.api import api
 from tenants import identity_admin
+from usage import invoice_admin
 
 urlpatterns = [
     path(
@@ -12,6 +13,7 @@ urlpatterns = [
         admin.site.admin_view(identity_admin.identity_view),
         name="tenant_identity",
     ),
+    path("admin/invoices/", admin.site.admin_view(invoice_admin.invoice_view), name="usage_invoice"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", health.healthz),

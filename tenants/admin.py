@@ -73,6 +73,7 @@ class TenantAdmin(TenantScopedAdmin):
         (None, {"fields": ["name", "slug", "active", "operators"]}),
         ("Embedding", {"fields": ["allowed_origins"]}),
         ("Identified visitors and privacy", {"fields": ["identity_link", "store_visitor_email"]}),
+        ("Business", {"fields": ["business_links"]}),
         ("Branding and texts", {"fields": ["brand_color", "logo_url", "welcome_text", "disclaimer_text"]}),
         (
             "Limits",
@@ -91,7 +92,15 @@ class TenantAdmin(TenantScopedAdmin):
         ),
     ]
 
-    readonly_fields = ["identity_link"]
+    readonly_fields = ["identity_link", "business_links"]
+
+    @admin.display(description="Invoices and analytics")
+    def business_links(self, obj: Tenant) -> str:
+        if obj.pk is None:
+            return "Save the tenant first."
+        return format_html(
+            '<a href="{}?tenant={}">Invoice by month</a> (with CSV download)', reverse("usage_invoice"), obj.pk
+        )
 
     @admin.display(description="Identity verification")
     def identity_link(self, obj: Tenant) -> str:

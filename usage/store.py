@@ -224,3 +224,37 @@ def session_users_since(*, tenant_id: int, email_hashes: list[str], since: datet
         return set()
     query = {"tenantId": _require_tenant(tenant_id), "emailHash": {"$in": email_hashes}, "startedAt": {"$gte": since}}
     return {str(value) for value in mongo.collection(SESSIONS).distinct("emailHash", query)}
+
+
+def usage_daily_between(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:
+    """The tenant's usage_daily rows with first_day <= day <= last_day (index one_row_per_day)."""
+    query = {"tenantId": _require_tenant(tenant_id), "day": {"$gte": first_day, "$lte": last_day}}
+    return list(mongo.collection(USAGE_DAILY).find(query, {"_id": 0}).sort([("day", ASCENDING)]))
+
+
+def usage_by_user_between(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:
+    """The tenant's usage events in the days given, summed per emailHash (None: anonymous); index by_tenant_day."""
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"tenantId": _require_tenant(tenant_id), "day": {"$gte": first_day, "$lte": last_day}}},
+        {
+            "$group": {
+                "_id": "$emailHash",
+                "dollars": {"$sum": "$dollars"},
+                "tokens": {"$sum": "$counts.total"},
+                "responses": {"$sum": 1},
+                "sessions": {"$addToSet": "$sessionId"},
+            }
+        },
+    ]
+    rows = []
+    for row in mongo.collection(USAGE_EVENTS).aggregate(pipeline):
+        rows.append(
+            {
+                "emailHash": row["_id"],
+                "dollars": float(row["dollars"]),
+                "tokens": int(row["tokens"]),
+                "responses": int(row["responses"]),
+                "sessions": len(row["sessions"]),
+            }
+        )
+    return rows
