@@ -70,9 +70,9 @@ async def open_socket(shop: dict[str, Any], ip: str) -> tuple[WebsocketCommunica
     socket = WebsocketCommunicator(
         application, protocol.WS_PATH, headers=HEADERS, subprotocols=[protocol.SUBPROTOCOL, f"token.{token}"]
     )
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=20)
     assert connected
-    return socket, await socket.receive_json_from(timeout=5)
+    return socket, await socket.receive_json_from(timeout=20)
 
 
 async def say(socket: WebsocketCommunicator, text: str) -> dict[str, Any]:
@@ -84,7 +84,7 @@ async def say(socket: WebsocketCommunicator, text: str) -> dict[str, Any]:
         }
     )
     while True:
-        event = await socket.receive_json_from(timeout=10)
+        event = await socket.receive_json_from(timeout=30)
         if event["type"] == "response.done":
             return event
 
@@ -115,12 +115,12 @@ async def test_redis_down_then_back_degrades_and_recovers_without_a_restart(
     socket = WebsocketCommunicator(
         application, protocol.WS_PATH, headers=HEADERS, subprotocols=[protocol.SUBPROTOCOL, f"token.{token}"]
     )
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=20)
     assert connected
-    notice = await socket.receive_json_from(timeout=5)
+    notice = await socket.receive_json_from(timeout=20)
     assert (notice["type"], notice["code"], notice["retryable"]) == ("platform.notice", "busy", True)
     assert notice["message"] == protocol.BUSY
-    assert (await socket.receive_output(timeout=5))["code"] == protocol.CLOSE_REFUSED
+    assert (await socket.receive_output(timeout=20))["code"] == protocol.CLOSE_REFUSED
     assert refusal_counts()[(tenant_id, "redis_unavailable")] == refused_before + 1
     with pytest.raises(limits.LimitUnavailable):
         await sync_to_async(limits.lease_acquire)(tenant_id=tenant_id, session_id="vs_x", limit=5)
