@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,19 @@ def _require_session(session_id: Any) -> str:
     if not isinstance(session_id, str) or not session_id:
         raise ValueError("session id must be a non-empty string")
     return session_id
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS_PER_UTTERANCE = 200
+
+
+def search_words(text: str) -> list[str]:
+    """The distinct lower-case words of a text, as stored for search and as a search is split."""
+    words: list[str] = []
+    for word in _WORD.findall(text.casefold()):
+        if word not in words:
+            words.append(word)
+    return words[:MAX_WORDS_PER_UTTERANCE]
 
 
 def utterance_hash(*, previous: str, seq: int, item_id: str, role: str, text: str, created_at: datetime) -> str:
@@ -71,6 +85,8 @@ def transcript_write(
                 "hash": digest,
                 "expireAt": created + timedelta(days=retention_days),
                 "emailHash": email_hash,
+                # Full-text search without a text index (SecantusDB has none): a multikey index on the words.
+                "words": search_words(text),
             },
             "$set": {"updatedAt": datetime.now(UTC)},
         },
@@ -92,8 +108,9 @@ def transcript_for_session(*, tenant_id: int, session_id: str) -> list[dict[str,
     return list(cursor)
 
 
-def transcript_verify_chain(*, tenant_id: int, session_id: str) -> bool:
-    """True when every stored utterance still hashes to what was written, in order."""
+def transcript_chain_break(*, tenant_id: int, session_id: str) -> int | None:
+    """The seq of the first utterance that no longer hashes to what was written (edited, removed or
+    reordered), or None when the chain is intact."""
     previous = GENESIS
     for doc in transcript_for_session(tenant_id=tenant_id, session_id=session_id):
         expected = utterance_hash(
@@ -105,9 +122,32 @@ def transcript_verify_chain(*, tenant_id: int, session_id: str) -> bool:
             created_at=doc["createdAt"],
         )
         if doc.get("prevHash") != previous or doc.get("hash") != expected:
-            return False
+            return int(doc["seq"])
         previous = doc["hash"]
-    return True
+    return None
+
+
+def transcript_verify_chain(*, tenant_id: int, session_id: str) -> bool:
+    """True when every stored utterance still hashes to what was written, in order."""
+    return transcript_chain_break(tenant_id=tenant_id, session_id=session_id) is None
+
+
+def session_ids_saying(*, tenant_id: int, text: str, limit: int = 1000) -> list[str]:
+    """Sessions of a tenant with an utterance containing every word of `text` (newest first)."""
+    words = search_words(text)[:10]
+    if not words:
+        return []
+    cursor = (
+        mongo.collection(TRANSCRIPTS)
+        .find({"tenantId": _require_tenant(tenant_id), "words": {"$all": words}}, {"_id": 0, "sessionId": 1})
+        .sort("createdAt", DESCENDING)
+        .limit(limit)
+    )
+    seen: list[str] = []
+    for doc in cursor:
+        if doc["sessionId"] not in seen:
+            seen.append(doc["sessionId"])
+    return seen
 
 
 def tool_log_write(document: dict[str, Any], *, retention_days: int = 30) -> None:
@@ -139,6 +179,7 @@ def indexes() -> dict[str, list[IndexModel]]:
                 unique=True,
                 name="utterance_once",
             ),
+            IndexModel([("tenantId", ASCENDING), ("words", ASCENDING)], name="by_tenant_words"),
             IndexModel([("tenantId", ASCENDING), ("sessionId", ASCENDING), ("seq", ASCENDING)], name="by_session"),
             IndexModel([("expireAt", ASCENDING)], expireAfterSeconds=0, name="retention"),
         ],

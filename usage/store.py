@@ -105,6 +105,43 @@ def sessions_recent(*, tenant_id: int, limit: int = 20) -> list[dict[str, Any]]:
     return list(cursor)
 
 
+SESSION_FILTERS = {"agent_id": "agentId", "channel": "channel", "end_reason": "endReason", "email_hash": "emailHash"}
+
+
+def sessions_find(
+    *,
+    tenant_id: int,
+    filters: dict[str, Any],
+    started_from: datetime | None = None,
+    started_before: datetime | None = None,
+    session_ids: list[str] | None = None,
+    skip: int = 0,
+    limit: int = 25,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of a tenant's sessions, newest first, and how many match. `filters` takes the keys of
+    SESSION_FILTERS with scalar values only (a dict would be an operator)."""
+    query: dict[str, Any] = {"tenantId": _require_tenant(tenant_id)}
+    for name, value in filters.items():
+        if name not in SESSION_FILTERS or isinstance(value, dict | list):
+            raise ValueError(f"unknown or non-scalar session filter {name!r}")
+        query[SESSION_FILTERS[name]] = value
+    if started_from or started_before:
+        query["startedAt"] = {
+            **({"$gte": started_from} if started_from else {}),
+            **({"$lt": started_before} if started_before else {}),
+        }
+    if session_ids is not None:
+        query["_id"] = {"$in": [str(s) for s in session_ids]}
+    collection = mongo.collection(SESSIONS)
+    cursor = (
+        collection.find(query, {"_id": 0})
+        .sort("startedAt", DESCENDING)
+        .skip(max(0, skip))
+        .limit(max(1, min(limit, 200)))
+    )
+    return list(cursor), collection.count_documents(query)
+
+
 def session_get(*, tenant_id: int, session_id: str) -> dict[str, Any] | None:
     if not isinstance(session_id, str):
         return None

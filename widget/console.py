@@ -1,4 +1,5 @@
-"""Console reads for staff: tokens for any agent they operate, their tenants, and stored sessions."""
+"""Console reads for staff: tokens for any agent they operate, their tenants, and their recent sessions (the
+sessions browser and a session's detail are in console_sessions)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from config.errors import NotFound
 from tenants.models import Channel
 from tenants.selectors import tenants_visible_to
 from tenants.tokens import token_issue
-from transcripts import store as transcripts_store
 from usage import store as usage_store
+from widget.console_sessions import session_summary
 
 # Console sessions are authorised by the staff user's own session when the socket opens, not by a key.
 CONSOLE_KEY_ID = 0
@@ -56,53 +57,6 @@ def _visible_tenant_id(user: Any, tenant_id: int) -> int:
     return tenant_id
 
 
-def _session_summary(doc: dict[str, Any]) -> dict[str, Any]:
-    usage = doc.get("usage") or {}
-    return {
-        "session_id": doc.get("sessionId") or "",
-        "agent": doc.get("agent"),
-        "channel": doc.get("channel"),
-        "status": doc.get("status"),
-        "started_at": doc.get("startedAt"),
-        "ended_at": doc.get("endedAt"),
-        "end_reason": doc.get("endReason"),
-        "simulator": doc.get("simulator"),
-        "usage": {
-            "dollars": float(usage.get("dollars") or 0),
-            "total_tokens": int(usage.get("total_tokens") or usage.get("total") or 0),
-        },
-    }
-
-
 def console_sessions_list(*, user: Any, tenant_id: int, limit: int = 20) -> list[dict[str, Any]]:
     tenant_id = _visible_tenant_id(user, tenant_id)
-    return [_session_summary(doc) for doc in usage_store.sessions_recent(tenant_id=tenant_id, limit=limit)]
-
-
-def console_session_get(*, user: Any, tenant_id: int, session_id: str) -> dict[str, Any]:
-    """A stored session with its transcript and tool logs; 404 for unknown ids and tenants the user can't see."""
-    tenant_id = _visible_tenant_id(user, tenant_id)
-    doc = usage_store.session_get(tenant_id=tenant_id, session_id=session_id)
-    if doc is None:
-        raise NotFound("No such session.", code="not_found")
-    transcript = transcripts_store.transcript_for_session(tenant_id=tenant_id, session_id=session_id)
-    tool_logs = transcripts_store.tool_logs_for_session(tenant_id=tenant_id, session_id=session_id)
-    return {
-        "session": _session_summary(doc),
-        "transcript": [
-            {"role": u.get("role", ""), "text": u.get("text", ""), "created_at": u.get("createdAt")} for u in transcript
-        ],
-        "tool_logs": [
-            {
-                "tool": log.get("tool", ""),
-                "arguments": log.get("arguments"),
-                "result": log.get("result"),
-                "status": log.get("status"),
-                "http_status": log.get("httpStatus"),
-                "latency_ms": log.get("latencyMs"),
-                "error_class": log.get("errorClass"),
-                "created_at": log.get("createdAt"),
-            }
-            for log in tool_logs
-        ],
-    }
+    return [session_summary(doc) for doc in usage_store.sessions_recent(tenant_id=tenant_id, limit=limit)]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from datetime import date
+from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.security import APIKeyCookie
 from ninja.utils import check_csrf
@@ -13,7 +15,16 @@ from pydantic import Field
 from config.errors import Forbidden, Unauthorized
 from tenants.validators import normalize_origin
 from widget import console
-from widget.schemas import ConsoleTenantOut, ConsoleTokenIn, ConsoleTokenOut, SessionDetailOut, SessionSummaryOut
+from widget import console_sessions as sessions_browser
+from widget.schemas import (
+    ConsoleTenantOut,
+    ConsoleTokenIn,
+    ConsoleTokenOut,
+    SessionDetailOut,
+    SessionFiltersOut,
+    SessionPageOut,
+    SessionSummaryOut,
+)
 
 router = Router(tags=["console"])
 
@@ -93,7 +104,79 @@ def console_sessions(request: HttpRequest, query: Query[SessionsQuery]) -> list[
     response=SessionDetailOut,
     by_alias=True,
     auth=staff_session,
-    summary="A stored session with its transcript and tool logs",
+    summary="A stored session: transcript, tool calls, cards, usage and the transcript's hash-chain check",
 )
 def console_session(request: HttpRequest, session_id: str, query: Query[SessionQuery]) -> dict[str, Any]:
-    return console.console_session_get(user=request.user, tenant_id=query.tenant_id, session_id=session_id)
+    return sessions_browser.console_session_detail(user=request.user, tenant_id=query.tenant_id, session_id=session_id)
+
+
+class SessionSearchQuery(Schema):
+    tenant_id: int = Field(gt=0)
+    agent_id: int | None = Field(default=None, gt=0)
+    channel: Literal["widget", "console"] | None = None
+    end_reason: str | None = Field(default=None, max_length=40, pattern=r"^[a-z_]+$")
+    user: str | None = Field(default=None, max_length=254)
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str | None = Field(default=None, max_length=200)
+    page: int = Field(default=1, ge=1, le=10_000)
+
+
+@router.get(
+    "/console/session-search",
+    response=SessionPageOut,
+    by_alias=True,
+    auth=staff_session,
+    summary="A tenant's stored sessions by agent, channel, end reason, identified user, dates and words said",
+)
+def console_session_search(request: HttpRequest, query: Query[SessionSearchQuery]) -> dict[str, Any]:
+    filters = sessions_browser.SessionFilters(
+        agent_id=query.agent_id,
+        channel=query.channel,
+        end_reason=query.end_reason,
+        user=query.user or None,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        text=query.q or None,
+    )
+    return sessions_browser.console_sessions_search(
+        user=request.user, tenant_id=query.tenant_id, filters=filters, page=query.page
+    )
+
+
+@router.get(
+    "/console/session-filters",
+    response=SessionFiltersOut,
+    by_alias=True,
+    auth=staff_session,
+    summary="What the sessions browser's filters offer for a tenant",
+)
+def console_session_filters(request: HttpRequest, query: Query[SessionQuery]) -> dict[str, Any]:
+    return sessions_browser.console_session_filters(user=request.user, tenant_id=query.tenant_id)
+
+
+class ExportQuery(Schema):
+    tenant_id: int = Field(gt=0)
+    format: Literal["json", "md"] = "json"
+
+
+@router.get(
+    "/console/sessions/{session_id}/export",
+    auth=staff_session,
+    summary="One session (transcript, tool calls, usage) as a JSON or Markdown download",
+)
+def console_session_export(request: HttpRequest, session_id: str, query: Query[ExportQuery]) -> HttpResponse:
+    detail = sessions_browser.console_session_detail(
+        user=request.user, tenant_id=query.tenant_id, session_id=session_id
+    )
+    safe_id = "".join(c for c in session_id if c.isalnum() or c in "-_")[:80] or "session"
+    if query.format == "md":
+        body, content_type = sessions_browser.session_export_markdown(detail), "text/markdown; charset=utf-8"
+    else:
+        # The same shape (camelCase) as the detail the API answers with.
+        exported = SessionDetailOut.model_validate(detail).model_dump(by_alias=True, mode="json")
+        body, content_type = json.dumps(exported, indent=2, ensure_ascii=False), "application/json"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="session-{safe_id}.{query.format}"'
+    response["Cache-Control"] = "no-store"
+    return response

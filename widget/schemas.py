@@ -84,6 +84,8 @@ class ConsoleTenantOut(CamelSchema):
 class SessionUsageOut(CamelSchema):
     dollars: float = 0.0
     total_tokens: int = 0
+    responses: int = 0
+    by_kind: dict[str, int] = {}
 
 
 class SessionSummaryOut(CamelSchema):
@@ -94,6 +96,11 @@ class SessionSummaryOut(CamelSchema):
     started_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str | None = None
+    end_reason_text: str = ""
+    duration_seconds: float | None = None
+    agent_id: int | None = None
+    identified: bool = False
+    model: str | None = None
     simulator: bool | None = None
     usage: SessionUsageOut
 
@@ -112,10 +119,43 @@ class ToolLogOut(CamelSchema):
     http_status: int | None = None
     latency_ms: float | None = None
     error_class: str | None = None
+    visual: str | None = None
     created_at: datetime | None = None
+
+
+class ChainCheckOut(CamelSchema):
+    intact: bool
+    broken_at: int | None = None
+    text: str
 
 
 class SessionDetailOut(CamelSchema):
     session: SessionSummaryOut
     transcript: list[TranscriptLineOut]
     tool_logs: list[ToolLogOut]
+    chain: ChainCheckOut | None = None
+    cards: list[str] = []
+
+
+class SessionPageOut(CamelSchema):
+    items: list[SessionSummaryOut]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+class FilterChoiceOut(CamelSchema):
+    value: str
+    label: str
+
+
+class FilterAgentOut(CamelSchema):
+    id: int
+    name: str
+
+
+class SessionFiltersOut(CamelSchema):
+    agents: list[FilterAgentOut]
+    channels: list[FilterChoiceOut]
+    end_reasons: list[FilterChoiceOut]

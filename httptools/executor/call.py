@@ -145,6 +145,9 @@ def executor_warm_up() -> None:
     visuals_warm_up()
 
 
+TOOL_LOG_RESULT_CHARS = 4000
+
+
 async def tool_execute(
     *,
     tool: HttpTool,
@@ -196,6 +199,9 @@ async def tool_execute(
         "latencyMs": round(result.latency_ms, 2),
         "responseBytes": result.response_bytes,
         "errorClass": result.error_class,
+        # For the console's session detail: what the model was told (already scrubbed) and the card shown.
+        "result": scrub(result.output[:TOOL_LOG_RESULT_CHARS], secrets),
+        "visual": result.visual if result.html else None,
     }
     if record is not None:
         record(document)  # a live session queues it with its other records (kept and retried)

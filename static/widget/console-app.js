@@ -72,8 +72,14 @@
         option.value = tenant.id;
         select.appendChild(option);
       });
+      // A permalink's tenant first, then the one used last, else the first tenant that has an agent.
+      var linked = new URLSearchParams(location.search).get("tenant");
       var remembered = localStorage.getItem("console.tenant");
-      if (remembered && select.querySelector('option[value="' + Number(remembered) + '"]')) select.value = remembered;
+      var withAgent = list.filter(function (t) { return t.agents.some(function (a) { return a.active; }); })[0];
+      var pick = [linked, remembered, withAgent && String(withAgent.id)].filter(function (id) {
+        return id && select.querySelector('option[value="' + Number(id) + '"]');
+      })[0];
+      if (pick) select.value = String(Number(pick));
       if (!list.length) $("status").textContent = "You have no rights to any tenant yet (ask an admin).";
       fillAgents();
     }, function (err) { $("status").textContent = err.message; });
@@ -271,62 +277,13 @@
     if (client && client.sendText($("text-input").value)) $("text-input").value = "";
   });
 
-  // --- stored sessions ---------------------------------------------------------------------------------
+  // --- stored sessions: console-sessions.js browses them; it hears which tenant is chosen -------------
 
   function loadSessions() {
     var tenant = selectedTenant();
-    var body = $("sessions").tBodies[0];
-    body.textContent = "";
-    if (!tenant) return;
-    api("GET", "/console/sessions?tenant_id=" + tenant.id).then(function (list) {
-      list.forEach(function (session) {
-        var row = el("tr");
-        row.tabIndex = 0;
-        [when(session.startedAt), session.agent, session.channel, session.endReason || session.status,
-         session.usage.totalTokens, session.usage.dollars.toFixed(4)].forEach(function (value) {
-          row.appendChild(el("td", value));
-        });
-        var openIt = function () { openSession(tenant.id, session.sessionId); };
-        row.addEventListener("click", openIt);
-        row.addEventListener("keydown", function (event) { if (event.key === "Enter") openIt(); });
-        body.appendChild(row);
-      });
-      if (!list.length) body.appendChild(el("tr")).appendChild(el("td", "No sessions yet."));
-    }, function (err) { body.appendChild(el("tr")).appendChild(el("td", err.message)); });
+    document.dispatchEvent(new CustomEvent("va:console-tenant", { detail: { tenantId: tenant ? tenant.id : null } }));
   }
 
-  function openSession(tenantId, sessionId) {
-    var detail = $("session-detail");
-    detail.textContent = "Loading…";
-    api("GET", "/console/sessions/" + encodeURIComponent(sessionId) + "?tenant_id=" + tenantId).then(function (data) {
-      detail.textContent = "";
-      detail.appendChild(el("h3", "Session " + sessionId + " · " + when(data.session.startedAt)));
-      var lines = el("div", null, "va-transcript");
-      data.transcript.forEach(function (line) {
-        var p = el("p", null, "va-line va-" + line.role);
-        p.appendChild(el("span", (line.role === "user" ? "You" : line.role === "assistant" ? "Agent" : line.role) + ": ", "va-who"));
-        p.appendChild(el("span", line.text));
-        lines.appendChild(p);
-      });
-      if (!data.transcript.length) lines.appendChild(el("p", "No transcript stored."));
-      detail.appendChild(lines);
-      detail.appendChild(el("h3", "Tool calls"));
-      var table = el("table");
-      var head = table.appendChild(el("thead")).appendChild(el("tr"));
-      ["Tool", "Status", "HTTP", "ms", "Arguments", "Error"].forEach(function (h) { head.appendChild(el("th", h)); });
-      var tbody = table.appendChild(el("tbody"));
-      data.toolLogs.forEach(function (entry) {
-        var row = tbody.appendChild(el("tr"));
-        [entry.tool, entry.status, entry.httpStatus, entry.latencyMs !== null ? Math.round(entry.latencyMs) : ""]
-          .forEach(function (value) { row.appendChild(el("td", value)); });
-        row.appendChild(el("td")).appendChild(el("pre", pretty(entry.arguments)));
-        row.appendChild(el("td", entry.errorClass || ""));
-      });
-      detail.appendChild(table);
-    }, function (err) { detail.textContent = err.message; });
-  }
-
-  $("sessions-refresh").addEventListener("click", loadSessions);
 
   loadTenants();
 })();
