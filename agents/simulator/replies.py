@@ -12,8 +12,10 @@ from typing import Any, Literal
 from .conversation import Item
 
 SIM_SUFFIX = "(This reply comes from the realtime simulator.)"
-MARKERS = ("drop", "fail", "incomplete", "expire")
-MARKER_RE = re.compile(r"#sim:(drop|fail|incomplete|expire)\b", re.IGNORECASE)
+MARKERS = ("drop", "fail", "incomplete", "expire", "preamble", "twice", "mishear")
+MARKER_RE = re.compile(r"#sim:(" + "|".join(MARKERS) + r")\b", re.IGNORECASE)
+PREAMBLE = "Let me look that up for you."
+SECOND_MESSAGE = "Is there anything else I can help you with?"
 SUMMARY_CHARS = 200
 
 # fmt: off
@@ -87,13 +89,19 @@ def audio_reply(duration_ms: int) -> str:
     return f"I heard you (simulated speech recognition): about {duration_ms / 1000:.1f} seconds of audio. {SIM_SUFFIX}"
 
 
-EXACTLY_RE = re.compile(r"\bexactly:\s*(.+)", re.IGNORECASE | re.DOTALL)
+EXACTLY_RE = re.compile(r"\bexactly:\s*", re.IGNORECASE)
 
 
 def scripted_reply(instructions: str) -> str | None:
-    """Text after `exactly:` in response-level instructions ("Greet the visitor with exactly: Hi!")."""
-    match = EXACTLY_RE.search(strip_markers(instructions))
-    return match.group(1).strip().strip("\"'") or None if match else None
+    """Text after the last `exactly:` in response-level instructions ("… Greet the visitor with exactly: Hi!").
+
+    The last one: a response's instructions replace the session's, so they repeat the whole prompt first.
+    """
+    text = strip_markers(instructions)
+    matches = list(EXACTLY_RE.finditer(text))
+    if not matches:
+        return None
+    return text[matches[-1].end() :].strip().strip("\"'") or None
 
 
 def greeting_reply() -> str:
@@ -267,6 +275,15 @@ class Plan:
     call: ToolCall | None = None
     drop: bool = False
     incomplete: bool = False
+    preamble: str = ""  # a message before the function call (#sim:preamble)
+    second: str = ""  # a second message after the first (#sim:twice)
+    mishear: bool = False  # the next input transcription fails (#sim:mishear)
+
+    def steps(self) -> list[tuple[str, Any]]:
+        """The output items in order: ("message", text) or ("call", ToolCall)."""
+        if self.kind == "function_call":
+            return [*([("message", self.preamble)] if self.preamble else []), ("call", self.call)]
+        return [("message", self.text), *([("message", self.second)] if self.second else [])]
 
 
 def plan_response(instructions: str, context: Sequence[Item], tools: Any, tool_choice: Any) -> Plan:
@@ -282,10 +299,15 @@ def plan_response(instructions: str, context: Sequence[Item], tools: Any, tool_c
     if "expire" in markers:
         return Plan("expire")
     if "fail" in markers:
-        return Plan("fail")
+        return Plan("fail", mishear="mishear" in markers)
     scripted = scripted_reply(instructions)
     plan = Plan("message", scripted) if scripted else _reply(context, tools, tool_choice)
     plan.drop, plan.incomplete = "drop" in markers, "incomplete" in markers
+    plan.mishear = "mishear" in markers
+    if "preamble" in markers and plan.kind == "function_call":
+        plan.preamble = PREAMBLE
+    if "twice" in markers and plan.kind == "message":
+        plan.second = SECOND_MESSAGE
     return plan
 
 

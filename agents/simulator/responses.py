@@ -7,6 +7,7 @@ import base64
 import contextlib
 import copy
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -42,6 +43,10 @@ MS_PER_CHAR = 60  # assistant speech length per reply character
 MAX_REPLY_AUDIO_MS = 20_000
 TEXT_DELTA_MS = 25  # model time per text delta, for pacing text-only replies
 DROP_AFTER_DELTAS = 3
+# The real API's `response.cancel` returns at once; the cancelled response's last events and its
+# `response.done` follow a little later, and a `response.create` in between is refused. Wall time, not
+# model time: it holds even with pacing off, so clients are tested against the gap.
+CANCEL_LAG_SECONDS = 0.15
 
 Status = Literal["completed", "cancelled", "incomplete", "failed"]
 
@@ -64,6 +69,12 @@ class Response:
     output: list[JSON] = field(default_factory=list)
     out_text_tokens: int = 0
     out_audio_ms: int = 0
+    lagged: bool = False
+    after_done: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run after `response.done`
+
+
+class _Dropped(Exception):
+    """The scripted connection drop happened mid-response."""
 
 
 class Session(Protocol):
@@ -79,6 +90,8 @@ class Session(Protocol):
     async def expire(self, message: str) -> None: ...
 
     async def drop(self) -> None: ...
+
+    def arm_transcription_failure(self) -> None: ...
 
     def normalise_item(self, raw: Any, param: str = "item") -> Item: ...
 
@@ -153,8 +166,8 @@ class ResponseStreamer:
                 context.append(self.session.normalise_item(raw, f"response.input[{index}]"))
         return context
 
-    async def start(self, params: JSON) -> None:
-        """Create a response: emit `response.created` now, stream the rest in a task."""
+    async def start(self, params: JSON) -> Response | None:
+        """Create a response: emit `response.created` and `rate_limits.updated` now, stream the rest in a task."""
         cfg = self.session.config
         in_conversation = params.get("conversation", "auto") != "none"
         instructions = params["instructions"] if isinstance(params.get("instructions"), str) else cfg["instructions"]
@@ -164,7 +177,9 @@ class ResponseStreamer:
         plan = replies.plan_response(str(params.get("instructions") or ""), context, tools, tool_choice)
         if plan.kind == "expire":
             await self.session.expire("Your session hit the maximum duration of 60 minutes.")
-            return
+            return None
+        if plan.mishear:
+            self.session.arm_transcription_failure()
         usage_in = self.prompt_cache.input_usage(str(instructions), tools, context)
         override = session_config.get_path(params, "audio", "output")
         audio_output = {
@@ -186,7 +201,10 @@ class ResponseStreamer:
             self.active = resp
         self.streaming[resp.id] = resp
         await self.session.emit("response.created", response=self._snapshot(resp, "in_progress"))
+        # Like the real API: the limits are reported when a response starts (its input is reserved).
+        await self.session.emit("rate_limits.updated", rate_limits=rate_limits(sum(usage_in[:3])))
         resp.task = asyncio.create_task(self._run_response(resp))
+        return resp
 
     def _snapshot(self, resp: Response, status: str, details: JSON | None = None, usage: JSON | None = None) -> JSON:
         return {
@@ -203,21 +221,29 @@ class ResponseStreamer:
             "metadata": resp.metadata,
         }
 
-    async def cancel(self, resp: Response, reason: str) -> None:
-        """Stop a streaming response and wait until it has sent its `response.done`."""
+    def cancel(self, resp: Response, reason: str) -> None:
+        """Ask a streaming response to stop; it sends its last events and `response.done` a little later."""
         if resp.cancel_reason is None:
             resp.cancel_reason = reason
         resp.wake.set()
+
+    async def settle(self, resp: Response) -> None:
+        """Wait until a response has sent its `response.done` (the server's own next turn waits for it)."""
         if resp.task is not None and resp.task is not asyncio.current_task():
             with contextlib.suppress(asyncio.CancelledError):
                 await resp.task
+
+    async def _cancel_lag(self, resp: Response) -> None:
+        if resp.cancel_reason is not None and not resp.lagged:
+            resp.lagged = True
+            await asyncio.sleep(CANCEL_LAG_SECONDS)
 
     async def cancel_requested(self, response_id: Any) -> None:
         """A `response.cancel`: the named response, or the active one."""
         resp = self.streaming.get(str(response_id)) if response_id else self.active
         if resp is None or resp.cancel_reason is not None:
             raise ClientError("response_cancel_not_active", "Cancellation failed: no active response found.")
-        await self.cancel(resp, "client_cancelled")
+        self.cancel(resp, "client_cancelled")
 
     async def _pace(self, resp: Response, model_ms: float) -> None:
         """Let `model_ms` of output take model_ms / factor of wall time; wake early on cancel."""
@@ -242,11 +268,18 @@ class ResponseStreamer:
                         },
                     },
                 )
-            elif resp.plan.kind == "function_call":
-                await self._stream_function_call(resp)
             else:
-                await self._stream_message(resp)
-        except ConnectionClosed:
+                hit_limit = False
+                for kind, payload in resp.plan.steps():
+                    if resp.cancel_reason is not None or hit_limit:
+                        break
+                    if kind == "call":
+                        hit_limit = await self._stream_function_call(resp, payload)
+                    else:
+                        hit_limit = await self._stream_message(resp, payload)
+                await self._cancel_lag(resp)
+                await self._finish(resp, *self._status(resp, hit_limit))
+        except (ConnectionClosed, _Dropped):
             pass
         finally:
             self.streaming.pop(resp.id, None)
@@ -254,13 +287,14 @@ class ResponseStreamer:
                 self.active = None
 
     async def _finish(self, resp: Response, status: Status, details: JSON | None) -> None:
-        """Send `response.done` (full usage) and `rate_limits.updated`."""
+        """Send `response.done` (full usage), then whatever waited for it (a slow input transcription)."""
         self.streaming.pop(resp.id, None)
         if self.active is resp:
             self.active = None  # before sending, so the client may create the next response at once
         usage = response_usage(resp.usage_in, resp.out_text_tokens, resp.out_audio_ms)
         await self.session.emit("response.done", response=self._snapshot(resp, status, details, usage))
-        await self.session.emit("rate_limits.updated", rate_limits=rate_limits(usage["total_tokens"]))
+        for follow in resp.after_done:
+            await follow()
 
     def _limit(self, resp: Response, full_tokens: int) -> int | None:
         if resp.plan.incomplete:
@@ -307,8 +341,8 @@ class ResponseStreamer:
             return "incomplete", {"type": "incomplete", "reason": "max_output_tokens"}
         return "completed", None
 
-    async def _stream_message(self, resp: Response) -> None:
-        text = resp.plan.text
+    async def _stream_message(self, resp: Response, text: str) -> bool:
+        """Stream one assistant message item; True if it stopped at the output token limit."""
         audio_mode = "audio" in resp.modalities
         item_id = new_id("item")
         output_index, previous = await self._open_item(
@@ -340,6 +374,8 @@ class ResponseStreamer:
             steps = [(word, 0) for word in words]
         limit = self._limit(resp, replies.text_tokens(text) + ceil_div(total_ms, 50))
 
+        # Usage counts every item of the response: this one adds to what earlier items sent.
+        base_text, base_ms = resp.out_text_tokens, resp.out_audio_ms
         sent_text, sent_ms, hit_limit = "", 0, False
         fmt = resp.audio_output.get("format")
         for deltas, (delta_text, chunk_ms) in enumerate(steps, start=1):
@@ -353,7 +389,7 @@ class ResponseStreamer:
             if chunk_ms:
                 audio = assistant_audio(fmt, sent_ms, sent_ms + chunk_ms, total_ms)
                 sent_ms += chunk_ms
-                resp.out_audio_ms = sent_ms
+                resp.out_audio_ms = base_ms + sent_ms
                 if stored is not None and not stored.truncated:
                     stored.audio_ms = sent_ms  # truncation may already refer to audio sent so far
                 self.session.audio_started = True
@@ -361,14 +397,15 @@ class ResponseStreamer:
                 await self._pace(resp, chunk_ms)
             else:
                 sent_text += delta_text
-                resp.out_text_tokens = replies.text_tokens(sent_text)
+                resp.out_text_tokens = base_text + replies.text_tokens(sent_text)
                 kind = "response.output_audio_transcript.delta" if audio_mode else "response.output_text.delta"
                 await self.session.emit(kind, **ids, delta=delta_text)
                 if not audio_mode:
                     await self._pace(resp, TEXT_DELTA_MS)
             if resp.plan.drop and deltas >= DROP_AFTER_DELTAS:
                 await self.session.drop()
-                return
+                raise _Dropped
+        await self._cancel_lag(resp)
 
         if audio_mode:
             await self.session.emit("response.output_audio.done", **ids)
@@ -381,7 +418,7 @@ class ResponseStreamer:
             await self.session.emit("response.output_text.done", **ids, text=sent_text)
             await self.session.emit("response.content_part.done", **ids, part={"type": "text", "text": sent_text})
             content = {"type": "output_text", "text": sent_text}
-        status, details = self._status(resp, hit_limit)
+        status, _ = self._status(resp, hit_limit)
         item_status = "completed" if status == "completed" else "incomplete"
         final = {
             "id": item_id,
@@ -391,11 +428,10 @@ class ResponseStreamer:
             "content": [content],
         }
         await self._close_item(resp, output_index, previous, final, sent_ms)
-        await self._finish(resp, status, details)
+        return hit_limit
 
-    async def _stream_function_call(self, resp: Response) -> None:
-        call = resp.plan.call
-        assert call is not None
+    async def _stream_function_call(self, resp: Response, call: replies.ToolCall) -> bool:
+        """Stream one function call item; True if it stopped at the output token limit."""
         item_id, call_id = new_id("item"), new_id("call")
         base = {"id": item_id, "type": "function_call", "name": call.name, "call_id": call_id}
         output_index, previous = await self._open_item(resp, {**base, "status": "in_progress", "arguments": ""})
@@ -403,6 +439,7 @@ class ResponseStreamer:
         size = max(1, ceil_div(len(call.arguments), 4))
         pieces = [call.arguments[i : i + size] for i in range(0, len(call.arguments), size)]
         limit = self._limit(resp, replies.text_tokens(call.name + call.arguments))
+        base_text = resp.out_text_tokens
         sent, hit_limit = "", False
         for deltas, piece in enumerate(pieces, start=1):
             if resp.cancel_reason is not None:
@@ -411,16 +448,17 @@ class ResponseStreamer:
                 hit_limit = True
                 break
             sent += piece
-            resp.out_text_tokens = replies.text_tokens(call.name + sent)
+            resp.out_text_tokens = base_text + replies.text_tokens(call.name + sent)
             await self.session.emit("response.function_call_arguments.delta", **ids, delta=piece)
             if resp.plan.drop and deltas >= DROP_AFTER_DELTAS:
                 await self.session.drop()
-                return
+                raise _Dropped
             await self._pace(resp, TEXT_DELTA_MS)
-        status, details = self._status(resp, hit_limit)
-        if status == "completed":
-            # Only a finished call gets `.done`: relays execute tools on it.
-            await self.session.emit("response.function_call_arguments.done", **ids, name=call.name, arguments=sent)
+        await self._cancel_lag(resp)
+        status, _ = self._status(resp, hit_limit)
+        # Sent for a cut-off call too, with the arguments so far, as the real API does: only the item's
+        # `response.output_item.done` status (or the response's) says whether the call may run.
+        await self.session.emit("response.function_call_arguments.done", **ids, name=call.name, arguments=sent)
         item_status = "completed" if status == "completed" else "incomplete"
         await self._close_item(resp, output_index, previous, {**base, "status": item_status, "arguments": sent})
-        await self._finish(resp, status, details)
+        return hit_limit

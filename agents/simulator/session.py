@@ -28,6 +28,10 @@ from .vad import EnergyVad, VadSettings
 JSON = dict[str, Any]
 
 MIN_COMMIT_MS = 100
+# Input transcription runs beside the response, as in the real API. Deterministic, so tests can pin both
+# orders: speech shorter than this is transcribed before the response starts; longer speech only after
+# the `response.done` of the response that answers it.
+SLOW_TRANSCRIPTION_MS = 1000
 BUFFER_KEEP_MS = 30_000  # silence kept in the input buffer while VAD waits for speech
 
 
@@ -57,6 +61,7 @@ class RealtimeSession:
         self.speech_item_id: str | None = None
         self.speech_start_ms = 0
         self.closed = False
+        self.transcription_fails = False  # armed by #sim:mishear: the next input transcription fails
         self._handlers: dict[str, Callable[[JSON], Awaitable[None]]] = {
             "session.update": self._on_session_update,
             "input_audio_buffer.append": self._on_append,
@@ -219,7 +224,7 @@ class RealtimeSession:
         self.speech_start_ms = start_ms
         await self.emit("input_audio_buffer.speech_started", audio_start_ms=start_ms, item_id=self.speech_item_id)
         if td.get("interrupt_response", True) and self.responses.active is not None:
-            await self.responses.cancel(self.responses.active, "turn_detected")
+            self.responses.cancel(self.responses.active, "turn_detected")  # its response.done follows later
 
     async def _speech_stopped(self, end_ms: int, td: JSON) -> None:
         item_id = self.speech_item_id or new_id("item")
@@ -229,12 +234,23 @@ class RealtimeSession:
         audio = bytes(self.buffer[start:end])
         del self.buffer[:end]
         self.buffer_start_ms += end / bytes_per_ms(self.input_format)
-        await self._commit_audio(item_id, audio)
+        item, duration = await self._commit_audio(item_id, audio)
+        slow = duration >= SLOW_TRANSCRIPTION_MS
+        if not slow:
+            await self._transcribe(item, duration)
+        active = self.responses.active
+        if active is not None and active.cancel_reason is not None:
+            await self.responses.settle(active)  # the barge-in's cancelled response ends first
+        resp = None
         if td.get("create_response", True) and self.responses.active is None and not self.closed:
-            await self.responses.start({})
+            resp = await self.responses.start({})
+        if slow and resp is not None:
+            resp.after_done.append(lambda: self._transcribe(item, duration))
+        elif slow:
+            await self._transcribe(item, duration)
 
-    async def _commit_audio(self, item_id: str, audio: bytes) -> None:
-        """Turn committed audio into a user item (+ placeholder transcription if configured)."""
+    async def _commit_audio(self, item_id: str, audio: bytes, *, transcribe: bool = False) -> tuple[Item, int]:
+        """Turn committed audio into a user item (and transcribe it at once if asked); return it and its length."""
         previous = self.conversation.last_id()
         await self.emit("input_audio_buffer.committed", item_id=item_id, previous_item_id=previous)
         duration = int(len(audio) / bytes_per_ms(self.input_format))
@@ -253,7 +269,33 @@ class RealtimeSession:
         self.conversation.items.append(item)
         await self.emit("conversation.item.added", previous_item_id=previous, item=item.data)
         await self.emit("conversation.item.done", previous_item_id=previous, item=item.data)
-        if session_config.get_path(self.config, "audio", "input", "transcription") is not None:
+        if transcribe:
+            await self._transcribe(item, duration)
+        return item, duration
+
+    def arm_transcription_failure(self) -> None:
+        self.transcription_fails = True
+
+    async def _transcribe(self, item: Item, duration: int) -> None:
+        """The placeholder transcription of a user audio item, if the session asks for one (or its scripted failure)."""
+        if self.closed or session_config.get_path(self.config, "audio", "input", "transcription") is None:
+            return
+        item_id = item.id
+        with contextlib.suppress(ConnectionClosed):
+            if self.transcription_fails:
+                self.transcription_fails = False
+                await self.emit(
+                    "conversation.item.input_audio_transcription.failed",
+                    item_id=item_id,
+                    content_index=0,
+                    error={
+                        "type": "transcription_error",
+                        "code": "audio_unintelligible",
+                        "message": "The simulator failed this transcription on purpose (#sim:mishear).",
+                        "param": None,
+                    },
+                )
+                return
             transcript = replies.transcript_placeholder(duration)
             half = len(transcript) // 2
             for piece in (transcript[:half], transcript[half:]):
@@ -284,7 +326,7 @@ class RealtimeSession:
         self.speech_item_id = None
         audio = bytes(self.buffer)
         self._reset_buffer()
-        await self._commit_audio(item_id, audio)
+        await self._commit_audio(item_id, audio, transcribe=True)
 
     def _reset_buffer(self) -> None:
         self.vad.skip(0, self.input_format)  # a partial frame is dropped with the buffer

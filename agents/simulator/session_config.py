@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 
 from .errors import ClientError
 from .ids import new_id
@@ -48,6 +52,17 @@ REPLACED_PATHS = frozenset(
         ("audio", "input", "noise_reduction"),
         ("audio", "output", "voice"),
     }
+)
+VOICES = frozenset({"alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"})
+TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+# ISO 639-1: the only language codes the real API's input transcription accepts.
+ISO_639_1 = frozenset(
+    "aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee el "
+    "en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it "
+    "iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt "
+    "my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl "
+    "sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo "
+    "za zh zu".split()
 )
 SERVER_VAD_DEFAULTS: JSON = {
     "type": "server_vad",
@@ -155,6 +170,16 @@ def apply_session_update(config: JSON, patch: Any, *, audio_started: bool) -> JS
             "Cannot update a conversation's voice if assistant audio is present.",
             "session.audio.output.voice",
         )
+    if voice is not None:
+        check_voice(voice, "session.audio.output.voice")
+    language = get_path(patch, "audio", "input", "transcription", "language")
+    if language is not None and language not in ISO_639_1:
+        raise ClientError(
+            "invalid_value",
+            f"Invalid value: '{str(language)[:32]}'. The transcription language must be an ISO-639-1 code "
+            "such as 'en'.",
+            "session.audio.input.transcription.language",
+        )
     if "output_modalities" in patch:
         check_modalities(patch["output_modalities"], "session.output_modalities")
     if "tools" in patch:
@@ -203,9 +228,41 @@ def check_tools(value: Any, param: str) -> None:
     for index, tool in enumerate(value):
         if not isinstance(tool, dict) or tool.get("type", "function") not in ("function", "mcp"):
             raise ClientError("invalid_value", f"Invalid tool at '{param}[{index}]'.", f"{param}[{index}]")
-        if tool.get("type", "function") == "function" and not isinstance(tool.get("name"), str):
+        if tool.get("type", "function") != "function":
+            continue
+        where = f"{param}[{index}]"
+        if not isinstance(tool.get("name"), str):
             raise ClientError(
-                "missing_required_parameter",
-                f"Missing required parameter: '{param}[{index}].name'.",
-                f"{param}[{index}].name",
+                "missing_required_parameter", f"Missing required parameter: '{where}.name'.", f"{where}.name"
             )
+        if not TOOL_NAME_RE.fullmatch(tool["name"]):
+            raise ClientError(
+                "invalid_value", f"Invalid '{where}.name': use letters, digits, _ or -, at most 64.", f"{where}.name"
+            )
+        check_parameters(tool.get("parameters"), f"{where}.parameters")
+
+
+def check_parameters(schema: Any, param: str) -> None:
+    """A function's parameters: a valid JSON Schema whose type is object (like the real API's check)."""
+    if schema is None:
+        return
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise ClientError("invalid_function_parameters", f"Invalid schema for '{param}': type must be 'object'.", param)
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise ClientError(
+            "invalid_function_parameters", f"Invalid schema for '{param}': {exc.message[:200]}.", param
+        ) from exc
+
+
+def check_voice(voice: Any, param: str) -> None:
+    if isinstance(voice, dict) and isinstance(voice.get("id"), str) and voice["id"].startswith("voice_"):
+        return  # a custom voice
+    if voice not in VOICES:
+        shown = str(voice)[:32]
+        raise ClientError(
+            "invalid_value",
+            f"Invalid value: '{shown}'. Supported values are: {', '.join(sorted(VOICES))}.",
+            param,
+        )

@@ -14,15 +14,13 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from openai import AsyncOpenAI
-from openai.types.realtime import RealtimeServerEvent
-from pydantic import TypeAdapter
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from agents.simulator import RealtimeSimulator, start_in_thread
+from tests.support.realtime_client import validate_strictly
 
 Event = dict[str, Any]
-ADAPTER: TypeAdapter[Any] = TypeAdapter(RealtimeServerEvent)
 RATE = 24000
 
 SEARCH_TOOL = {
@@ -47,10 +45,8 @@ WEATHER_TOOL = {
 
 
 def validate(event: Event) -> None:
-    """Every server event must parse as the GA union member named by its own type."""
-    assert isinstance(event.get("event_id"), str) and event["event_id"].startswith("event_"), event
-    model = ADAPTER.validate_python(event)
-    assert model.type == event["type"], (model.type, event["type"])
+    """Every server event must parse as the GA union member named by its own type, with no undeclared field."""
+    validate_strictly(event)
 
 
 class Client:
@@ -95,7 +91,7 @@ class Client:
     async def say(self, text: str, **response: Any) -> list[Event]:
         """A text turn; returns its events through rate_limits.updated."""
         await self.ask(text, **response)
-        return await self.until("rate_limits.updated")
+        return await self.until("response.done")
 
     async def append(self, pcm: bytes, chunk_ms: int = 40) -> None:
         step = chunk_ms * 48
@@ -249,6 +245,7 @@ async def test_text_turn_text_modality_event_order(client: Client) -> None:
         "conversation.item.added",
         "conversation.item.done",
         "response.created",
+        "rate_limits.updated",
         "response.output_item.added",
         "conversation.item.added",
         "response.content_part.added",
@@ -258,13 +255,13 @@ async def test_text_turn_text_modality_event_order(client: Client) -> None:
         "conversation.item.done",
         "response.output_item.done",
         "response.done",
-        "rate_limits.updated",
     ]
     assert events[0]["item"]["status"] == "completed" and events[0]["item"]["role"] == "user"
     created = events[2]["response"]
     assert created["status"] == "in_progress" and created["output"] == [] and created["usage"] is None
-    assert events[3]["item"]["status"] == "in_progress" and events[3]["item"]["content"] == []
-    assert events[5]["part"] == {"type": "text", "text": ""}
+    assert events[3]["rate_limits"][0]["name"] == "tokens"
+    assert events[4]["item"]["status"] == "in_progress" and events[4]["item"]["content"] == []
+    assert events[6]["part"] == {"type": "text", "text": ""}
     deltas = [e for e in events if e["type"] == "response.output_text.delta"]
     assert len(deltas) > 3 and all("obfuscation" in e for e in deltas)
     text = "".join(e["delta"] for e in deltas)
@@ -283,26 +280,26 @@ async def test_text_turn_text_modality_event_order(client: Client) -> None:
 @pytest.mark.asyncio
 async def test_text_turn_audio_modality_event_order_and_audio(client: Client) -> None:
     events = await client.say("Tell me a joke")
-    assert types(events)[:6] == [
+    assert types(events)[:7] == [
         "conversation.item.added",
         "conversation.item.done",
         "response.created",
+        "rate_limits.updated",
         "response.output_item.added",
         "conversation.item.added",
         "response.content_part.added",
     ]
-    assert types(events)[-7:] == [
+    assert types(events)[-6:] == [
         "response.output_audio.done",
         "response.output_audio_transcript.done",
         "response.content_part.done",
         "conversation.item.done",
         "response.output_item.done",
         "response.done",
-        "rate_limits.updated",
     ]
-    middle = {e["type"] for e in events[6:-7]}
+    middle = {e["type"] for e in events[7:-6]}
     assert middle == {"response.output_audio.delta", "response.output_audio_transcript.delta"}
-    assert events[5]["part"] == {"type": "audio", "transcript": ""}
+    assert events[6]["part"] == {"type": "audio", "transcript": ""}
     pcm = b"".join(base64.b64decode(e["delta"]) for e in events if e["type"] == "response.output_audio.delta")
     samples = array("h", pcm)
     assert max(abs(s) for s in samples) > 1000  # a real tone, not silence
@@ -329,7 +326,7 @@ async def test_audio_turn_with_server_vad(client: Client) -> None:
     )
     await client.recv()
     await client.append(silence(500) + sine(800) + silence(800))
-    events = await client.until("rate_limits.updated")
+    events = await client.until("response.done")
     assert types(events)[:5] == [
         "input_audio_buffer.speech_started",
         "input_audio_buffer.speech_stopped",
@@ -342,10 +339,17 @@ async def test_audio_turn_with_server_vad(client: Client) -> None:
     assert stopped["audio_end_ms"] == 1300 + 200  # silence_duration_ms
     assert started["item_id"] == stopped["item_id"] == committed["item_id"] == added["item"]["id"]
     assert added["item"]["content"] == [{"type": "input_audio", "transcript": None}]
-    completed = next(e for e in events if e["type"] == "conversation.item.input_audio_transcription.completed")
-    assert completed["transcript"] == "[speech: 1.3 s]" and completed["usage"]["type"] == "tokens"
-    assert any(e["type"] == "conversation.item.input_audio_transcription.delta" for e in events)
     assert "response.created" in types(events)
+    # 1.3 s of speech: its transcription is slower than the reply and arrives after the response.done.
+    assert not any(e["type"].startswith("conversation.item.input_audio_transcription") for e in events)
+    late = await client.until("conversation.item.input_audio_transcription.completed")
+    completed = late[-1]
+    assert completed["item_id"] == added["item"]["id"]
+    assert completed["transcript"] == "[speech: 1.3 s]" and completed["usage"]["type"] == "tokens"
+    assert types(late) == [
+        "conversation.item.input_audio_transcription.delta",
+        "conversation.item.input_audio_transcription.completed",
+    ]
     pcm = b"".join(base64.b64decode(e["delta"]) for e in events if e["type"] == "response.output_audio.delta")
     resp = done(events)
     usage = resp["usage"]
@@ -379,7 +383,7 @@ async def test_manual_commit_with_vad_off(client: Client) -> None:
     await client.send(type="input_audio_buffer.commit")
     assert (await client.recv())["error"]["code"] == "input_audio_buffer_commit_empty"
     await client.send(type="response.create")
-    resp = done(await client.until("rate_limits.updated"))
+    resp = done(await client.until("response.done"))
     assert resp["usage"]["input_token_details"]["audio_tokens"] == 5  # 460 ms committed earlier
 
 
@@ -395,6 +399,7 @@ async def test_function_call_turn_and_follow_up(client: Client) -> None:
         "conversation.item.added",
         "conversation.item.done",
         "response.created",
+        "rate_limits.updated",
         "response.output_item.added",
         "conversation.item.added",
         "response.function_call_arguments.delta",
@@ -402,9 +407,8 @@ async def test_function_call_turn_and_follow_up(client: Client) -> None:
         "conversation.item.done",
         "response.output_item.done",
         "response.done",
-        "rate_limits.updated",
     ]
-    added = events[3]["item"]
+    added = events[4]["item"]
     assert added["type"] == "function_call" and added["arguments"] == "" and added["status"] == "in_progress"
     assert added["call_id"].startswith("call_") and added["id"].startswith("item_")
     deltas = [e["delta"] for e in events if e["type"] == "response.function_call_arguments.delta"]
@@ -434,7 +438,7 @@ async def test_function_call_turn_and_follow_up(client: Client) -> None:
         "conversation.item.done",
     ]
     await client.send(type="response.create")
-    follow = done(await client.until("rate_limits.updated"))
+    follow = done(await client.until("response.done"))
     transcript = follow["output"][0]["content"][0]["transcript"]
     assert transcript.startswith("Here is what I found: products: name: Basic mug, price: 4.5")
 
@@ -462,7 +466,7 @@ async def test_scripted_greeting_items_and_g711_output(client: Client) -> None:
     session = (await client.recv())["session"]
     assert session["audio"]["output"]["format"] == pcmu  # replaced, not merged
     await client.send(type="response.create", response={"instructions": "Greet the visitor with exactly: Welcome!"})
-    events = await client.until("rate_limits.updated")
+    events = await client.until("response.done")
     resp = done(events)
     assert resp["output"][0]["content"][0]["transcript"] == "Welcome!"
     audio = b"".join(base64.b64decode(e["delta"]) for e in events if e["type"] == "response.output_audio.delta")
@@ -487,7 +491,7 @@ async def test_barge_in_cancels_with_turn_detected(paced: RealtimeSimulator) -> 
     await c.ask("tell me a story " * 20)
     await c.until("response.output_audio.delta")
     await c.append(sine(200))
-    events = await c.until("rate_limits.updated")
+    events = await c.until("response.done")
     assert "input_audio_buffer.speech_started" in types(events)
     assert types(events).index("input_audio_buffer.speech_started") < types(events).index("response.done")
     assert "response.output_audio.done" in types(events) and "response.output_item.done" in types(events)
@@ -510,7 +514,7 @@ async def test_response_cancel_active_and_idle(paced: RealtimeSimulator) -> None
     await c.ask("a long answer " * 20)
     await c.until("response.output_audio.delta")
     await c.send(type="response.cancel")
-    resp = done(await c.until("rate_limits.updated"))
+    resp = done(await c.until("response.done"))
     assert resp["status"] == "cancelled" and resp["status_details"]["reason"] == "client_cancelled"
     check_usage(resp["usage"])
     await c.ws.close()
@@ -552,7 +556,7 @@ async def test_second_response_create_while_active(paced: RealtimeSimulator) -> 
     err = events[-1]["error"]
     assert err["code"] == "conversation_already_has_active_response" and err["event_id"] == "evt_dup"
     assert created["response"]["id"] in err["message"]
-    assert done(await c.until("rate_limits.updated"))["status"] == "completed"
+    assert done(await c.until("response.done"))["status"] == "completed"
     await c.ws.close()
 
 
@@ -621,7 +625,7 @@ async def _conversation_usage(simulator: RealtimeSimulator) -> list[Event]:
     await c.recv()
     usages = [done(await c.say("Hello, who are you?"))["usage"]]
     await c.append(silence(300) + sine(600) + silence(400))
-    usages.append(done(await c.until("rate_limits.updated"))["usage"])
+    usages.append(done(await c.until("response.done"))["usage"])
     usages.append(done(await c.say("thanks", output_modalities=["text"]))["usage"])
     await c.ws.close()
     return usages
@@ -649,8 +653,8 @@ async def test_concurrent_connections_are_independent(paced: RealtimeSimulator) 
     assert (await a.recv())["type"] == "response.created"
     await b.send(type="response.create")
     assert (await b.recv())["type"] == "response.created"  # a's active response does not block b
-    assert done(await b.until("rate_limits.updated"))["status"] == "completed"
-    assert done(await a.until("rate_limits.updated"))["status"] == "completed"
+    assert done(await b.until("response.done"))["status"] == "completed"
+    assert done(await a.until("response.done"))["status"] == "completed"
     await a.ws.close()
     await b.ws.close()
 
