@@ -78,6 +78,7 @@ class VoiceConsumer(AsyncWebsocketConsumer):
             ),
             retention_days=admission.retention_days,
             upstream_url=settings.REALTIME_URL,
+            upstream_proxy=settings.REALTIME_PROXY or None,
             api_key=settings.OPENAI_API_KEY or "sk-simulator",
             price=admission.price,
             send_client=self._send_text,

@@ -100,3 +100,9 @@ def session_plan_build(*, agent: Agent, channel: str, prompt_version: PromptVers
         greeting=agent.greeting,
         fallback_message=agent.fallback_message,
     )
+
+
+def greeting_instructions(plan: SessionPlan) -> str:
+    """The greeting response's instructions. A response's `instructions` replace the session's for that
+    response, so they repeat the whole session prompt (persona, tools, safety, language) before the greeting."""
+    return f"{plan.realtime_config['instructions']}\n\n# Now\nGreet the visitor with exactly: {plan.greeting}"

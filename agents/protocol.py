@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 WS_PATH = "/ws/voice/"
@@ -30,6 +31,10 @@ MAX_CLIENT_FRAME = 1_048_576
 MAX_USER_TEXT = 2000
 
 # Upstream events a visitor may see; session.* (instructions, tool definitions) never leave the server.
+# A spoken turn's line is placed by `input_audio_buffer.committed` (`item_id`, `previous_item_id`: the
+# conversation item before it), which always comes before the answer's events; the transcription events fill
+# it later by `item_id`, whenever they arrive (before or after the answer). A failed transcription reaches
+# the visitor as `conversation.item.input_audio_transcription.failed` with `item_id` and `error.code` only.
 VISITOR_EVENTS = frozenset(
     {
         "input_audio_buffer.speech_started",
@@ -76,7 +81,12 @@ NOTICES = {
     "tenant_inactive": "This assistant is no longer available on this website.",
     "session_expired": "The conversation reached its time limit. Start a new one to continue.",
     "invalid_api_key": "Sorry, the voice service is not configured correctly.",
+    "config_rejected": "Sorry, this assistant is not set up correctly right now. Please try again later.",
+    "response_failed": "Sorry, I could not answer that. Please try again, or type your question.",
+    "transcription_failed": "Sorry, I didn't catch that. Please say it again, or type your message.",
 }
+# What a visitor reads for an upstream error: its own message may quote the session config.
+UPSTREAM_ERROR_MESSAGE = "The voice service could not handle that request."
 
 
 def browser_protocol() -> dict[str, Any]:
@@ -90,8 +100,13 @@ def browser_protocol() -> dict[str, Any]:
     }
 
 
+def event_id() -> str:
+    """A server event id in the Realtime API's style, for the events the relay builds itself."""
+    return "event_" + uuid.uuid4().hex[:22]
+
+
 def _event(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, default=str)
+    return json.dumps({"type": payload["type"], "event_id": event_id(), **payload}, default=str)
 
 
 def notice(code: str, *, retryable: bool) -> str:
@@ -110,6 +125,48 @@ def notice(code: str, *, retryable: bool) -> str:
 def error_event(code: str, message: str, *, error_type: str = "invalid_request_error") -> str:
     """An `error` event in the Realtime API's shape: a refused frame, or an upstream error passed on."""
     return _event({"type": "error", "error": {"type": error_type, "code": code, "message": message}})
+
+
+def response_done(response: dict[str, Any]) -> str:
+    """The visitor's `response.done`: id, status and usage only (the output items stay on the server)."""
+    return _event(
+        {
+            "type": "response.done",
+            "response": {
+                "id": response.get("id"),
+                "status": response.get("status"),
+                "status_details": response.get("status_details"),
+                "usage": response.get("usage"),
+            },
+        }
+    )
+
+
+def user_item_done(item_id: Any, text: str) -> str:
+    """The visitor's own typed turn, as `conversation.item.done`."""
+    return _event(
+        {
+            "type": "conversation.item.done",
+            "item": {
+                "id": item_id,
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": text}],
+            },
+        }
+    )
+
+
+def transcription_failed(item_id: Any, code: str) -> str:
+    """A spoken turn that could not be transcribed: the line to mark, and the code (no upstream message)."""
+    return _event(
+        {
+            "type": "conversation.item.input_audio_transcription.failed",
+            "item_id": item_id,
+            "content_index": 0,
+            "error": {"code": code[:64]},
+        }
+    )
 
 
 def session_started(*, session_id: str, channel: str, tenant_name: str, agent_name: str, simulator: bool) -> str:

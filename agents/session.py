@@ -21,16 +21,18 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from agents import protocol
-from agents.plans import SessionPlan
+from agents.plans import SessionPlan, greeting_instructions
 from agents.protocol import APPEND_WIRE, AUDIO_DELTA, TYPE_PEEK  # per frame: one lookup each
 from agents.recorder import recorder
 from agents.session_records import SessionRecords, VisitorIdentity
+from agents.turns import ResponseGate, SentEvents
 from config.metrics import RELAYED_FRAMES, TOOL_CALL_SECONDS, UPSTREAM_CONNECT_FAILURES
 from httptools.executor import tool_execute
 from usage import budgets, limits
 from usage import services as usage_services
 
 logger = logging.getLogger(__name__)
+CONFIG_TIMEOUT_SECONDS = 10  # the wait for `session.updated` before the first turn
 
 # Bound once: the relay counts every frame.
 _FRAMES_TO_UPSTREAM = RELAYED_FRAMES.labels("to_upstream")
@@ -69,6 +71,7 @@ class AgentSession:
     simulator: bool = False
     debug: bool = False
     identity: VisitorIdentity = field(default_factory=VisitorIdentity)
+    upstream_proxy: str | None = None  # settings.REALTIME_PROXY; None: no proxy, whatever the environment says
     upstream: ClientConnection | None = None
     ended_reason: str | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -76,8 +79,8 @@ class AgentSession:
     _tool_queue: asyncio.Queue[tuple[str, list[PendingCall]]] = field(default_factory=lambda: asyncio.Queue(maxsize=16))
     _started: float = field(default_factory=time.monotonic)
     _last_activity: float = field(default_factory=time.monotonic)
-    _own_response_pending: bool = False
-    _active_response: str | None = None
+    _gate: ResponseGate = field(default_factory=ResponseGate)
+    _configured: asyncio.Event = field(default_factory=asyncio.Event)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -100,23 +103,13 @@ class AgentSession:
                 open_timeout=10,
                 close_timeout=2,
                 compression=None,
+                proxy=self.upstream_proxy,  # websockets follows *_PROXY variables unless told otherwise
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             logger.warning("upstream connect failed: %s", type(exc).__name__)
             UPSTREAM_CONNECT_FAILURES.labels(type(exc).__name__).inc()
             await self.end("upstream_unavailable", notice=("upstream_failed", True))
             return
-        await self._send_upstream({"type": "session.update", "session": plan.realtime_config})
-        if self.debug:
-            # Nothing to mask: secrets live only in request headers, never in the session config.
-            await self._debug("config", {"model": plan.model, "session": plan.realtime_config})
-        if plan.greeting:
-            await self._send_upstream(
-                {
-                    "type": "response.create",
-                    "response": {"instructions": f"Greet the visitor with exactly: {plan.greeting}"},
-                }
-            )
         loop = asyncio.get_running_loop()
         for worker, name in (
             (self._upstream_reader, "upstream"),
@@ -125,6 +118,18 @@ class AgentSession:
             (self._watchdog, "watchdog"),
         ):
             self._tasks.append(loop.create_task(worker(), name=f"{name}:{self.session_id}"))
+        await self._send_upstream({"type": "session.update", "session": plan.realtime_config})
+        if self.debug:
+            # Nothing to mask: secrets live only in request headers, never in the session config.
+            await self._debug("config", {"model": plan.model, "session": plan.realtime_config})
+        # The API may refuse the config (and then runs on its defaults): no turn before `session.updated`.
+        # The consumer awaits open(), so the visitor's first frames wait here too.
+        try:
+            await asyncio.wait_for(self._configured.wait(), CONFIG_TIMEOUT_SECONDS)
+        except TimeoutError:
+            await self.end("upstream_unavailable", notice=("upstream_failed", True))
+        if self.ended_reason is None and plan.greeting:
+            await self._request_response({"instructions": greeting_instructions(plan)})
 
     async def end(
         self, reason: str, *, notice: tuple[str, bool] | None = None, close_code: int = protocol.CLOSE_NORMAL
@@ -205,8 +210,9 @@ class AgentSession:
 
     async def _user_turn(self, text: str) -> None:
         self._last_activity = time.monotonic()
-        if self._active_response:
-            # Typing interrupts the agent as speaking does; only one response may be active at a time.
+        if self._gate.busy:
+            # Typing interrupts the agent as speaking does. The cancel returns at once; the answer is
+            # asked for only after the cancelled response's `response.done` (the gate holds it).
             await self._send_upstream({"type": "response.cancel"})
         await self._send_upstream(
             {
@@ -214,7 +220,14 @@ class AgentSession:
                 "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
             }
         )
-        await self._send_upstream({"type": "response.create"})
+        await self._request_response()
+
+    async def _request_response(self, params: dict[str, Any] | None = None) -> None:
+        """Ask for a response now, or after the active one's `response.done`."""
+        create = self._sent.stamp({"type": "response.create", **({"response": params} if params else {})})
+        ready = self._gate.request(create)
+        if ready is not None:
+            await self._forward_raw(json.dumps(ready))
 
     # ---- upstream → visitor ------------------------------------------------------------------
 
@@ -222,39 +235,53 @@ class AgentSession:
         assert self.upstream is not None
         try:
             async for raw in self.upstream:
-                text = raw if isinstance(raw, str) else raw.decode()
                 _FRAMES_FROM_UPSTREAM.inc()
-                peek = TYPE_PEEK.match(text)
-                if peek and peek.group(1) == AUDIO_DELTA:
-                    await self._to_client(text)  # hot path: forwarded unparsed
-                    continue
-                try:
-                    event = json.loads(text)
-                except ValueError:
-                    continue
-                if isinstance(event, dict):
-                    await self._upstream_event(event)
+                await self._upstream_frame(raw if isinstance(raw, str) else raw.decode())
         except ConnectionClosed:
             pass
         if self.ended_reason is None:
             await self.end("upstream_closed", notice=("upstream_failed", True))
+
+    async def _upstream_frame(self, text: str) -> None:
+        peek = TYPE_PEEK.match(text)
+        if peek and peek.group(1) == AUDIO_DELTA:
+            await self._to_client(text)  # hot path: forwarded unparsed
+            return
+        try:
+            event = json.loads(text)
+        except ValueError:
+            return
+        if not isinstance(event, dict):
+            return
+        if event.get("type") == AUDIO_DELTA:
+            await self._to_client(text)  # the fast path is an optimisation: another key may come first
+            return
+        await self._upstream_event(event)
 
     async def _upstream_event(self, event: dict[str, Any]) -> None:
         kind = str(event.get("type", ""))
         if self.debug or kind in protocol.VISITOR_EVENTS:
             await self._to_client(json.dumps(event))  # the console sees the raw stream; visitors an allowlist
         if kind == "response.created":
-            self._active_response = str((event.get("response") or {}).get("id") or "")
+            self._gate.created(str((event.get("response") or {}).get("id") or ""))
+        elif kind == "session.updated":
+            self._configured.set()
         elif kind == "input_audio_buffer.speech_started":
             self._last_activity = time.monotonic()
+        elif kind in ("conversation.item.added", "conversation.item.created"):
+            item = event.get("item") or {}
+            if item.get("type") == "message" and item.get("id"):
+                self.records.item_added(str(item["id"]), event.get("previous_item_id"), expects_text=True)
         elif kind == "conversation.item.input_audio_transcription.completed":
             self.records.utterance(str(event.get("item_id")), "user", str(event.get("transcript") or ""))
+        elif kind == "conversation.item.input_audio_transcription.failed":
+            await self._transcription_failed(event)
         elif kind == "conversation.item.done":
             await self._item_done(event.get("item") or {})
         elif kind in ("response.output_audio_transcript.done", "response.output_text.done"):
             text = event.get("transcript") if "transcript" in event else event.get("text")
             self.records.utterance(str(event.get("item_id")), "assistant", str(text or ""))
-        elif kind == "response.function_call_arguments.done":
+        elif kind == "response.output_item.done":
             self._register_call(event)
         elif kind == "response.done":
             await self._response_done(event.get("response") or {})
@@ -267,41 +294,70 @@ class AgentSession:
             return
         self.records.utterance(str(item.get("id")), "user", text)
         if not self.debug:  # the visitor sees their own typed turn, nothing else about items
-            await self._to_client(
-                json.dumps(
-                    {
-                        "type": "conversation.item.done",
-                        "item": {
-                            "id": item.get("id"),
-                            "type": "message",
-                            "role": "user",
-                            "content": [{"type": "input_text", "text": text}],
-                        },
-                    }
-                )
-            )
+            await self._to_client(protocol.user_item_done(item.get("id"), text))
+
+    async def _transcription_failed(self, event: dict[str, Any]) -> None:
+        """A spoken turn nobody can read: the visitor is asked to repeat or type, the record says why."""
+        item_id = str(event.get("item_id"))
+        code = str((event.get("error") or {}).get("code") or "transcription_failed")
+        self.records.utterance_missing(item_id)
+        self.records.tool_log({"kind": "transcription_failed", "tool": None, "itemId": item_id, "status": code})
+        if not self.debug:
+            await self._to_client(protocol.transcription_failed(item_id, code))
+        await self._notice("transcription_failed", retryable=True)
 
     async def _upstream_error(self, error: dict[str, Any]) -> None:
+        """An upstream `error`, matched to the event that caused it by `error.event_id`."""
         code = str(error.get("code") or "upstream_error")
-        if code == "conversation_already_has_active_response" and self._own_response_pending:
-            self._own_response_pending = False  # the visitor spoke first; the tool output is in context
+        cause = self._sent.cause(error.get("event_id"))
+        kind = cause.get("type") if cause else None
+        if kind == "session.update":
+            await self._config_rejected(code, error)
             return
-        if code == "response_cancel_not_active":
-            return  # our own cancel raced with the response's end
+        if kind == "response.create":
+            ready = (
+                self._gate.refused(cause)
+                if code == "conversation_already_has_active_response"
+                else self._gate.failed(cause)
+            )
+            if ready is not None:
+                await self._forward_raw(json.dumps(ready))
+            if code == "conversation_already_has_active_response":
+                return  # asked again after the active response's `response.done`
+        if kind == "response.cancel" and code == "response_cancel_not_active":
+            return  # our cancel raced with the response's end
         if code in ("session_expired", "invalid_api_key"):
             await self.end(code, notice=("upstream_failed", code == "session_expired"))
             return
+        # The upstream message may quote the session config: staff read it in the log and the console.
+        logger.warning("upstream error %s (%s): %s", code, kind, str(error.get("message") or "")[:300])
         if not self.debug:
-            message = str(error.get("message") or "")[:300]
-            await self._to_client(protocol.error_event(code, message, error_type="upstream_error"))
+            message = protocol.UPSTREAM_ERROR_MESSAGE
+            await self._to_client(protocol.error_event(code[:64], message, error_type="upstream_error"))
+
+    async def _config_rejected(self, code: str, error: dict[str, Any]) -> None:
+        """The API refused the session config: no conversation on its defaults (no prompt, no tools)."""
+        message = str(error.get("message") or "")[:500]
+        logger.error("upstream refused the session config of agent %s: %s %s", self.plan.agent_id, code, message)
+        detail = {"code": code, "param": error.get("param"), "message": message}
+        self.records.tool_log({"kind": "config_rejected", "tool": None, "status": code, "error": detail})
+        if self.debug:
+            await self._debug("config_rejected", detail)
+        self._configured.set()
+        await self.end("config_rejected", notice=("config_rejected", False))
 
     # ---- tools -------------------------------------------------------------------------------
 
     def _register_call(self, event: dict[str, Any]) -> None:
+        """A finished output item: a function call runs only if the item completed, never from cut-off arguments
+        (the API sends `function_call_arguments.done` for cancelled and incomplete calls too)."""
+        item = event.get("item") or {}
+        if item.get("type") != "function_call" or item.get("status") != "completed":
+            return
         call = PendingCall(
-            call_id=str(event.get("call_id")),
-            name=str(event.get("name")),
-            arguments=str(event.get("arguments") or "{}"),
+            call_id=str(item.get("call_id")),
+            name=str(item.get("name")),
+            arguments=str(item.get("arguments") or "{}"),
             response_id=str(event.get("response_id")),
         )
         if call.call_id in self._calls:
@@ -314,9 +370,14 @@ class AgentSession:
 
     async def _response_done(self, response: dict[str, Any]) -> None:
         response_id = str(response.get("id") or "")
-        if self._active_response in (response_id, "requested"):
-            self._active_response = None
         status = response.get("status")
+        if status == "failed":
+            error = (response.get("status_details") or {}).get("error") or {}
+            reason = str(error.get("code") or error.get("type") or "failed")
+            self.records.tool_log(
+                {"kind": "response_failed", "tool": None, "responseId": response_id, "status": reason}
+            )
+            await self._notice("response_failed", retryable=True)
         if response.get("usage") and response_id:
             recorder().submit(self._meter, response_id=response_id, usage=response["usage"])
         calls = [call for call in self._calls.values() if call.response_id == response_id]
@@ -331,19 +392,10 @@ class AgentSession:
             except asyncio.QueueFull:
                 await self._notice("busy", retryable=True)
         if not self.debug:
-            await self._to_client(
-                json.dumps(
-                    {
-                        "type": "response.done",
-                        "response": {
-                            "id": response_id,
-                            "status": status,
-                            "status_details": response.get("status_details"),
-                            "usage": response.get("usage"),
-                        },
-                    }
-                )
-            )
+            await self._to_client(protocol.response_done(response))
+        ready = self._gate.done(response_id)
+        if ready is not None:
+            await self._forward_raw(json.dumps(ready))
 
     def _meter(self, *, response_id: str, usage: dict[str, Any]) -> None:
         """Runs in the recorder's thread: count the response once, and show it on the console."""
@@ -383,8 +435,7 @@ class AgentSession:
                         "item": {"type": "function_call_output", "call_id": call.call_id, "output": output},
                     }
                 )
-            self._own_response_pending = True
-            await self._send_upstream({"type": "response.create"})
+            await self._request_response()
 
     async def _execute(self, call: PendingCall) -> str:
         """Run one call; returns the text for the model. Unknown tools run nothing."""
@@ -456,9 +507,7 @@ class AgentSession:
     # ---- plumbing ----------------------------------------------------------------------------
 
     async def _send_upstream(self, event: dict[str, Any]) -> None:
-        if event["type"] == "response.create":
-            self._active_response = "requested"  # so a visitor's text right now cancels it first
-        await self._forward_raw(json.dumps(event))
+        await self._forward_raw(json.dumps(self._sent.stamp(event)))
 
     async def _forward_raw(self, raw: str) -> None:
         if self.upstream is None:
@@ -486,6 +535,7 @@ class AgentSession:
 
     def __post_init__(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._sent = SentEvents(prefix=self.session_id[-8:])
         self.records = SessionRecords(
             tenant_id=self.plan.tenant_id,
             channel=self.plan.channel,

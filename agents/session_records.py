@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agents.recorder import recorder
+from agents.turns import TranscriptOrder
 from tenants.identity import email_hash, email_normalize, email_valid
 from transcripts import store as transcripts
 from usage import services as usage_services
@@ -35,6 +36,7 @@ class SessionRecords:
     identity: VisitorIdentity = field(default_factory=VisitorIdentity)
     _seq: int = 0
     _last_hash: str = field(default=transcripts.GENESIS)
+    _order: TranscriptOrder = field(default_factory=TranscriptOrder)
 
     def started(self, **details: Any) -> None:
         recorder().submit(
@@ -72,9 +74,25 @@ class SessionRecords:
         recorder().submit(usage_store.session_touch, session_id=self.session_id)
 
     def ended(self, reason: str) -> None:
+        for line in self._order.rest():
+            self._write(*line)
         recorder().submit(usage_services.session_finish, session_id=self.session_id, reason=reason)
 
+    def item_added(self, item_id: str, previous_item_id: Any, *, expects_text: bool) -> None:
+        """A conversation item exists: its line, when its text comes, is written in the item's place."""
+        self._order.added(item_id, previous_item_id, expects_text=expects_text)
+
     def utterance(self, item_id: str, role: str, text: str) -> None:
+        """An item's text: written once every earlier item's line is (the chain follows the conversation)."""
+        for line in self._order.text(item_id, role, text):
+            self._write(*line)
+
+    def utterance_missing(self, item_id: str) -> None:
+        """An item will have no text (its transcription failed): later lines stop waiting for it."""
+        for line in self._order.missing(item_id):
+            self._write(*line)
+
+    def _write(self, item_id: str, role: str, text: str) -> None:
         """One transcript line, chained to the previous line's hash; createdAt to the millisecond MongoDB keeps."""
         if not text.strip():
             return

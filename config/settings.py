@@ -88,6 +88,8 @@ REALTIME_URL = env_url(
     schemes={"ws", "wss"},
     default="wss://api.openai.com/v1/realtime" if OPENAI_API_KEY else "ws://127.0.0.1:8765/v1/realtime",
 )
+# The upstream socket uses a proxy only when this names one: HTTPS_PROXY/ALL_PROXY in the environment are ignored.
+REALTIME_PROXY = env_url("REALTIME_PROXY", schemes={"http", "https", "socks5", "socks5h", "socks4", "socks4a"})
 OPENAI_EDITOR_MODEL = env_str("OPENAI_EDITOR_MODEL", "gpt-4.1-mini")
 # The OpenAI HTTP API Draft with AI calls: OpenAI itself, or a compatible gateway in front of it.
 OPENAI_BASE_URL = env_url("OPENAI_BASE_URL", schemes={"http", "https"}, default="https://api.openai.com/v1")

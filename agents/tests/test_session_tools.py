@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from agents.plans import session_plan_build
+from agents.plans import greeting_instructions, session_plan_build
 from agents.session import AgentSession, PendingCall, SessionLimits
 from httptools.models import Effect, Method
 from tests.support.factories import make_agent, make_tenant, make_tool
@@ -53,14 +53,19 @@ async def make_session() -> tuple[AgentSession, list[dict[str, Any]]]:
 
 
 def call_done(name: str, call_id: str, response_id: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The finished function call item, as `response.output_item.done` carries it."""
     return {
-        "type": "response.function_call_arguments.done",
+        "type": "response.output_item.done",
         "response_id": response_id,
-        "item_id": "item_1",
         "output_index": 0,
-        "call_id": call_id,
-        "name": name,
-        "arguments": json.dumps(arguments),
+        "item": {
+            "id": "item_1",
+            "type": "function_call",
+            "status": "completed",
+            "call_id": call_id,
+            "name": name,
+            "arguments": json.dumps(arguments),
+        },
     }
 
 
@@ -119,5 +124,51 @@ async def test_a_tool_the_agent_does_not_allow_runs_nothing(mongo: Any, redis_co
     call = PendingCall(call_id="c", name="list_speakers", arguments="{}", response_id="r")
     output = await session._execute(call)
     assert "no tool named" in output
-    assert emitted[-1] == {"type": "platform.tool", "callId": "c", "tool": "list_speakers", "status": "error"}
+    assert {k: v for k, v in emitted[-1].items() if k != "event_id"} == {
+        "type": "platform.tool",
+        "callId": "c",
+        "tool": "list_speakers",
+        "status": "error",
+    }
     assert mongo["tool_logs"].count_documents({}) == 0
+
+
+async def test_a_read_call_cut_off_by_a_cancel_never_starts(mongo: Any, redis_conn: Any) -> None:
+    # The real API sends function_call_arguments.done for a cancelled call too, and the cancelled
+    # response.done only a little later: only the item's own status may start a call.
+    session, emitted = await make_session()
+    cut = call_done("search_products", "call_cut", "resp_4", {"sort": "cheapest"})
+    arguments_done = {
+        "type": "response.function_call_arguments.done",
+        "response_id": "resp_4",
+        "item_id": "item_1",
+        "output_index": 0,
+        "call_id": "call_cut",
+        "name": "search_products",
+        "arguments": cut["item"]["arguments"],
+    }
+    await session._upstream_event(arguments_done)
+    await session._upstream_event({**cut, "item": {**cut["item"], "status": "incomplete"}})
+    await asyncio.sleep(0.2)  # the cancel's lag before its response.done
+    await session._upstream_event({"type": "response.done", "response": {"id": "resp_4", "status": "cancelled"}})
+    await asyncio.sleep(0.1)
+    assert session._calls == {} and session._tool_queue.empty()
+    assert not any(e["type"] == "platform.tool" for e in emitted)
+    assert mongo["tool_logs"].count_documents({}) == 0
+
+
+async def test_audio_deltas_reach_the_visitor_whatever_the_key_order(mongo: Any, redis_conn: Any) -> None:
+    session, emitted = await make_session()
+    frame = '{"event_id": "event_1", "type": "response.output_audio.delta", "response_id": "r", "delta": "AAAA"}'
+    await session._upstream_frame(frame)
+    assert emitted == [json.loads(frame)]
+
+
+async def test_the_greeting_keeps_the_session_instructions() -> None:
+    plan = await sync_to_async(_shop_plan)()
+    plan.greeting = "Welcome to the shop!"
+    instructions = greeting_instructions(plan)
+    # A response's instructions replace the session's: persona, tools, safety and language must all stay.
+    assert instructions.startswith(plan.realtime_config["instructions"])
+    assert "# Safety" in instructions and "# Language" in instructions
+    assert instructions.endswith("Greet the visitor with exactly: Welcome to the shop!")

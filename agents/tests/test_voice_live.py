@@ -116,7 +116,7 @@ async def test_a_tool_turn_shows_a_card_and_logs_the_call(demo_live: LiveServer)
     assert tool["tool"] == "search_products" and tool["status"] == "ok"
     # Timings would tell a blocked address from a closed port or a timeout: visitors get the status only.
     running = next(e for e in client.events if e.get("type") == "platform.tool")
-    assert set(tool) == set(running) == {"type", "callId", "tool", "status"}
+    assert set(tool) == set(running) == {"type", "event_id", "callId", "tool", "status"}
     visual = await client.until_type("platform.visual")
     assert ("<" in visual["html"] and "€" in visual["html"]) or "EUR" in visual["html"]
     follow_up = await client.until(
