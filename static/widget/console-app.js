@@ -6,7 +6,6 @@
   var $ = function (id) { return document.getElementById(id); };
   var root = $("console");
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
-  var MAX_LOG = 1500;
   var tenants = [];
   var client = null;
   var transcript = null;
@@ -93,47 +92,21 @@
 
   // --- event log ---------------------------------------------------------------------------------------
 
-  function summarise(event) {
-    var copy = {};
-    for (var name in event) {
-      if (!Object.prototype.hasOwnProperty.call(event, name) || name === "type") continue;
-      var value = event[name];
-      // Audio payloads are noise in a log: show their size only.
-      if ((name === "audio" || (name === "delta" && event.type === "response.output_audio.delta"))
-          && typeof value === "string") value = "<" + Math.round(value.length * 0.75) + " bytes>";
-      if (name === "html" && typeof value === "string") value = "<" + value.length + " chars of HTML>";
-      copy[name] = value;
-    }
-    var text = JSON.stringify(copy);
-    return text.length > 600 ? text.slice(0, 600) + "…" : text;
-  }
-
-  function isAudio(type) {
-    return type === "input_audio_buffer.append" || type === "response.output_audio.delta";
-  }
-
+  // Grouped by turn, each event expandable (console-log.js); the filter hides events, never whole turns.
   function applyFilter(item) {
     var filter = $("log-filter").value.trim().toLowerCase();
     var audioOk = $("log-audio").checked || !item.audio;
-    item.hidden = !audioOk || (filter && item.textContent.toLowerCase().indexOf(filter) < 0);
+    item.hidden = !audioOk || Boolean(filter && item.searchText.indexOf(filter) < 0);
   }
 
-  function log(direction, event) {
-    var list = $("log");
-    var item = el("li", new Date().toLocaleTimeString() + " " + (direction === "out" ? "→ " : "← ") + event.type +
-      " " + summarise(event), event.type === "error" || event.level === "error" ? "err" : direction);
-    item.audio = isAudio(event.type);
-    applyFilter(item);
-    var atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 20;
-    list.appendChild(item);
-    while (list.childNodes.length > MAX_LOG) list.removeChild(list.firstChild);
-    if (atBottom) list.scrollTop = list.scrollHeight;
-  }
+  var eventLog = window.VaConsoleLog.create($("log"), { applyFilter: applyFilter });
 
-  function refilter() { Array.prototype.forEach.call($("log").childNodes, applyFilter); }
+  function log(direction, event) { eventLog.add(direction, event); }
+
+  function refilter() { Array.prototype.forEach.call(eventLog.items(), applyFilter); }
   $("log-filter").addEventListener("input", refilter);
   $("log-audio").addEventListener("change", refilter);
-  $("log-clear").addEventListener("click", function () { $("log").textContent = ""; });
+  $("log-clear").addEventListener("click", function () { eventLog.clear(); });
 
   // --- tools, usage, config ----------------------------------------------------------------------------
 
@@ -159,7 +132,12 @@
   function onDebug(event) {
     var data = event.data || {};
     if (event.kind === "config") {
-      $("config").textContent = pretty(data);
+      // The instructions as the model reads them (text, not an escaped JSON string), then the rest.
+      var session = data.session || data;
+      var instructions = typeof session.instructions === "string" ? session.instructions : null;
+      var rest = JSON.parse(JSON.stringify(data));
+      if (instructions !== null) (rest.session || rest).instructions = "(above)";
+      $("config").textContent = (instructions !== null ? instructions + "\n\n— the rest of the config —\n" : "") + pretty(rest);
     } else if (event.kind === "tool") {
       var key = data.callId || event.callId;
       if (!key) { // match the newest row of this tool still lacking its arguments

@@ -119,3 +119,41 @@ def test_an_operator_filters_searches_opens_links_and_exports_sessions(
     assert "Do you sell tents?" in other.locator("#session-detail").inner_text()
     assert not page.js_errors, page.js_errors
     page.context.close()
+
+
+def test_the_event_log_groups_a_conversation_by_turn_and_shows_the_instructions_as_text(
+    chromium_browser: Any, demo_live: Any, screenshots: Path, phrase: str
+) -> None:
+    page = new_page(chromium_browser, viewport={"width": 1440, "height": 1000})
+    console_open(page, demo_live, tenant="ProductCo")
+    page.locator("#start-text").click()
+    page.wait_for_function("() => window.__observed.state === 'live'")
+    page.locator("#text-input").fill(phrase)
+    page.locator("#text-input").press("Enter")
+    page.locator("#transcript .va-assistant", has_text="Here is what I found").first.wait_for(state="visible")
+
+    turns = page.locator("#log > li.turn")
+    assert turns.first.locator(".turn-title").inner_text() == "Session start"
+    typed = page.locator("#log > li.turn", has_text="Turn 1 · typed")
+    typed.wait_for()
+    page.wait_for_function(
+        "() => /first answer \\d+ ms after the visitor stopped/.test(document.getElementById('log').textContent)"
+    )
+    # The tool's status in the log reads as in the tool table.
+    status = page.locator("#tools tbody tr", has_text="search_products").locator("td").nth(1).inner_text()
+    assert page.locator(f".turn-events summary:has-text('platform.tool · {status}')").count() >= 1
+
+    # Opening the config event shows its instructions as text, with real line breaks.
+    turns.first.locator("summary").first.click()  # unfold the first group, folded when the turn began
+    config_event = page.locator(".turn-events li summary", has_text="platform.debug · config").first
+    config_event.click()
+    instructions = config_event.locator("xpath=..").locator("pre.instructions")
+    instructions.wait_for()
+    text = instructions.inner_text()
+    assert "# Identity" in text and "\\n" not in text and "# Safety" in text
+    config = page.locator("#config").inner_text()
+    assert config.startswith("# Identity") and "\\n" not in config.split("— the rest of the config —")[0]
+    page.locator("section.log").screenshot(path=screenshots / "console-03-event-log.png")
+    page.locator("#end").click()
+    assert not page.js_errors, page.js_errors
+    page.context.close()
