@@ -104,7 +104,7 @@ class VoiceConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=text)
 
     async def _close_client(self, code: int) -> None:
-        await self.close(code)
+        await self.close(code, reason=protocol.CLOSE_REASONS.get(code))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is None:
@@ -112,8 +112,23 @@ class VoiceConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             await self.send(protocol.error_event("binary_not_supported", "Send JSON text frames."))
             return
-        await self.session.from_client(text_data)
+        try:
+            await self.session.from_client(text_data)
+        except Exception:
+            await self._frame_failed(self.session)
+
+    async def _frame_failed(self, session: AgentSession) -> None:
+        """Whatever broke (JSON nested deep enough for RecursionError, a bug of ours), the session must not stay
+        live holding a concurrency lease and an upstream socket until the idle timeout."""
+        logger.exception("a visitor frame could not be handled; ending session %s", session.session_id)
+        try:
+            await self.send(protocol.error_event("frame_failed", "The message could not be handled."))
+            await session.end("frame_failed", notice=("frame_failed", True), close_code=protocol.CLOSE_FRAME_FAILED)
+        except Exception:
+            logger.exception("ending session %s after a failed frame failed too", session.session_id)
+            await self._close_client(protocol.CLOSE_FRAME_FAILED)
 
     async def disconnect(self, code: Any) -> None:
         if self.session is not None:
-            await self.session.end("client_closed")
+            # 1009: the server closed it for a message over its size limit (config/server.py), no notice possible.
+            await self.session.end("message_too_large" if code == protocol.CLOSE_TOO_LARGE else "client_closed")

@@ -20,6 +20,17 @@ TOKEN_PREFIX = "token."
 CLOSE_NORMAL = 1000
 # Admitted to tell the visitor why, then closed: busy, over budget, no agent. The client shows the notice.
 CLOSE_REFUSED = 4429
+# Closed for what the visitor sent, with a reason the widget shows. 1009 is the server's own answer to a message
+# over its size limit (config/server.py); an application may only send 1000 or 3000-4999 (RFC 6455 7.4.2,
+# which autobahn enforces), hence 4011 for a frame the relay failed on and 4008 for audio far past real time.
+CLOSE_TOO_LARGE = 1009
+CLOSE_FRAME_FAILED = 4011
+CLOSE_POLICY = 4008
+CLOSE_REASONS = {
+    CLOSE_TOO_LARGE: "message too large",
+    CLOSE_FRAME_FAILED: "message could not be handled",
+    CLOSE_POLICY: "audio faster than real time",
+}
 
 # --- visitor frames -------------------------------------------------------------------------------------
 
@@ -27,7 +38,10 @@ CLOSE_REFUSED = 4429
 APPEND_WIRE = re.compile(r'\{"type":"input_audio_buffer\.append","audio":"[A-Za-z0-9+/]*={0,2}"\}')
 TYPE_PEEK = re.compile(r'^\{\s*"type"\s*:\s*"([a-z_.]+)"')
 AUDIO_DELTA = "response.output_audio.delta"
-MAX_CLIENT_FRAME = 1_048_576
+# The relay refuses a frame over this with an error event and the session goes on; the server's own limit
+# (1 MiB, config/server.py) must stay above it, or this check is never reached. 256 KiB is 2.7 s of PCM16 audio
+# in one append (the widget sends 60 ms) and a hundred times the longest text turn.
+MAX_CLIENT_FRAME = 262_144
 MAX_USER_TEXT = 2000
 
 # Upstream events a visitor may see; session.* (instructions, tool definitions) never leave the server.
@@ -84,6 +98,9 @@ NOTICES = {
     "config_rejected": "Sorry, this assistant is not set up correctly right now. Please try again later.",
     "response_failed": "Sorry, I could not answer that. Please try again, or type your question.",
     "transcription_failed": "Sorry, I didn't catch that. Please say it again, or type your message.",
+    "frame_failed": "Sorry, something went wrong with this conversation. Please start a new one.",
+    "message_too_large": "That message was too large to send, so the conversation ended. Please start a new one.",
+    "audio_too_fast": "The conversation ended because audio arrived faster than anyone can speak.",
 }
 # What a visitor reads for an upstream error: its own message may quote the session config.
 UPSTREAM_ERROR_MESSAGE = "The voice service could not handle that request."
@@ -96,6 +113,12 @@ def browser_protocol() -> dict[str, Any]:
         "subprotocol": SUBPROTOCOL,
         "tokenPrefix": TOKEN_PREFIX,
         "closeRefused": CLOSE_REFUSED,
+        # What the widget shows for a close it got no notice for (the server's own 1009 cannot send one).
+        "closeNotices": {
+            str(CLOSE_TOO_LARGE): "message_too_large",
+            str(CLOSE_FRAME_FAILED): "frame_failed",
+            str(CLOSE_POLICY): "audio_too_fast",
+        },
         "notices": NOTICES,
     }
 

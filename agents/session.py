@@ -22,7 +22,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from agents import protocol
 from agents.plans import SessionPlan, greeting_instructions
-from agents.protocol import APPEND_WIRE, AUDIO_DELTA, TYPE_PEEK  # per frame: one lookup each
+from agents.protocol import APPEND_WIRE, AUDIO_DELTA, MAX_CLIENT_FRAME, TYPE_PEEK  # per frame: one lookup each
 from agents.recorder import recorder
 from agents.session_faults import UpstreamFaults
 from agents.session_records import SessionRecords, VisitorIdentity
@@ -162,11 +162,11 @@ class AgentSession(UpstreamFaults):
     async def from_client(self, raw: str) -> None:
         if self.ended_reason is not None or self.upstream is None:
             return
+        if len(raw) > MAX_CLIENT_FRAME:  # audio appends too: one frame never carries minutes of audio
+            await self._client_error("frame_too_large", "The message is too large.")
+            return
         if APPEND_WIRE.fullmatch(raw):
             await self._forward_raw(raw)  # hot path: already the exact, safe wire shape
-            return
-        if len(raw) > protocol.MAX_CLIENT_FRAME:
-            await self._client_error("frame_too_large", "The message is too large.")
             return
         try:
             event = json.loads(raw)

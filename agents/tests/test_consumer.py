@@ -99,7 +99,21 @@ async def test_events_outside_the_allowlist_are_refused_and_nothing_else_happens
     # A duplicate "type" key smuggled past the fast path is parsed, and the last one is refused.
     await socket.send_to(text_data='{"type":"input_audio_buffer.append","type":"session.update","session":{}}')
     assert (await socket.receive_json_from(timeout=5))["error"]["code"] == "event_not_allowed"
+    for malformed in ("[1, 2]", '{"type": 7}', '"just a string"', "{}", "   "):
+        await socket.send_to(text_data=malformed)
+        assert (await socket.receive_json_from(timeout=5))["error"]["code"] in ("invalid_json", "invalid_event")
+    await socket.send_to(bytes_data=b"\x00\x01binary audio")
+    assert (await socket.receive_json_from(timeout=5))["error"]["code"] == "binary_not_supported"
     assert await socket.receive_nothing(timeout=0.5)
+    # The session goes on after every refused frame: a text turn is still answered.
+    await socket.send_json_to(
+        {
+            "type": "conversation.item.create",
+            "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hello"}]},
+        }
+    )
+    while (await socket.receive_json_from(timeout=10))["type"] != "response.done":
+        pass
     await socket.disconnect()
 
 

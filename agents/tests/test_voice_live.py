@@ -13,6 +13,7 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from agents import protocol
 from tenants.models import Tenant, WidgetKey
 from tests.support.live import widget_token
 from tests.support.servers import LiveServer
@@ -261,3 +262,49 @@ async def test_a_live_session_over_the_daily_budget_is_warned_and_ended(demo_ser
     notice = await client.until_type("platform.notice", timeout=15)
     assert notice["code"] == "budget_exhausted" and notice["message"] == "The agent is busy, please try again shortly."
     assert (await wait_for(lambda: ended_session(session_id)))["endReason"] == "budget_exhausted"
+
+
+async def test_a_frame_that_breaks_the_parser_ends_the_session_and_frees_its_lease(demo_live: LiveServer) -> None:
+    client, session_id = await start(demo_live)
+    tenant_id = await sync_to_async(lambda: Tenant.objects.get(slug="productco").pk)()
+    assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 1
+    # About 100 KB, under every size limit, yet deep enough to make json.loads raise RecursionError.
+    await client.ws.send("[" * 50000 + "]" * 50000)
+    error = await client.until_type("error")
+    assert error["error"]["code"] == "frame_failed"
+    assert (await client.until_type("platform.ended"))["reason"] == "frame_failed"
+    with pytest.raises(ConnectionClosed) as closed:
+        async with asyncio.timeout(10):
+            await client.ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4011
+    assert closed.value.rcvd.reason == "message could not be handled"
+    session = await wait_for(lambda: ended_session(session_id))
+    assert session["endReason"] == "frame_failed"
+    assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 0
+
+
+async def test_a_frame_over_the_relays_limit_gets_an_error_and_the_session_goes_on(demo_live: LiveServer) -> None:
+    client, _ = await start(demo_live)
+    over = "A" * (protocol.MAX_CLIENT_FRAME + 4)  # over the relay's limit, under the server's
+    await client.ws.send('{"type":"input_audio_buffer.append","audio":"' + over + '"}')  # the hot path's shape
+    assert (await client.until_type("error"))["error"]["code"] == "frame_too_large"
+    await client.send({"type": "conversation.item.create", "item": {"type": "message", "text": over}})
+    assert (await client.until_type("error"))["error"]["code"] == "frame_too_large"
+    await client.say("still there?")
+    assert await client.until(completed)
+    await client.ws.close()
+
+
+async def test_a_message_over_the_servers_limit_is_closed_with_a_reason_and_recorded(demo_live: LiveServer) -> None:
+    client, session_id = await start(demo_live)
+    tenant_id = await sync_to_async(lambda: Tenant.objects.get(slug="productco").pk)()
+    await client.ws.send('{"type":"input_audio_buffer.append","audio":"' + "A" * 1_100_000 + '"}')
+    with pytest.raises(ConnectionClosed) as closed:
+        async with asyncio.timeout(10):
+            while True:
+                await client.ws.recv()
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1009, "message too large")
+    session = await wait_for(lambda: ended_session(session_id))
+    assert session["endReason"] == "message_too_large"
+    assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 0

@@ -240,9 +240,14 @@
       });
       return;
     }
+    // A close for what was sent (1009: the server's own "message too large") may come without a notice first.
+    var closeNotice = (PROTOCOL.closeNotices || {})[String(event.code)];
     if (event.code === PROTOCOL.closeRefused) {
       this.emit("platform.notice", { type: "platform.notice", level: "warning", code: "busy",
                                      message: BUSY_MESSAGE, retryable: true });
+    } else if (closeNotice && this.state !== "ended") {
+      this.emit("platform.notice", { type: "platform.notice", level: "error", code: closeNotice,
+                                     message: PROTOCOL.notices[closeNotice] || event.reason, retryable: false });
     } else if (event.code !== 1000 && this.state !== "ended") {
       this.emit("client.error", { code: "connection_lost", message: "The connection was lost." });
     }

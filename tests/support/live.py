@@ -63,7 +63,7 @@ def live_server_factory(
             **env,
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
             cwd=settings.BASE_DIR,
             env=environment,
         )
