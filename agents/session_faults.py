@@ -47,6 +47,8 @@ class UpstreamFaults:
         """An upstream `error`, matched to the event that caused it by `error.event_id`."""
         code = str(error.get("code") or "upstream_error")
         cause = self._sent.cause(error.get("event_id"))
+        if cause is None and code == "conversation_already_has_active_response":
+            cause = self._sent.cause(self._gate.last_create)  # no event_id in the error: our latest create
         kind = cause.get("type") if cause else None
         if kind == "session.update":
             await self._config_rejected(code, error)

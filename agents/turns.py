@@ -4,7 +4,8 @@
   when no response is active; otherwise it waits for the active response's `response.done` (the real API's
   `response.cancel` returns at once and the cancelled response ends later). A create the API refuses with
   `conversation_already_has_active_response` (a response we had not seen yet, e.g. one started by voice
-  activity) is matched by its `event_id` and waits for the next `response.done`.
+  activity) is matched by its `event_id` and waits for the next `response.done`. In that rare race the
+  visitor may get one reply more than needed; never none.
 - `SentEvents`: what each `event_id` the relay sent was, so an upstream `error` is matched to its cause by
   `error.event_id`, never by a flag that can go stale.
 - `TranscriptOrder`: transcript lines in the order of their conversation items, whatever the order in which
@@ -50,6 +51,12 @@ class ResponseGate:
     active: str | None = None  # the response in progress (from `response.created`)
     in_flight: str | None = None  # event_id of a create sent but not yet answered by `response.created`
     waiting: dict[str, Any] | None = None  # the next create (one is enough: it answers everything before it)
+    answered: str | None = None  # event_id of the create the active response was taken to answer
+
+    @property
+    def last_create(self) -> str | None:
+        """The create an error without `event_id` most likely refers to."""
+        return self.in_flight or self.answered
 
     @property
     def busy(self) -> bool:
@@ -66,12 +73,12 @@ class ResponseGate:
 
     def created(self, response_id: str) -> None:
         self.active = response_id
-        self.in_flight = None
+        self.answered, self.in_flight = self.in_flight, None
 
     def done(self, response_id: str) -> dict[str, Any] | None:
         """A response ended; the waiting create, if any, may go now."""
         if self.active in (response_id, None):
-            self.active = None
+            self.active = self.answered = None
         return self._next()
 
     def refused(self, create: dict[str, Any]) -> dict[str, Any] | None:

@@ -172,3 +172,17 @@ async def test_the_greeting_keeps_the_session_instructions() -> None:
     assert instructions.startswith(plan.realtime_config["instructions"])
     assert "# Safety" in instructions and "# Language" in instructions
     assert instructions.endswith("Greet the visitor with exactly: Welcome to the shop!")
+
+
+async def test_a_refused_create_waits_for_the_active_response(mongo: Any, redis_conn: Any) -> None:
+    session, emitted = await make_session()
+    await session._request_response()  # in flight (no upstream here: nothing is really sent)
+    in_flight = session._gate.in_flight
+    assert in_flight is not None
+    await session._upstream_event({"type": "response.created", "response": {"id": "resp_vad"}})
+    error = {"code": "conversation_already_has_active_response", "message": "busy", "event_id": None}
+    await session._upstream_event({"type": "error", "error": error})  # even without its event_id
+    assert session._gate.waiting is not None and session._gate.waiting["event_id"] == in_flight
+    assert not any(e["type"] == "error" for e in emitted)  # not the visitor's problem
+    await session._upstream_event({"type": "response.done", "response": {"id": "resp_vad", "status": "completed"}})
+    assert session._gate.in_flight == in_flight and session._gate.waiting is None  # asked again
