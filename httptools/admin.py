@@ -16,11 +16,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from httptools import editor, importers, services
 from httptools.models import HttpTool, HttpToolVersion
 from httptools.troubleshooting import fix_hint
+from httptools.visual_examples import VISUAL_EXAMPLES
+from httptools.visuals import VISUALS, render_visual
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedTabularInline
 from tenants.models import Tenant
 from tenants.selectors import tenants_visible_to
@@ -140,6 +143,22 @@ class HttpToolAdmin(TenantScopedAdmin):
         ("Result", {"fields": ["response_mapping", "visual", "visual_props"]}),
     ]
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "visual":
+            # A choice from the registry, so a card name can never be mistyped.
+            choices = [("", "No card")] + [(v.name, f"{v.name}: {v.description}") for v in VISUALS.values()]
+            return forms.ChoiceField(
+                choices=choices,
+                required=False,
+                label="Card",
+                help_text=format_html(
+                    'The card the widget shows with the result. <a href="{}" target="_blank">See every card</a> '
+                    "with an example and the props it takes.",
+                    reverse("admin:httptools_httptool_cards"),
+                ),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: HttpTool, form: Any, change: bool) -> None:
         obj.save()  # the form already ran full_clean; the model's save records the version
 
@@ -152,6 +171,7 @@ class HttpToolAdmin(TenantScopedAdmin):
             path("import-curl/", wrap(self.curl_view), name="{}_{}_import_curl".format(*info)),
             path("draft/", wrap(self.draft_view), name="{}_{}_draft".format(*info)),
             path("review/", wrap(self.review_view), name="{}_{}_review".format(*info)),
+            path("cards/", wrap(self.cards_view), name="{}_{}_cards".format(*info)),
             *super().get_urls(),
         ]
 
@@ -236,6 +256,27 @@ class HttpToolAdmin(TenantScopedAdmin):
                 original=tool,
                 hint=fix_hint(trace.result.error_class) if trace else "",
             ),
+        )
+
+    def cards_view(self, request: HttpRequest) -> HttpResponse:
+        """Every card of the registry, rendered with an example, with the props it takes."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        cards = []
+        for visual in VISUALS.values():
+            example = VISUAL_EXAMPLES.get(visual.name, {})
+            schema = visual.props_schema
+            cards.append(
+                {
+                    "visual": visual,
+                    "props": sorted((schema.get("properties") or {}).keys()),
+                    "required": schema.get("required") or [],
+                    "example": json.dumps(example, indent=2, ensure_ascii=False),
+                    "html": mark_safe(render_visual(visual.name, example)) if example else "",  # noqa: S308 - autoescaped template output
+                }
+            )
+        return TemplateResponse(
+            request, "httptools/admin/cards.html", self._context(request, "The cards a tool can show", cards=cards)
         )
 
     def openapi_view(self, request: HttpRequest) -> HttpResponse:

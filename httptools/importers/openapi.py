@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from httptools.importers.cards import card_proposal, ok_response_schema
 from httptools.importers.proposals import (
     ImportProblem,
     Proposal,
@@ -258,6 +259,11 @@ def _operation_proposal(
         "visual": "",
         "visual_props": {},
     }
+    if method == "GET":  # writes confirm with their own text; a card is for what a read returns
+        card, props, why = card_proposal(operation)
+        if card:
+            data["visual"], data["visual_props"] = card, props
+            notes.append(why + " Change or clear Card and Visual props in the review if it does not fit.")
     security = operation.get("security")
     if security:
         notes.append(
@@ -269,17 +275,10 @@ def _operation_proposal(
 
 def _mapping_for(operation: dict[str, Any]) -> dict[str, Any]:
     mapping: dict[str, Any] = {"max_items": 5, "max_chars": 2000}
-    responses = operation.get("responses") or {}
-    ok = next((responses[c] for c in ("200", "201", 200, 201) if c in responses), None)
-    if isinstance(ok, dict):
-        content = ok.get("content") or {}
-        schema = next((v.get("schema") for k, v in content.items() if "json" in k and isinstance(v, dict)), None)
-        if isinstance(schema, dict) and schema.get("type") == "object":
-            arrays = [
-                k
-                for k, v in (schema.get("properties") or {}).items()
-                if isinstance(v, dict) and v.get("type") == "array"
-            ]
-            if len(arrays) == 1:
-                mapping["items"] = arrays[0]
+    schema = ok_response_schema(operation)
+    if schema is not None and schema.get("type") == "object":
+        properties = schema.get("properties") or {}
+        arrays = [k for k, v in properties.items() if isinstance(v, dict) and v.get("type") == "array"]
+        if len(arrays) == 1:
+            mapping["items"] = arrays[0]
     return mapping
