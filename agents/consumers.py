@@ -85,6 +85,7 @@ class VoiceConsumer(AsyncWebsocketConsumer):
             close_client=self._close_client,
             still_allowed=still_allowed,
             simulator=simulator,
+            audio_speed_limit=settings.VOICE_AUDIO_SPEED_LIMIT,
             debug=plan.channel == "console",
             identity=VisitorIdentity(
                 email_hash=admission.email_hash, email=admission.email, keep_email=admission.keep_email

@@ -21,6 +21,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from agents import protocol
+from agents.audio_budget import APPEND_ENVELOPE, audio_budget_for
+from agents.audio_budget import CLOSE as AUDIO_CLOSE
+from agents.audio_budget import REFUSE as AUDIO_REFUSE
 from agents.plans import SessionPlan, greeting_instructions
 from agents.protocol import APPEND_WIRE, AUDIO_DELTA, MAX_CLIENT_FRAME, TYPE_PEEK  # per frame: one lookup each
 from agents.recorder import recorder
@@ -70,6 +73,7 @@ class AgentSession(UpstreamFaults):
     close_client: Callable[[int], Awaitable[None]]
     still_allowed: Callable[[], Awaitable[str | None]]
     simulator: bool = False
+    audio_speed_limit: float = 1.0  # settings.VOICE_AUDIO_SPEED_LIMIT
     debug: bool = False
     identity: VisitorIdentity = field(default_factory=VisitorIdentity)
     upstream_proxy: str | None = None  # settings.REALTIME_PROXY; None: no proxy, whatever the environment says
@@ -166,7 +170,11 @@ class AgentSession(UpstreamFaults):
             await self._client_error("frame_too_large", "The message is too large.")
             return
         if APPEND_WIRE.fullmatch(raw):
-            await self._forward_raw(raw)  # hot path: already the exact, safe wire shape
+            verdict = self.audio.take(len(raw) - APPEND_ENVELOPE)
+            if verdict:
+                await self._audio_refused(verdict)
+            else:
+                await self._forward_raw(raw)  # hot path: already the exact, safe wire shape
             return
         try:
             event = json.loads(raw)
@@ -181,7 +189,11 @@ class AgentSession(UpstreamFaults):
     async def _client_event(self, event: dict[str, Any]) -> None:
         kind = event["type"]
         if kind == "input_audio_buffer.append" and isinstance(event.get("audio"), str):
-            await self._send_upstream({"type": kind, "audio": event["audio"]})
+            verdict = self.audio.take(len(event["audio"]))
+            if verdict:
+                await self._audio_refused(verdict)
+            else:
+                await self._send_upstream({"type": kind, "audio": event["audio"]})
         elif kind in ("input_audio_buffer.commit", "input_audio_buffer.clear", "response.cancel"):
             await self._send_upstream({"type": kind})
         elif kind == "conversation.item.truncate":
@@ -208,6 +220,13 @@ class AgentSession(UpstreamFaults):
             await self._user_turn(text.strip())
         else:
             await self._client_error("event_not_allowed", f"Event type {kind[:64]!r} is not allowed here.")
+
+    async def _audio_refused(self, verdict: int) -> None:
+        """Audio past real time plus the burst is dropped; the visitor is told, and a flood ends the session."""
+        if verdict == AUDIO_CLOSE:
+            await self.end("audio_too_fast", notice=("audio_too_fast", False), close_code=protocol.CLOSE_POLICY)
+        elif verdict == AUDIO_REFUSE:
+            await self._client_error("audio_too_fast", "Audio is arriving faster than real time; some was not sent.")
 
     async def _user_turn(self, text: str) -> None:
         self._last_activity = time.monotonic()
@@ -487,6 +506,7 @@ class AgentSession(UpstreamFaults):
     def __post_init__(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._sent = SentEvents(prefix=self.session_id[-8:])
+        self.audio = audio_budget_for(self.plan.realtime_config, speed_limit=self.audio_speed_limit)
         self.records = SessionRecords(
             tenant_id=self.plan.tenant_id,
             channel=self.plan.channel,

@@ -112,6 +112,8 @@ def main() -> int:
             "LOG_LEVEL": "WARNING",
             "HTTPTOOLS_ALLOW_LOOPBACK": "1",
             "HTTPTOOLS_ALLOWED_PORTS": str(tool_port),
+            # The saturation phase streams audio as fast as the relay takes it, far past real time.
+            "VOICE_AUDIO_SPEED_LIMIT": "100000",
         }
         platform, tool_target, upstream_open = prepare(env, args.sessions, tool_port)
         app = "config.asgi:application"

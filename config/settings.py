@@ -99,6 +99,9 @@ SESSION_HEARTBEAT_SECONDS = env_float("SESSION_HEARTBEAT_SECONDS", 45.0, minimum
 # Multiplies every session timer (duration, idle, heartbeat and what derives from it); 1 in production,
 # smaller in drills and tests.
 SESSION_TIME_SCALE = env_float("SESSION_TIME_SCALE", 1.0, minimum=0.001, maximum=1.0)
+# How many times real time a visitor may stream input audio (plus a 3 s burst, agents/audio_budget.py); past it
+# appends are refused and a flood ends the session. 1 in production; the relay bench saturates the relay.
+VOICE_AUDIO_SPEED_LIMIT = env_float("VOICE_AUDIO_SPEED_LIMIT", 1.0, minimum=1.0, maximum=100000.0)
 
 # The demo customers (/demo/ sites and APIs, `seed_demo`): an app of its own that production leaves out.
 DEMO_ENABLED = env_bool("DEMO_ENABLED", default=DEBUG or TESTING)

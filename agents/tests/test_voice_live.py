@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import math
 import struct
 from typing import Any
@@ -307,4 +308,34 @@ async def test_a_message_over_the_servers_limit_is_closed_with_a_reason_and_reco
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1009, "message too large")
     session = await wait_for(lambda: ended_session(session_id))
     assert session["endReason"] == "message_too_large"
+    assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 0
+
+
+async def test_audio_far_faster_than_real_time_is_refused_then_the_session_is_closed(demo_live: LiveServer) -> None:
+    client, session_id = await start(demo_live)
+    tenant_id = await sync_to_async(lambda: Tenant.objects.get(slug="productco").pk)()
+    chunk = pcm_chunks(100, loud=False, chunk_ms=100)[0]
+    frame = '{"type":"input_audio_buffer.append","audio":"' + chunk + '"}'
+
+    async def flood() -> None:  # 100 ms appends every 2 ms: 50 times real time
+        with contextlib.suppress(ConnectionClosed):
+            for _ in range(2500):
+                await client.ws.send(frame)
+                await asyncio.sleep(0.002)
+
+    sender = asyncio.create_task(flood())
+    error = await client.until_type("error")
+    assert error["error"]["code"] == "audio_too_fast"
+    notice = await client.until_type("platform.notice")
+    assert notice["code"] == "audio_too_fast" and notice["message"] == protocol.NOTICES["audio_too_fast"]
+    assert (await client.until_type("platform.ended"))["reason"] == "audio_too_fast"
+    with pytest.raises(ConnectionClosed) as closed:
+        async with asyncio.timeout(10):
+            while True:
+                await client.ws.recv()
+    await sender
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4008, "audio faster than real time")
+    assert [e["error"]["code"] for e in client.events if e.get("type") == "error"] == ["audio_too_fast"]
+    assert (await wait_for(lambda: ended_session(session_id)))["endReason"] == "audio_too_fast"
     assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 0
