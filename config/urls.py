@@ -5,7 +5,7 @@ from django.urls import include, path
 from config import health, monitoring
 from config.api import api
 from tenants import identity_admin
-from usage import invoice_admin
+from usage import analytics_admin, invoice_admin
 
 urlpatterns = [
     path(
@@ -14,6 +14,7 @@ urlpatterns = [
         name="tenant_identity",
     ),
     path("admin/invoices/", admin.site.admin_view(invoice_admin.invoice_view), name="usage_invoice"),
+    path("admin/analytics/", admin.site.admin_view(analytics_admin.analytics_view), name="usage_analytics"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("healthz", health.healthz),

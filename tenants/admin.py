@@ -99,7 +99,11 @@ class TenantAdmin(TenantScopedAdmin):
         if obj.pk is None:
             return "Save the tenant first."
         return format_html(
-            '<a href="{}?tenant={}">Invoice by month</a> (with CSV download)', reverse("usage_invoice"), obj.pk
+            '<a href="{}?tenant={}">Invoice by month</a> (with CSV download) · <a href="{}?tenant={}">Analytics</a>',
+            reverse("usage_invoice"),
+            obj.pk,
+            reverse("usage_analytics"),
+            obj.pk,
         )
 
     @admin.display(description="Identity verification")

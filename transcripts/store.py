@@ -188,6 +188,45 @@ def indexes() -> dict[str, list[IndexModel]]:
                 [("tenantId", ASCENDING), ("sessionId", ASCENDING), ("createdAt", ASCENDING)], name="by_session"
             ),
             IndexModel([("tenantId", ASCENDING), ("createdAt", DESCENDING)], name="by_tenant_recent"),
+            # Analytics' tool figures: a tenant's calls (not card actions) in a date range.
+            IndexModel(
+                [("tenantId", ASCENDING), ("kind", ASCENDING), ("createdAt", ASCENDING)], name="calls_by_tenant"
+            ),
             IndexModel([("expireAt", ASCENDING)], expireAfterSeconds=0, name="retention"),
         ],
     }
+
+
+def tool_stats_pipeline(*, tenant_id: int, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Tool calls of one tenant in [since, until) per tool (index calls_by_tenant: tenantId, kind, createdAt)."""
+    return [
+        {
+            "$match": {
+                "tenantId": _require_tenant(tenant_id),
+                "createdAt": {"$gte": since, "$lt": until},
+                "kind": "call",
+            }
+        },
+        {
+            "$group": {
+                "_id": "$tool",
+                "calls": {"$sum": 1},
+                "errors": {"$sum": {"$cond": [{"$eq": ["$status", "ok"]}, 0, 1]}},
+                "latencies": {"$push": "$latencyMs"},
+            }
+        },
+    ]
+
+
+def tool_stats(*, tenant_id: int, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Per tool: calls, errors and every latency in ms (the caller takes percentiles)."""
+    rows = mongo.collection(TOOL_LOGS).aggregate(tool_stats_pipeline(tenant_id=tenant_id, since=since, until=until))
+    return [
+        {
+            "tool": str(row["_id"]),
+            "calls": int(row["calls"]),
+            "errors": int(row["errors"]),
+            "latencies": [float(value) for value in row["latencies"] if isinstance(value, int | float)],
+        }
+        for row in rows
+    ]

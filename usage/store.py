@@ -269,9 +269,9 @@ def usage_daily_between(*, tenant_id: int, first_day: str, last_day: str) -> lis
     return list(mongo.collection(USAGE_DAILY).find(query, {"_id": 0}).sort([("day", ASCENDING)]))
 
 
-def usage_by_user_between(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:
-    """The tenant's usage events in the days given, summed per emailHash (None: anonymous); index by_tenant_day."""
-    pipeline: list[dict[str, Any]] = [
+def usage_by_user_pipeline(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:
+    """The tenant's usage events in the days given, summed per emailHash (index by_tenant_day: tenantId, day)."""
+    return [
         {"$match": {"tenantId": _require_tenant(tenant_id), "day": {"$gte": first_day, "$lte": last_day}}},
         {
             "$group": {
@@ -283,6 +283,11 @@ def usage_by_user_between(*, tenant_id: int, first_day: str, last_day: str) -> l
             }
         },
     ]
+
+
+def usage_by_user_between(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:
+    """The tenant's usage events in the days given, summed per emailHash (None: anonymous)."""
+    pipeline = usage_by_user_pipeline(tenant_id=tenant_id, first_day=first_day, last_day=last_day)
     rows = []
     for row in mongo.collection(USAGE_EVENTS).aggregate(pipeline):
         rows.append(
@@ -295,3 +300,52 @@ def usage_by_user_between(*, tenant_id: int, first_day: str, last_day: str) -> l
             }
         )
     return rows
+
+
+# ---- analytics: one aggregation per tenant, each led by an equality on tenantId and a range on an indexed field
+
+
+def daily_totals_pipeline(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:
+    """Dollars and tokens per day (index one_row_per_day: tenantId, day, ...)."""
+    return [
+        {"$match": {"tenantId": _require_tenant(tenant_id), "day": {"$gte": first_day, "$lte": last_day}}},
+        {"$group": {"_id": "$day", "dollars": {"$sum": "$dollars"}, "tokens": {"$sum": "$tokens.total"}}},
+    ]
+
+
+def sessions_daily_pipeline(*, tenant_id: int, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Sessions started per UTC day and their minutes (index by_tenant_recent: tenantId, startedAt)."""
+    minutes = {"$divide": [{"$subtract": [{"$ifNull": ["$endedAt", "$lastSeenAt"]}, "$startedAt"]}, 60_000]}
+    return [
+        {"$match": {"tenantId": _require_tenant(tenant_id), "startedAt": {"$gte": since, "$lt": until}}},
+        {
+            "$group": {
+                "_id": {"$dateToString": {"format": "%Y-%m-%d", "date": "$startedAt"}},
+                "sessions": {"$sum": 1},
+                "minutes": {"$sum": minutes},
+            }
+        },
+    ]
+
+
+def sessions_by_reason_pipeline(*, tenant_id: int, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Sessions started in the range by end reason, None for live ones (index by_tenant_recent)."""
+    return [
+        {"$match": {"tenantId": _require_tenant(tenant_id), "startedAt": {"$gte": since, "$lt": until}}},
+        {"$group": {"_id": "$endReason", "sessions": {"$sum": 1}}},
+    ]
+
+
+def daily_totals(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:
+    pipeline = daily_totals_pipeline(tenant_id=tenant_id, first_day=first_day, last_day=last_day)
+    return list(mongo.collection(USAGE_DAILY).aggregate(pipeline))
+
+
+def sessions_daily(*, tenant_id: int, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    pipeline = sessions_daily_pipeline(tenant_id=tenant_id, since=since, until=until)
+    return list(mongo.collection(SESSIONS).aggregate(pipeline))
+
+
+def sessions_by_reason(*, tenant_id: int, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    pipeline = sessions_by_reason_pipeline(tenant_id=tenant_id, since=since, until=until)
+    return list(mongo.collection(SESSIONS).aggregate(pipeline))
