@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -208,7 +208,8 @@ def usage_daily_for(*, tenant_id: int, day: str) -> list[dict[str, Any]]:
 
 def usage_dollars(*, tenant_id: int, period: str) -> float:
     """A tenant's recorded dollars in a UTC day (YYYY-MM-DD) or month (YYYY-MM), every channel and model."""
-    day = {"$gte": f"{period}-01", "$lte": f"{period}-31"} if len(period) == 7 else period
+    # Half-open ("-32" sorts after every day of the month): see _days on the wire server and `$lte`.
+    day = {"$gte": f"{period}-01", "$lt": f"{period}-32"} if len(period) == 7 else period
     rows = mongo.collection(USAGE_DAILY).find({"tenantId": _require_tenant(tenant_id), "day": day}, {"dollars": 1})
     return sum(float(row.get("dollars") or 0) for row in rows)
 
@@ -263,16 +264,23 @@ def session_users_since(*, tenant_id: int, email_hashes: list[str], since: datet
     return {str(value) for value in mongo.collection(SESSIONS).distinct("emailHash", query)}
 
 
+def _days(first_day: str, last_day: str) -> dict[str, str]:
+    """first_day <= day <= last_day as a half-open range ($lt the next day). The wire server's compound-index
+    scan drops rows equal to a `$lte` bound when more key fields follow, so the last day would go missing."""
+    following = (date.fromisoformat(last_day) + timedelta(days=1)).isoformat()
+    return {"$gte": first_day, "$lt": following}
+
+
 def usage_daily_between(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:
     """The tenant's usage_daily rows with first_day <= day <= last_day (index one_row_per_day)."""
-    query = {"tenantId": _require_tenant(tenant_id), "day": {"$gte": first_day, "$lte": last_day}}
+    query = {"tenantId": _require_tenant(tenant_id), "day": _days(first_day, last_day)}
     return list(mongo.collection(USAGE_DAILY).find(query, {"_id": 0}).sort([("day", ASCENDING)]))
 
 
 def usage_by_user_pipeline(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:
     """The tenant's usage events in the days given, summed per emailHash (index by_tenant_day: tenantId, day)."""
     return [
-        {"$match": {"tenantId": _require_tenant(tenant_id), "day": {"$gte": first_day, "$lte": last_day}}},
+        {"$match": {"tenantId": _require_tenant(tenant_id), "day": _days(first_day, last_day)}},
         {
             "$group": {
                 "_id": "$emailHash",
@@ -308,7 +316,7 @@ def usage_by_user_between(*, tenant_id: int, first_day: str, last_day: str) -> l
 def daily_totals_pipeline(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:
     """Dollars and tokens per day (index one_row_per_day: tenantId, day, ...)."""
     return [
-        {"$match": {"tenantId": _require_tenant(tenant_id), "day": {"$gte": first_day, "$lte": last_day}}},
+        {"$match": {"tenantId": _require_tenant(tenant_id), "day": _days(first_day, last_day)}},
         {"$group": {"_id": "$day", "dollars": {"$sum": "$dollars"}, "tokens": {"$sum": "$tokens.total"}}},
     ]
 

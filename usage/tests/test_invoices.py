@@ -14,7 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.support.factories import make_tenant
-from usage import pricing, store, users
+from usage import pricing, services, store, users
 from usage.invoices import invoice_build, invoice_for
 from usage.services import price_for
 
@@ -56,6 +56,7 @@ def respond(tenant_id: int, session_id: str, at: datetime, rng: random.Random, e
 @pytest.fixture
 def month_of_usage(mongo: Any) -> dict[str, Any]:
     rng = random.Random(11)
+    services.indexes_ensure()  # as in production: the queries run on the janitor's indexes
     tenant = make_tenant(slug="shop", store_visitor_email=True)
     other = make_tenant(slug="other")
     users.user_upsert(tenant_id=tenant.pk, email_hash=ADA, email="ada@example.com", channel="widget")
