@@ -19,6 +19,40 @@ from agents.plans import AgentNotReady
 from agents.services import prompt_publish
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedTabularInline
 from tenants.models import Channel
+from usage import catalogue
+from usage.models import ModelKind
+
+
+def _model_choices(kind: str, current: str) -> list[tuple[str, str]]:
+    """The catalogue's rows of one kind, each labelled with its retirement; the agent's current model stays
+    listed even without a row, so the form shows it and refuses it by name."""
+    choices = []
+    for name in catalogue.catalogue_names(kind=kind):
+        notice = catalogue.retirement_of(name)
+        label = name
+        if notice.shutdown_on is not None:
+            verb = "shut down" if notice.shut_down else "shuts down"
+            successor = f", use {notice.successor}" if notice.successor else ""
+            label += f" ({verb} {notice.shutdown_on:%Y-%m-%d}{successor})"
+        choices.append((name, label))
+    if current and current not in {name for name, _ in choices}:
+        choices.insert(0, (current, f"{current} (not in the catalogue)"))
+    return choices
+
+
+class AgentAdminForm(forms.ModelForm):
+    """Models are picked from the catalogue (Usage > Models and prices), labelled with their shutdown dates."""
+
+    class Meta:
+        model = Agent
+        fields = ["model", "transcription_model"]  # the admin adds the rest from its fieldsets
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field, kind in (("model", ModelKind.REALTIME), ("transcription_model", ModelKind.TRANSCRIPTION)):
+            if field in self.fields:
+                current = self.initial.get(field) or self.fields[field].initial or ""
+                self.fields[field].widget = forms.Select(choices=_model_choices(kind, str(current)))
 
 
 class AgentToolInline(TenantScopedTabularInline):
@@ -30,14 +64,26 @@ class AgentToolInline(TenantScopedTabularInline):
 
 @admin.register(Agent)
 class AgentAdmin(TenantScopedAdmin):
-    list_display = ["name", "tenant", "active", "is_default", "model", "voice", "language", "prompt", "tool_count"]
+    form = AgentAdminForm
+    list_display = [
+        "name",
+        "tenant",
+        "active",
+        "is_default",
+        "model",
+        "model_notice",
+        "voice",
+        "language",
+        "prompt",
+        "tool_count",
+    ]
     list_filter = ["active", "model", "tenant"]
     search_fields = ["name", "tenant__name", "greeting"]
     autocomplete_fields = ["prompt"]
     inlines = [AgentToolInline]
     fieldsets = [
         (None, {"fields": ["tenant", "name", "active", "is_default"]}),
-        ("Voice", {"fields": ["model", "voice", "language", "greeting"]}),
+        ("Voice", {"fields": ["model", "transcription_model", "voice", "language", "greeting"]}),
         ("Behaviour", {"fields": ["prompt"]}),
         ("Safety", {"fields": ["fallback_message", "escalation_contact"]}),
     ]
@@ -45,6 +91,22 @@ class AgentAdmin(TenantScopedAdmin):
     @admin.display(description="Tools")
     def tool_count(self, obj: Agent) -> int:
         return obj.agent_tools.count()
+
+    @admin.display(description="Model notice")
+    def model_notice(self, obj: Agent) -> str:
+        notices = [catalogue.retirement_of(name) for name in (obj.model, obj.transcription_model)]
+        return " ".join(notice.message() for notice in notices if notice.warn) or "-"
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        agent = self.get_object(request, object_id)
+        if agent is not None and request.method == "GET":
+            for name in (agent.model, agent.transcription_model):
+                notice = catalogue.retirement_of(name)
+                if notice.warn:
+                    messages.warning(request, notice.message())
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class PromptVersionInline(TenantScopedTabularInline):

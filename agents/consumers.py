@@ -81,6 +81,7 @@ class VoiceConsumer(AsyncWebsocketConsumer):
             upstream_proxy=settings.REALTIME_PROXY or None,
             api_key=settings.OPENAI_API_KEY or "sk-simulator",
             price=admission.price,
+            transcription_price=admission.transcription_price,
             send_client=self._send_text,
             close_client=self._close_client,
             still_allowed=still_allowed,

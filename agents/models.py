@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from tenants.models import Tenant, WidgetKey
+from usage import catalogue
+from usage.models import ModelKind
 
-REALTIME_MODELS = [
-    ("gpt-realtime", "gpt-realtime"),
-    ("gpt-realtime-mini", "gpt-realtime-mini"),
-]
 PROMPT_TEXT_FIELDS = ("identity", "task", "tone", "rules", "examples")
+# New agents' models: current rows of the seeded catalogue (a test checks the installed SDK does not list them
+# as deprecated).
+DEFAULT_REALTIME_MODEL = "gpt-realtime-2.1"
+DEFAULT_TRANSCRIPTION_MODEL = "gpt-transcribe"
 VOICES = [(v, v) for v in ("marin", "cedar", "alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse")]
 
 
@@ -102,7 +104,16 @@ class Agent(models.Model):
         help_text="Website visitors reach this agent unless their widget key names another. One per tenant; "
         "without one, the tenant's oldest active agent answers.",
     )
-    model = models.CharField(max_length=64, choices=REALTIME_MODELS, default="gpt-realtime")
+    model = models.CharField(
+        max_length=64,
+        default=DEFAULT_REALTIME_MODEL,
+        help_text="The realtime model that answers; one of the rows under Usage › Models and prices.",
+    )
+    transcription_model = models.CharField(
+        max_length=64,
+        default=DEFAULT_TRANSCRIPTION_MODEL,
+        help_text="Writes down what the visitor says, for the transcript; billed at its own price.",
+    )
     voice = models.CharField(max_length=32, choices=VOICES, default="marin")
     language = models.CharField(max_length=16, default="en", help_text="ISO 639-1 code, e.g. en, es, de.")
     greeting = models.CharField(max_length=300, blank=True, help_text="Spoken first when a session opens.")
@@ -145,6 +156,17 @@ class Agent(models.Model):
         if not self.language.isalpha() or not 2 <= len(self.language) <= 3:
             raise ValidationError({"language": "Use a 2 or 3 letter ISO 639 code such as en."})
         self.language = self.language.lower()
+        missing = {
+            field: f"{name!r} is not a {kind.value} model in the catalogue: add its row under "
+            "Usage › Models and prices (with its prices) before an agent uses it."
+            for field, name, kind in (
+                ("model", self.model, ModelKind.REALTIME),
+                ("transcription_model", self.transcription_model, ModelKind.TRANSCRIPTION),
+            )
+            if not catalogue.catalogue_has(name=name, kind=kind)
+        }
+        if missing:
+            raise ValidationError(missing)
 
 
 class AgentTool(models.Model):

@@ -6,13 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.model_choice import session_models
 from agents.models import Agent, PromptVersion
 from httptools.generation import function_definitions, tools_instructions
 from httptools.models import HttpTool
 from httptools.services import tools_allowed
 from httptools.visuals import visuals_guidance
-
-TRANSCRIPTION_MODEL = "gpt-4o-mini-transcribe"
 
 
 class AgentNotReady(Exception):
@@ -28,11 +27,13 @@ class SessionPlan:
     tenant_id: int
     tenant_name: str
     channel: str
-    model: str
+    model: str  # the model in service: the agent's, or its successor once the agent's has shut down
     realtime_config: dict[str, Any]  # the `session` object of the upstream `session.update`
     tools: dict[str, HttpTool] = field(default_factory=dict)
     greeting: str = ""
     fallback_message: str = ""
+    transcription_model: str = ""
+    model_switches: list[str] = field(default_factory=list)
 
 
 def safety_instructions(agent: Agent) -> str:
@@ -63,6 +64,7 @@ def session_plan_build(*, agent: Agent, channel: str, prompt_version: PromptVers
         visuals = sorted({tool.visual for tool in tools if tool.visual})
         if visuals:
             parts.append(visuals_guidance(visuals))
+    models = session_models(agent=agent)
     parts.append(safety_instructions(agent))
     parts.append(f"# Language\nSpeak {agent.language} unless the visitor clearly uses another language.")
     realtime_config = {
@@ -74,7 +76,7 @@ def session_plan_build(*, agent: Agent, channel: str, prompt_version: PromptVers
         "audio": {
             "input": {
                 "format": {"type": "audio/pcm", "rate": 24000},
-                "transcription": {"model": TRANSCRIPTION_MODEL, "language": agent.language},
+                "transcription": {"model": models.transcription_model, "language": agent.language},
                 "noise_reduction": {"type": "near_field"},
                 "turn_detection": {
                     "type": "server_vad",
@@ -94,11 +96,13 @@ def session_plan_build(*, agent: Agent, channel: str, prompt_version: PromptVers
         tenant_id=agent.tenant_id,
         tenant_name=agent.tenant.name,
         channel=channel,
-        model=agent.model,
+        model=models.model,
         realtime_config=realtime_config,
         tools={tool.name: tool for tool in tools},
         greeting=agent.greeting,
         fallback_message=agent.fallback_message,
+        transcription_model=models.transcription_model,
+        model_switches=models.switches,
     )
 
 

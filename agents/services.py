@@ -75,6 +75,7 @@ class Admission:
     email_hash: str | None = None  # an identified visitor (verified at bootstrap)
     email: str | None = None  # only when the tenant keeps visitors' addresses
     keep_email: bool = False  # the tenant's privacy setting, for e-mails given to tools
+    transcription_price: Any = None
 
 
 def _authorise(claims: WidgetClaims, user: Any) -> tuple[Tenant, WidgetKey | None]:
@@ -152,6 +153,7 @@ def session_admit(*, claims: WidgetClaims, user: Any, session_id: str, ip: str =
         email_hash=claims.email_hash,
         email=claims.email if tenant.store_visitor_email else None,
         keep_email=tenant.store_visitor_email,
+        transcription_price=price_for(plan.transcription_model),
     )
 
 

@@ -27,6 +27,7 @@ from agents.audio_budget import REFUSE as AUDIO_REFUSE
 from agents.plans import SessionPlan, greeting_instructions
 from agents.protocol import APPEND_WIRE, AUDIO_DELTA, MAX_CLIENT_FRAME, TYPE_PEEK  # per frame: one lookup each
 from agents.recorder import recorder
+from agents.session_metering import SessionMeter
 from agents.session_faults import UpstreamFaults
 from agents.session_records import SessionRecords, VisitorIdentity
 from agents.turns import ResponseGate, SentEvents
@@ -77,6 +78,7 @@ class AgentSession(UpstreamFaults):
     debug: bool = False
     identity: VisitorIdentity = field(default_factory=VisitorIdentity)
     upstream_proxy: str | None = None  # settings.REALTIME_PROXY; None: no proxy, whatever the environment says
+    transcription_price: Any = None
     upstream: ClientConnection | None = None
     ended_reason: str | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -98,6 +100,8 @@ class AgentSession(UpstreamFaults):
             model=plan.model,
             key_id=self.key_id,
             simulator=self.simulator,
+            transcription_model=plan.transcription_model,
+            model_switches=plan.model_switches,
         )
         try:
             self.upstream = await connect(
@@ -143,6 +147,7 @@ class AgentSession(UpstreamFaults):
         if self.ended_reason is not None:
             return
         self.ended_reason = reason
+        self.meter.unfinished()
         current = asyncio.current_task()
         for task in self._tasks:
             if task is not current:
@@ -265,6 +270,7 @@ class AgentSession(UpstreamFaults):
     async def _upstream_frame(self, text: str) -> None:
         peek = TYPE_PEEK.match(text)
         if peek and peek.group(1) == AUDIO_DELTA:
+            self.meter.audio_delta(text)
             await self._to_client(text)  # hot path: forwarded unparsed
             return
         try:
@@ -274,12 +280,14 @@ class AgentSession(UpstreamFaults):
         if not isinstance(event, dict):
             return
         if event.get("type") == AUDIO_DELTA:
+            self.meter.observe(AUDIO_DELTA, event)
             await self._to_client(text)  # the fast path is an optimisation: another key may come first
             return
         await self._upstream_event(event)
 
     async def _upstream_event(self, event: dict[str, Any]) -> None:
         kind = str(event.get("type", ""))
+        self.meter.observe(kind, event)
         if self.debug or kind in protocol.VISITOR_EVENTS:
             await self._to_client(json.dumps(event))  # the console sees the raw stream; visitors an allowlist
         if kind == "response.created":
@@ -514,6 +522,18 @@ class AgentSession(UpstreamFaults):
             retention_days=self.retention_days,
             identity=self.identity,
         )
+        self.meter = SessionMeter(
+            plan=self.plan,
+            session_id=self.session_id,
+            price=self.price,
+            transcription_price=self.transcription_price,
+            notify=self._debug_usage_threadsafe,
+            email_hash=lambda: self.identity.email_hash,
+        )
+
+    def _debug_usage_threadsafe(self, data: dict[str, Any]) -> None:
+        if self.debug:
+            self._loop.call_soon_threadsafe(lambda: self._loop.create_task(self._debug("usage", data)))
 
 
 def new_session_id() -> str:

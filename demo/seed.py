@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
-from agents.models import Agent, AgentTool, Prompt
+from agents.models import DEFAULT_REALTIME_MODEL, DEFAULT_TRANSCRIPTION_MODEL, Agent, AgentTool, Prompt
 from agents.services import prompt_publish
 from demo import DEMO_LOGIN
 from demo import data as demo_data
@@ -95,7 +95,8 @@ def _seed_tenant(counts: Counts, slug: str, origins: str) -> Tenant:
     agent_values = {
         **{k: v for k, v in AGENTS[slug].items() if k != "name"},
         "prompt": prompt,
-        "model": "gpt-realtime",
+        "model": DEFAULT_REALTIME_MODEL,
+        "transcription_model": DEFAULT_TRANSCRIPTION_MODEL,
         "language": "en",
         "active": True,
     }

@@ -10,27 +10,15 @@ from typing import Any
 from config import metrics, mongo
 from tenants.models import Tenant
 from transcripts import store as transcripts_store
-from usage import budgets, limits, pricing, store, timers, users
+from usage import budgets, catalogue, limits, pricing, store, timers, users
 from usage.models import ModelPrice
 
 logger = logging.getLogger(__name__)
 
 
 def price_for(model: str) -> ModelPrice:
-    """The admin's price row for a model; dated snapshots (gpt-realtime-2025-08-28) use their family's row.
-
-    Without a row the published default applies, and an unknown model is priced as the dearest one, so a
-    missing row can never make usage free and switch the budget guard off."""
-    rows = {
-        name: ModelPrice(model=name, **{kind: Decimal(value) for kind, value in prices.items()})
-        for name, prices in pricing.DEFAULT_PRICES.items()
-    }
-    rows.update({row.model: row for row in ModelPrice.objects.all()})
-    candidates = [name for name in rows if model == name or model.startswith(name + "-")]
-    if candidates:
-        return rows[max(candidates, key=len)]
-    logger.warning("no price for model %s: priced as the dearest known model", model)
-    return max(rows.values(), key=lambda row: row.audio_output)
+    """The catalogue row of exactly this model; a model without one is priced as the dearest row, loudly."""
+    return catalogue.price_for(model)
 
 
 def usage_meter(
@@ -43,19 +31,78 @@ def usage_meter(
     usage: dict[str, Any],
     price: ModelPrice | None,
     email_hash: str | None = None,
+    estimated: bool = False,
 ) -> Decimal | None:
-    """Record one response's usage once; returns its dollars, or None when it was already counted."""
+    """Record one response's usage once; returns its dollars, or None when it was already counted.
+
+    `estimated` marks usage reckoned from what was streamed, for a response whose `response.done` never came."""
     counts = pricing.token_counts(usage)
     dollars = pricing.cost_usd(counts, price or price_for(model))
+    return _record(
+        tenant_id=tenant_id,
+        channel=channel,
+        session_id=session_id,
+        model=model,
+        usage_id=response_id,
+        counts=counts,
+        dollars=dollars,
+        estimated=estimated,
+        email_hash=email_hash,
+    )
+
+
+def transcription_meter(
+    *,
+    tenant_id: int,
+    channel: str,
+    session_id: str,
+    model: str,
+    item_id: str,
+    usage: dict[str, Any],
+    price: ModelPrice | None,
+    email_hash: str | None = None,
+) -> Decimal | None:
+    """Record one input transcription once, at the transcription model's price; it counts against the budget."""
+    counts = pricing.transcription_counts(usage)
+    dollars = pricing.transcription_cost_usd(counts, price or price_for(model))
+    return _record(
+        tenant_id=tenant_id,
+        channel=channel,
+        session_id=session_id,
+        model=model,
+        usage_id=f"transcription:{item_id}",
+        counts=counts,
+        dollars=dollars,
+        estimated=False,
+        transcription=True,
+        email_hash=email_hash,
+    )
+
+
+def _record(
+    *,
+    tenant_id: int,
+    channel: str,
+    session_id: str,
+    model: str,
+    usage_id: str,
+    counts: dict[str, int],
+    dollars: Decimal,
+    estimated: bool,
+    transcription: bool = False,
+    email_hash: str | None = None,
+) -> Decimal | None:
     if not store.usage_record(
         tenant_id=tenant_id,
         channel=channel,
         session_id=session_id,
         model=model,
-        response_id=response_id,
+        response_id=usage_id,
         counts=counts,
         dollars=dollars,
         email_hash=email_hash,
+        estimated=estimated,
+        transcription=transcription,
     ):
         return None
     budgets.spend_record(tenant_id=tenant_id, micro_dollars=int(dollars * 1_000_000))

@@ -35,7 +35,10 @@ def session_start(
     key_id: int | None,
     simulator: bool,
     email_hash: str | None = None,
+    transcription_model: str | None = None,
+    model_switches: list[str] | None = None,
 ) -> None:
+    """The session's record; `model_switches` says which retired model the agent named and what replaced it."""
     now = datetime.now(UTC)
     mongo.collection(SESSIONS).update_one(
         {"_id": session_id},
@@ -47,6 +50,8 @@ def session_start(
                 "agentId": agent_id,
                 "agent": agent_name,
                 "model": model,
+                "transcriptionModel": transcription_model,
+                "modelSwitches": model_switches or [],
                 "keyId": key_id,
                 "simulator": simulator,
                 "emailHash": email_hash,
@@ -55,7 +60,13 @@ def session_start(
                 "lastSeenAt": now,
                 "endedAt": None,
                 "endReason": None,
-                "usage": {**dict.fromkeys(TOKEN_KINDS, 0), "dollars": 0.0, "responses": 0},
+                "usage": {
+                    **dict.fromkeys(TOKEN_KINDS, 0),
+                    "dollars": 0.0,
+                    "responses": 0,
+                    "transcriptions": 0,
+                    "estimated": 0,
+                },
             }
         },
         upsert=True,
@@ -159,6 +170,8 @@ def usage_record(
     dollars: Decimal,
     at: datetime | None = None,
     email_hash: str | None = None,
+    estimated: bool = False,
+    transcription: bool = False,
 ) -> bool:
     """Count one response's usage once: the event id (session + response) is the idempotency key.
 
@@ -177,16 +190,19 @@ def usage_record(
                 "day": day,
                 "counts": counts,
                 "dollars": float(dollars),
+                "kind": "transcription" if transcription else "response",
+                "estimated": estimated,  # reckoned from what was streamed: its response.done never came
                 "createdAt": moment,
                 "emailHash": email_hash,
             }
         )
     except DuplicateKeyError:
         return False
+    tally = "transcriptions" if transcription else "responses"
     increments = {f"tokens.{kind}": int(counts.get(kind, 0)) for kind in TOKEN_KINDS}
     mongo.collection(USAGE_DAILY).update_one(
         {"tenantId": tenant_id, "day": day, "channel": channel, "model": model},
-        {"$inc": {**increments, "dollars": float(dollars), "responses": 1}, "$setOnInsert": {"createdAt": moment}},
+        {"$inc": {**increments, "dollars": float(dollars), tally: 1}, "$setOnInsert": {"createdAt": moment}},
         upsert=True,
     )
     mongo.collection(SESSIONS).update_one(
@@ -195,7 +211,8 @@ def usage_record(
             "$inc": {
                 **{f"usage.{kind}": int(counts.get(kind, 0)) for kind in TOKEN_KINDS},
                 "usage.dollars": float(dollars),
-                "usage.responses": 1,
+                f"usage.{tally}": 1,
+                "usage.estimated": int(estimated),
             }
         },
     )

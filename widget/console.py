@@ -13,6 +13,7 @@ from config.errors import NotFound
 from tenants.models import Channel
 from tenants.selectors import tenants_visible_to
 from tenants.tokens import token_issue
+from usage import catalogue
 from usage import store as usage_store
 from widget.console_sessions import session_summary
 
@@ -45,10 +46,18 @@ def console_tenants_list(*, user: Any) -> list[dict[str, Any]]:
             "name": t.name,
             "slug": t.slug,
             "active": t.active,
-            "agents": [{"id": a.pk, "name": a.name, "active": a.active} for a in t.agents.all()],
+            "agents": [
+                {"id": a.pk, "name": a.name, "active": a.active, "model_notice": _model_notice(a)}
+                for a in t.agents.all()
+            ],
         }
         for t in tenants
     ]
+
+
+def _model_notice(agent: Agent) -> str:
+    notices = [catalogue.retirement_of(name) for name in (agent.model, agent.transcription_model)]
+    return " ".join(notice.message() for notice in notices if notice.warn)
 
 
 def _visible_tenant_id(user: Any, tenant_id: int) -> int:

@@ -97,6 +97,7 @@ def session_summary(doc: dict[str, Any]) -> dict[str, Any]:
         "identified": bool(doc.get("emailHash")),
         "email_hash": doc.get("emailHash"),
         "model": doc.get("model"),
+        "model_switches": list(doc.get("modelSwitches") or []),
         "simulator": doc.get("simulator"),
         "usage": {
             "dollars": float(usage.get("dollars") or 0),

@@ -71,6 +71,7 @@ class ConsoleAgentOut(CamelSchema):
     id: int
     name: str
     active: bool
+    model_notice: str = Field(default="", description="Set when the agent's model is near or past its shutdown.")
 
 
 class ConsoleTenantOut(CamelSchema):
@@ -102,6 +103,7 @@ class SessionSummaryOut(CamelSchema):
     identified: bool = False
     model: str | None = None
     simulator: bool | None = None
+    model_switches: list[str] = Field(default_factory=list, description="Retired models this session replaced.")
     usage: SessionUsageOut
 
 

@@ -59,7 +59,18 @@
     });
     var remembered = localStorage.getItem("console.agent");
     if (remembered && select.querySelector('option[value="' + Number(remembered) + '"]')) select.value = remembered;
+    showModelNotice();
     loadSessions();
+  }
+
+  // A model near or past its shutdown (from the model catalogue) is named above the controls.
+  function showModelNotice() {
+    var tenant = selectedTenant();
+    var id = Number($("agent").value);
+    var agent = (tenant ? tenant.agents : []).filter(function (a) { return a.id === id; })[0];
+    var notice = $("model-notice");
+    notice.textContent = agent && agent.modelNotice ? agent.modelNotice : "";
+    notice.hidden = !notice.textContent;
   }
 
   function loadTenants() {
@@ -88,7 +99,10 @@
     localStorage.setItem("console.tenant", $("tenant").value);
     fillAgents();
   });
-  $("agent").addEventListener("change", function () { localStorage.setItem("console.agent", $("agent").value); });
+  $("agent").addEventListener("change", function () {
+    localStorage.setItem("console.agent", $("agent").value);
+    showModelNotice();
+  });
 
   // --- event log ---------------------------------------------------------------------------------------
 

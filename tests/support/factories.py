@@ -9,12 +9,14 @@ registered for every app's tests by the root conftest.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
@@ -49,6 +51,11 @@ def make_prompt(tenant: Tenant, *, publish: bool = True, **fields: Any) -> Promp
     if publish:
         prompt_publish(prompt=prompt)
     return prompt
+
+
+def make_catalogue() -> None:
+    """The seeded model catalogue, again: a transactional test empties every table, the migration's rows too."""
+    importlib.import_module("usage.migrations.0004_catalogue_rows").add_rows(apps, None)
 
 
 def make_agent(tenant: Tenant, **fields: Any) -> Agent:
