@@ -151,6 +151,8 @@
       term(facts, "Duration", duration(s.durationSeconds) || "–");
       term(facts, "Ended", s.endReasonText);
       term(facts, "Agent", s.agent + " · " + (s.model || "") + (s.simulator ? " · simulator" : ""));
+      // A session whose agent named a retired model ran on its successor (usage/catalogue.py).
+      (s.modelSwitches || []).forEach(function (text) { term(facts, "Model replaced", text); });
       term(facts, "Channel", s.channel === "console" ? "Staff console" : "Website widget");
       term(facts, "Visitor", s.identified ? "Identified" : "Anonymous");
       var kinds = Object.keys(s.usage.byKind || {}).filter(function (k) { return s.usage.byKind[k]; });

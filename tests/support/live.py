@@ -3,6 +3,7 @@ demo tenants seeded in the test database. Registered for the whole suite by the 
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.db import connections
 
 from agents.simulator import start_in_thread
@@ -93,6 +95,8 @@ def demo_server(live_server_factory: Any, settings: Any) -> Any:
         settings.PUBLIC_BASE_URL = f"http://127.0.0.1:{port}"
         settings.HTTPTOOLS_ALLOW_LOOPBACK = True
         settings.HTTPTOOLS_ALLOWED_PORTS = [port]
+        # The test database was emptied by transactional tests, the migration's model catalogue too.
+        importlib.import_module("usage.migrations.0004_catalogue_rows").add_rows(apps, None)
         demo_seed()
         return live_server_factory(port, PUBLIC_BASE_URL=settings.PUBLIC_BASE_URL, **env)
 
