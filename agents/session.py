@@ -27,8 +27,8 @@ from agents.audio_budget import REFUSE as AUDIO_REFUSE
 from agents.plans import SessionPlan, greeting_instructions
 from agents.protocol import APPEND_WIRE, AUDIO_DELTA, MAX_CLIENT_FRAME, TYPE_PEEK  # per frame: one lookup each
 from agents.recorder import recorder
-from agents.session_metering import SessionMeter
 from agents.session_faults import UpstreamFaults
+from agents.session_metering import SessionMeter
 from agents.session_records import SessionRecords, VisitorIdentity
 from agents.turns import ResponseGate, SentEvents
 from config.metrics import RELAYED_FRAMES, TOOL_CALL_SECONDS, UPSTREAM_CONNECT_FAILURES
