@@ -20,7 +20,14 @@
         if (!field) {
             return;
         }
+        // Django's RelatedObjectLookups fires 'change' on every related select when the page loads (to set its
+        // edit links): only a real change of tenant clears the picks, or a change page would lose its prompt.
+        let chosen = field.value;
         $(field).on('change', () => {
+            if (field.value === chosen) {
+                return;
+            }
+            chosen = field.value;
             $('#content-main form .admin-autocomplete').not('[name*=__prefix__]').not(field).val(null).trigger('change');
         });
     });

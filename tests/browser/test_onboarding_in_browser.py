@@ -5,6 +5,7 @@ The tenant's setup checklist turns green step by step. Screenshots of each scree
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -56,6 +57,26 @@ def customer_site() -> Iterator[CustomerSite]:
     yield site
     site.server.shutdown()
     site.server.server_close()
+
+
+def speakers_openapi(base: str) -> dict[str, Any]:
+    """A customer's API description: the demo's speaker list, served by the live server."""
+    speaker = {"type": "object", "properties": {"name": {"type": "string"}, "company": {"type": "string"}}}
+    ok = {"type": "object", "properties": {"speakers": {"type": "array", "items": speaker}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Acme speakers", "version": "1"},
+        "servers": [{"url": base + "/demo/eventco/api"}],
+        "paths": {
+            "/speakers": {
+                "get": {
+                    "operationId": "list_speakers",
+                    "summary": "List the conference speakers",
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": ok}}}},
+                }
+            }
+        },
+    }
 
 
 def checklist(page: Any) -> dict[str, bool]:
@@ -133,12 +154,36 @@ def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
     assert "Answer questions about Acme's anvils." in instructions and "# Safety" in instructions
     page.screenshot(path=screenshots / "admin-03-prompt-preview.png", full_page=True)
 
+    # 4. A tool imported from OpenAPI (the review proposes a card), allowed to the agent, then tested.
+    page.goto(base + "/admin/httptools/httptool/import-openapi/")
+    page.locator("#id_tenant").select_option(label="Acme")
+    page.locator("#id_document_text").fill(json.dumps(speakers_openapi(base)))
+    page.locator("input[type=submit]").click()
+    review = page.locator("textarea[name=descriptor_0]")
+    assert json.loads(review.input_value())["visual"] == "list"
+    assert "Proposed the list card" in page.locator("#content-main").inner_text()
+    page.locator("input[type=submit]", has_text="Save ticked tools").click()
+    page.locator(".messagelist .success", has_text="list_speakers").wait_for()
+    page.goto(base + "/admin/agents/agent/")
+    page.locator("a", has_text="Acme Agent").first.click()
+    page.locator("#agent_tools-group .add-row a").click()
+    pick_autocomplete(page, "agent_tools-0-tool", "list_speakers")
+    page.locator("input[name=_continue]").click()
+    page.locator(".messagelist .success").wait_for()  # the prompt chosen before is still chosen
+    page.goto(tenant_url)
+    state = checklist(page)
+    assert not state["Every allowed tool tested"], state
+    page.locator("#setup-checklist a", has_text="Test list_speakers").click()
+    page.locator("input[type=submit]", has_text="Send test request").click()
+    page.locator("text=Status: ok").first.wait_for()
+    page.screenshot(path=screenshots / "admin-03b-tool-tested.png", full_page=True)
+
     page.goto(tenant_url)
     state = checklist(page)
     assert all(done for label, done in state.items() if label != "Snippet seen live"), state
     assert not state["Snippet seen live"]
 
-    # 4. The Install page: copy the snippet.
+    # 5. The Install page: copy the snippet.
     page.locator(".object-tools a", has_text="Install").click()
     page.locator(".va-copy").first.click()
     page.locator(".va-copied", has_text="Copied").wait_for()
@@ -147,7 +192,7 @@ def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
     assert "never" in page.locator("#origin-checks").inner_text()
     page.screenshot(path=screenshots / "admin-04-install.png", full_page=True)
 
-    # 5. Paste it into a page of our own on another origin, and talk to the agent there.
+    # 6. Paste it into a page of our own on another origin, and talk to the agent there.
     customer_site.html = f"<!doctype html><title>Acme</title><h1>Acme anvils</h1>{snippet}"
     visitor = context.new_page()
     visitor.on("pageerror", lambda error: errors.append(str(error)))
@@ -161,7 +206,7 @@ def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
     frame.locator(".va-assistant:not(.va-partial)").first.wait_for(state="visible")
     visitor.screenshot(path=screenshots / "admin-05-customer-page.png")
 
-    # 6. Back in admin: seen live, and the checklist is all green.
+    # 7. Back in admin: seen live, and the checklist is all green.
     page.reload()
     assert "never" not in page.locator("#origin-checks").inner_text()
     page.goto(tenant_url)
