@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
+from tenants.admin_scoping import scope_for_user
 from tenants.identity import identity_secret_exists, identity_secret_generate
 from tenants.models import SecretKind, Tenant, TenantSecret
-from tenants.selectors import tenants_visible_to
 
 EXAMPLE_EMAIL = "ada@example.com"
 
@@ -37,7 +37,7 @@ def _examples(secret: str) -> dict[str, str]:
 
 
 def identity_view(request: HttpRequest, tenant_id: int) -> HttpResponse:
-    tenant = get_object_or_404(tenants_visible_to(request.user), pk=tenant_id)
+    tenant = get_object_or_404(scope_for_user(Tenant.objects.all(), request.user), pk=tenant_id)
     can_change = request.user.has_perm("tenants.change_tenant")
     generated: str | None = None
     if request.method == "POST":

@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from tenants.admin_scoping import scope_for_user
 from tenants.models import Tenant
-from tenants.selectors import tenants_visible_to
 from usage.analytics import RangeInvalid, analytics_build, date_range
 
 ALL = "all"
@@ -18,7 +18,7 @@ ALL = "all"
 
 def _scope(request: HttpRequest) -> tuple[str, list[int], list[Tenant]]:
     """(choice, tenant ids, tenants offered): `all` only for superusers; another tenant's id is a 404."""
-    visible = list(tenants_visible_to(request.user).order_by("name"))
+    visible = list(scope_for_user(Tenant.objects.all(), request.user).order_by("name"))
     raw = request.GET.get("tenant", "")
     if request.user.is_superuser and raw in ("", ALL):
         return ALL, [tenant.pk for tenant in visible], visible

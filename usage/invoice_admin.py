@@ -9,14 +9,14 @@ from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from tenants.admin_scoping import scope_for_user
 from tenants.models import Tenant
-from tenants.selectors import tenants_visible_to
 from usage.invoices import KINDS, InvoiceInvalid, invoice_build, invoice_csv
 
 
 def tenant_from_request(request: HttpRequest) -> tuple[Tenant | None, list[Tenant]]:
     """The tenant asked for (?tenant=<id>) among those the user may see, else the first; 404 for any other."""
-    visible = list(tenants_visible_to(request.user).order_by("name"))
+    visible = list(scope_for_user(Tenant.objects.all(), request.user).order_by("name"))
     raw = request.GET.get("tenant", "")
     if not raw:
         return (visible[0] if visible else None), visible
