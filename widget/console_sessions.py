@@ -33,6 +33,7 @@ END_REASONS = {
     "upstream_closed": "The AI service closed the connection",
     "upstream_unavailable": "The AI service could not be reached",
     "upstream_failed": "The AI service failed",
+    "config_rejected": "The AI service refused the agent's setup (see Problems)",
     "heartbeat_lost": "The server handling it stopped (ended by the reaper)",
     "reaped": "The server handling it stopped (ended by the reaper)",
 }
@@ -171,6 +172,7 @@ def console_session_detail(*, user: Any, tenant_id: int, session_id: str) -> dic
     else:
         chain = f"Transcript altered: the chain breaks at utterance {broken_at + 1} (and everything after it)."
     calls = [log for log in tool_logs if log.get("kind", "call") == "call"]
+    problems = [_problem(log) for log in tool_logs if log.get("kind") in PROBLEM_KINDS]
     return {
         "session": session_summary(doc),
         "chain": {"intact": broken_at is None, "broken_at": broken_at, "text": chain},
@@ -192,6 +194,29 @@ def console_session_detail(*, user: Any, tenant_id: int, session_id: str) -> dic
             for log in calls
         ],
         "cards": [log["visual"] for log in calls if log.get("visual")],
+        "problems": problems,
+    }
+
+
+# What the relay records when the upstream refuses or fails something (agents/session_faults.py, session.py).
+PROBLEM_KINDS = {
+    "config_rejected": "The AI service refused the agent's session config: fix the agent in admin",
+    "response_failed": "A reply failed",
+    "transcription_failed": "The visitor's speech could not be transcribed",
+}
+
+
+def _problem(log: dict[str, Any]) -> dict[str, Any]:
+    error = log.get("error")
+    if not isinstance(error, dict):
+        error = {}
+    detail = " ".join(str(part) for part in (error.get("param"), error.get("message")) if part)
+    return {
+        "kind": log["kind"],
+        "text": PROBLEM_KINDS[log["kind"]],
+        "code": str(log.get("status") or ""),
+        "detail": detail,
+        "created_at": log.get("createdAt"),
     }
 
 

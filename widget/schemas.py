@@ -131,12 +131,21 @@ class ChainCheckOut(CamelSchema):
     text: str
 
 
+class ProblemOut(CamelSchema):
+    kind: str
+    text: str
+    code: str
+    detail: str = ""
+    created_at: datetime | None = None
+
+
 class SessionDetailOut(CamelSchema):
     session: SessionSummaryOut
     transcript: list[TranscriptLineOut]
     tool_logs: list[ToolLogOut]
     chain: ChainCheckOut | None = None
     cards: list[str] = []
+    problems: list[ProblemOut] = []
 
 
 class SessionPageOut(CamelSchema):

@@ -161,6 +161,17 @@
       if (data.chain) term(facts, "Transcript", data.chain.text, data.chain.intact ? "status-ok" : "status-error");
       if (data.cards.length) term(facts, "Cards shown", data.cards.join(", "));
 
+      if (data.problems && data.problems.length) {
+        // What the AI service refused or failed in this session, with its own words (staff only).
+        detail.appendChild(el("h3", "Problems"));
+        var problems = detail.appendChild(el("ul", null, "va-problems"));
+        data.problems.forEach(function (problem) {
+          var item = problems.appendChild(el("li", null, "status-error"));
+          item.appendChild(el("strong", problem.text));
+          item.appendChild(el("span", " · " + problem.code + (problem.detail ? " · " + problem.detail : "")));
+        });
+      }
+
       detail.appendChild(el("h3", "Transcript"));
       var lines = detail.appendChild(el("div", null, "va-transcript stored"));
       data.transcript.forEach(function (line) {

@@ -225,6 +225,25 @@ def test_a_stored_session_opens_with_its_transcript_and_tool_logs(world: Any, mo
     assert body["toolLogs"][0]["latencyMs"] == 42.5
 
 
+def test_a_stored_session_shows_what_the_ai_service_refused(world: Any, mongo: Any) -> None:
+    _store_session(world["shop"], world["shop_agent"], "sess_shop_1")
+    detail = {"code": "invalid_value", "param": "session.audio.input.transcription.language", "message": "Not ISO"}
+    for document in (
+        {"kind": "config_rejected", "tool": None, "status": "invalid_value", "error": detail},
+        {"kind": "card_action", "tool": None, "status": "clicked"},
+    ):
+        transcripts_store.tool_log_write(
+            {"tenantId": world["shop"].pk, "sessionId": "sess_shop_1", "channel": "console", **document},
+            retention_days=30,
+        )
+
+    body = logged_in(world["operator"]).get("/api/console/sessions/sess_shop_1", {"tenant_id": world["shop"].pk}).json()
+
+    assert [(p["kind"], p["code"]) for p in body["problems"]] == [("config_rejected", "invalid_value")]
+    assert body["problems"][0]["detail"] == "session.audio.input.transcription.language Not ISO"
+    assert [log["tool"] for log in body["toolLogs"]] == ["search_products"]  # problems are not tool calls
+
+
 def test_sessions_of_a_tenant_without_rights_are_404(world: Any, mongo: Any) -> None:
     _store_session(world["cypress"], world["cypress_agent"], "sess_cypress_1")
     client = logged_in(world["operator"])
