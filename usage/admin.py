@@ -1,28 +1,26 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import admin
 from django.utils.html import format_html
 
 from usage import catalogue
-from usage.models import ModelPrice
+from usage.models import ModelKind, ModelPrice
 
 PER_MILLION = "US dollars per 1 million tokens."
 
 
+def _money(value: Decimal) -> str:
+    """4.0000 -> 4.00, 0.0045 -> 0.0045: cents always, more digits only where the price has them."""
+    text = f"{value.normalize():f}"
+    whole, _, cents = text.partition(".")
+    return f"{whole}.{cents.ljust(2, '0')}"
+
+
 @admin.register(ModelPrice)
 class ModelPriceAdmin(admin.ModelAdmin):
-    list_display = [
-        "model",
-        "kind",
-        "status",
-        "successor",
-        "text_input",
-        "text_output",
-        "audio_input",
-        "audio_output",
-        "audio_minute",
-        "updated_at",
-    ]
+    list_display = ["model", "kind", "status", "successor", "prices"]
     list_filter = ["kind"]
     list_select_related = ["successor"]
     search_fields = ["model"]
@@ -58,8 +56,17 @@ class ModelPriceAdmin(admin.ModelAdmin):
             return "current"
         days_left = (obj.shutdown_on - catalogue.today()).days
         if days_left <= 0:
-            return f"shut down {obj.shutdown_on:%Y-%m-%d}"
-        return f"retires {obj.shutdown_on:%Y-%m-%d} (in {days_left} days)"
+            return f"shut down on {obj.shutdown_on:%Y-%m-%d}"
+        return f"shuts down {obj.shutdown_on:%Y-%m-%d}, in {days_left} days"
+
+    @admin.display(description="Prices, USD per 1M tokens (in / out)")
+    def prices(self, obj: ModelPrice) -> str:
+        if obj.audio_minute > 0:
+            return f"${_money(obj.audio_minute)} per minute of audio"
+        if obj.kind == ModelKind.TRANSCRIPTION:  # audio in, the transcript out
+            return f"audio {_money(obj.audio_input)} in · text {_money(obj.text_input)} / {_money(obj.text_output)}"
+        text, audio = (obj.text_input, obj.text_output), (obj.audio_input, obj.audio_output)
+        return f"text {_money(text[0])} / {_money(text[1])} · audio {_money(audio[0])} / {_money(audio[1])}"
 
     @admin.display(description="Published at")
     def source_link(self, obj: ModelPrice) -> str:

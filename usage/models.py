@@ -21,8 +21,8 @@ def _price(help_text: str = "") -> models.DecimalField[Decimal, Decimal]:
 
 
 class ModelKind(models.TextChoices):
-    REALTIME = "realtime", "Realtime (speech to speech)"
-    TRANSCRIPTION = "transcription", "Transcription of the visitor's speech"
+    REALTIME = "realtime", "Realtime"
+    TRANSCRIPTION = "transcription", "Transcription"
 
 
 class ModelPrice(models.Model):
@@ -72,7 +72,7 @@ class ModelPrice(models.Model):
 
     class Meta:
         ordering = ["kind", "model"]
-        verbose_name = "model and price"
+        verbose_name = "model"
         verbose_name_plural = "models and prices"
 
     def __str__(self) -> str:
