@@ -18,13 +18,13 @@ EXAMPLE_EMAIL = "ada@example.com"
 def _examples(secret: str) -> dict[str, str]:
     python = (
         "import hashlib, hmac\n\n"
-        f'IDENTITY_SECRET = "{secret}"  # keep it on your server, e.g. in an environment variable\n\n'
+        f'IDENTITY_SECRET = "{secret}"  # on your server only (an environment variable)\n\n'
         "def user_hash(email: str) -> str:\n"
         "    return hmac.new(IDENTITY_SECRET.encode(), email.encode(), hashlib.sha256).hexdigest()\n"
     )
     node = (
         'const crypto = require("node:crypto");\n\n'
-        f'const IDENTITY_SECRET = "{secret}"; // keep it on your server, e.g. process.env\n\n'
+        f'const IDENTITY_SECRET = "{secret}"; // on your server only (process.env)\n\n'
         "function userHash(email) {\n"
         '  return crypto.createHmac("sha256", IDENTITY_SECRET).update(email).digest("hex");\n'
         "}\n"

@@ -115,3 +115,15 @@ def test_the_analytics_page_draws_its_charts(
     page.goto(demo_live.http + f"/admin/invoices/?tenant={month_of_usage}")
     assert "Total: $" in page.locator("#content-main").inner_text()
     page.screenshot(path=screenshots / "admin-invoice.png", full_page=True)
+
+    page.goto(demo_live.http + "/admin/")
+    page.screenshot(path=screenshots / "admin-index-business.png", full_page=True)
+    page.locator("#business-links a", has_text="Analytics").click()
+    page.wait_for_url(re.compile(r"/admin/analytics/$"))
+    assert "All tenants" in page.locator("#analytics-totals").inner_text()  # a superuser's default
+
+    page.goto(demo_live.http + f"/admin/tenants/tenant/{month_of_usage}/identity/")
+    page.locator("input[type=submit]").click()
+    secret = page.locator("#identity-secret-value").input_value()
+    assert secret.startswith("va_id_") and secret in page.locator("#identity-example-node").inner_text()
+    page.screenshot(path=screenshots / "admin-identity-secret.png", full_page=True)
