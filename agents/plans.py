@@ -34,6 +34,7 @@ class SessionPlan:
     fallback_message: str = ""
     transcription_model: str = ""
     model_switches: list[str] = field(default_factory=list)
+    language: str = "en"  # the agent's ISO 639 code: platform lines the agent says (a budget goodbye) use it
 
 
 def safety_instructions(agent: Agent) -> str:
@@ -103,6 +104,7 @@ def session_plan_build(*, agent: Agent, channel: str, prompt_version: PromptVers
         fallback_message=agent.fallback_message,
         transcription_model=models.transcription_model,
         model_switches=models.switches,
+        language=agent.language,
     )
 
 

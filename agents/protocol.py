@@ -89,6 +89,7 @@ NOTICES = {
     "no_agent": BUSY,
     "upstream_failed": "Sorry, the voice service is having trouble. Please try again in a moment.",
     "budget_exhausted": BUSY,
+    "budget": "The assistant has to stop here for now. Please come back a little later.",
     "idle_timeout": "The conversation ended because it was quiet for a while.",
     "max_duration": "The conversation reached its time limit. Start a new one to continue.",
     "key_revoked": "This assistant is no longer available on this website.",

@@ -17,10 +17,10 @@ from tenants.models import Channel, Tenant, WidgetKey
 from tenants.selectors import tenants_visible_to
 from tenants.services import key_rotate
 from tenants.tokens import ReplayGuardUnavailable, TokenInvalid, WidgetClaims, token_consume
-from usage import limits
+from usage import budgets, limits
 from usage.rate_limits import RateLimit, rate_limits_hit
 from usage.refusals import refusal_count
-from usage.services import budget_remaining, price_for
+from usage.services import price_for
 
 PROMPT_FIELDS = PROMPT_TEXT_FIELDS
 
@@ -131,7 +131,7 @@ def session_admit(*, claims: WidgetClaims, user: Any, session_id: str, ip: str =
     except AgentNotReady:
         raise SessionRefused("no_agent") from None
     try:
-        if budget_remaining(tenant_id=tenant.pk, daily_budget_usd=tenant.daily_budget_usd) <= 0:
+        if budgets.budget_state(tenant=tenant).remaining <= 0:
             refusal_count(tenant_id=tenant.pk, reason="budget_exhausted")
             raise SessionRefused("budget_exhausted")
         if not limits.lease_acquire(tenant_id=tenant.pk, session_id=session_id, limit=tenant.max_concurrent_sessions):
@@ -167,8 +167,8 @@ def session_still_allowed(*, admission: Admission) -> str | None:
         if key is None or not key.is_active:
             return "key_revoked"
     try:
-        if budget_remaining(tenant_id=tenant.pk, daily_budget_usd=tenant.daily_budget_usd) <= 0:
-            return "budget_exhausted"
+        if budgets.budget_state(tenant=tenant).remaining <= 0:
+            return "budget"
     except limits.LimitUnavailable:
         return None  # a live session is not cut for a passing Redis outage
     return None

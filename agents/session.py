@@ -20,7 +20,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from agents import protocol
+from agents import budget_steps, protocol
 from agents.audio_budget import APPEND_ENVELOPE, audio_budget_for
 from agents.audio_budget import CLOSE as AUDIO_CLOSE
 from agents.audio_budget import REFUSE as AUDIO_REFUSE
@@ -169,8 +169,8 @@ class AgentSession(UpstreamFaults):
     # ---- visitor → upstream ------------------------------------------------------------------
 
     async def from_client(self, raw: str) -> None:
-        if self.ended_reason is not None or self.upstream is None:
-            return
+        if self.ended_reason is not None or self.upstream is None or self.budget.closing:
+            return  # closing: the budget goodbye is decided, no more visitor turns
         if len(raw) > MAX_CLIENT_FRAME:  # audio appends too: one frame never carries minutes of audio
             await self._client_error("frame_too_large", "The message is too large.")
             return
@@ -372,6 +372,9 @@ class AgentSession(UpstreamFaults):
         if not self.debug:
             await self._to_client(protocol.response_done(response))
         ready = self._gate.done(response_id)
+        if self.budget.goodbye_sent and (budget_steps.is_goodbye(response) or (ready is None and not self._gate.busy)):
+            await self.end("budget", notice=("budget", False))  # the goodbye is said (or could not be)
+            return
         if ready is not None:
             await self._forward_raw(json.dumps(ready))
 
@@ -387,10 +390,24 @@ class AgentSession(UpstreamFaults):
             price=self.price,
             email_hash=self.identity.email_hash,
         )
+        step = self.budget.after_response(response_usd=dollars) if dollars is not None else None
+        if step is not None:  # shorter answers, the goodbye, or the end: budget_steps decides
+            self._loop.call_soon_threadsafe(lambda: self._loop.create_task(self._budget_step(step)))
         if dollars is not None and self.debug:
             summary = budgets.session_usage_summary(tenant_id=self.plan.tenant_id, session_id=self.session_id)
             data = {"responseId": response_id, "response": {"usage": usage, "dollars": float(dollars)}, **summary}
             self._loop.call_soon_threadsafe(lambda: self._loop.create_task(self._debug("usage", data)))
+
+    async def _budget_step(self, step: budget_steps.Step) -> None:
+        if self.ended_reason is None:
+            await budget_steps.step_apply(
+                self.budget,
+                step,
+                language=self.plan.language,
+                send_upstream=self._send_upstream,
+                request_response=self._request_response,
+                end=self.end,
+            )
 
     async def _tool_worker(self) -> None:
         while True:
@@ -515,6 +532,7 @@ class AgentSession(UpstreamFaults):
         self._loop = asyncio.get_running_loop()
         self._sent = SentEvents(prefix=self.session_id[-8:])
         self.audio = audio_budget_for(self.plan.realtime_config, speed_limit=self.audio_speed_limit)
+        self.budget = budget_steps.BudgetSteps(tenant_id=self.plan.tenant_id, language=self.plan.language)
         self.records = SessionRecords(
             tenant_id=self.plan.tenant_id,
             channel=self.plan.channel,

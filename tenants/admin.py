@@ -84,6 +84,8 @@ class TenantAdmin(TenantScopedAdmin):
                     "tenant_requests_per_minute",
                     "max_concurrent_sessions",
                     "daily_budget_usd",
+                    "monthly_budget_usd",
+                    "budget_step_down_percent",
                     "max_session_minutes",
                     "idle_timeout_seconds",
                     "transcript_retention_days",

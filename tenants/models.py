@@ -67,7 +67,24 @@ class Tenant(models.Model):
         decimal_places=2,
         default=Decimal("10.00"),
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Spend per UTC day after which new sessions are refused and live ones end.",
+        help_text="Spend per UTC day after which new sessions are refused and live ones end (see the step-down "
+        "below). 0 switches the assistant off.",
+    )
+    monthly_budget_usd = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Spend per UTC calendar month, checked like the daily budget. Leave empty for no monthly cap. "
+        "Admin and the console show a warning once 80 % of either budget is spent.",
+    )
+    budget_step_down_percent = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(50), MaxValueValidator(99)],
+        help_text="Once this share of the daily or monthly budget is spent, a live conversation steps down: "
+        "shorter answers first, then a polite goodbye in the agent's language before the budget runs out, so "
+        "spend never passes the budget by more than one answer.",
     )
     max_session_minutes = models.PositiveIntegerField(
         default=10,

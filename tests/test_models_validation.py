@@ -106,6 +106,7 @@ LIMITS = [
     ("requests_per_minute", 1, 10_000),
     ("key_requests_per_minute", 1, 100_000),
     ("tenant_requests_per_minute", 1, 100_000),
+    ("budget_step_down_percent", 50, 99),
     ("max_concurrent_sessions", 1, 10_000),
     ("max_session_minutes", 1, 60),
     ("idle_timeout_seconds", 10, 3600),

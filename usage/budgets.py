@@ -10,6 +10,7 @@ an outage never resets a tenant's spend to zero.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -70,14 +71,121 @@ def spent_usd(*, tenant_id: int, period: str) -> Decimal:
     return Decimal(spent_micro(tenant_id=tenant_id, period=period)) / MICRO
 
 
+ALERT_RATIO = Decimal("0.8")
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    """A tenant's spend against its budgets now (dollars); `month_budget` None means no monthly cap."""
+
+    day_spent: Decimal
+    day_budget: Decimal
+    month_spent: Decimal
+    month_budget: Decimal | None
+    step_down_ratio: Decimal
+
+    @staticmethod
+    def _ratio(spent: Decimal, budget: Decimal) -> Decimal:
+        return spent / budget if budget > 0 else Decimal(1)  # a zero budget admits nothing: used up
+
+    @property
+    def day_ratio(self) -> Decimal:
+        return self._ratio(self.day_spent, self.day_budget)
+
+    @property
+    def month_ratio(self) -> Decimal | None:
+        return None if self.month_budget is None else self._ratio(self.month_spent, self.month_budget)
+
+    @property
+    def ratio(self) -> Decimal:
+        """The share used of the tighter budget."""
+        return max(self.day_ratio, self.month_ratio or Decimal(0))
+
+    @property
+    def remaining(self) -> Decimal:
+        """Dollars left before the tighter budget is used up (negative when over)."""
+        left = self.day_budget - self.day_spent
+        if self.month_budget is not None:
+            left = min(left, self.month_budget - self.month_spent)
+        return left
+
+    @property
+    def alert(self) -> bool:
+        return self.ratio >= ALERT_RATIO
+
+
+def budget_state(*, tenant: Tenant) -> BudgetState:
+    """Spend today and this month against the tenant's budgets; raises limits.LimitUnavailable (fail closed)."""
+    day, month = periods_of()
+    return BudgetState(
+        day_spent=spent_usd(tenant_id=tenant.pk, period=day),
+        day_budget=tenant.daily_budget_usd,
+        month_spent=spent_usd(tenant_id=tenant.pk, period=month),
+        month_budget=tenant.monthly_budget_usd,
+        step_down_ratio=Decimal(tenant.budget_step_down_percent) / 100,
+    )
+
+
+def budget_use(*, tenants: list[Tenant]) -> dict[int, dict[str, float | None]]:
+    """For /metrics and banners: each tenant's used share of its daily and monthly budget (None: no monthly
+    cap); raises limits.LimitUnavailable."""
+    states = {tenant.pk: budget_state(tenant=tenant) for tenant in tenants}
+    return {
+        pk: {"day": float(state.day_ratio), "month": None if state.month_ratio is None else float(state.month_ratio)}
+        for pk, state in states.items()
+    }
+
+
+def budget_alerts(*, tenants: list[Tenant]) -> list[str]:
+    """One line per tenant past 80 % of its daily or monthly budget; none when Redis is down."""
+    lines = []
+    for tenant in tenants:
+        try:
+            state = budget_state(tenant=tenant)
+        except limits.LimitUnavailable:
+            return []
+        if state.alert:
+            lines.append(f"{tenant.name} has used {budget_summary(state)}.")
+    return lines
+
+
+def budget_summary(state: BudgetState) -> str:
+    """'$8.10 of today's $10.00 (81 %) and $120.00 of this month's $500.00 (24 %)'."""
+    parts = [f"${state.day_spent:.2f} of today's ${state.day_budget:.2f} ({_percent(state.day_ratio)})"]
+    if state.month_budget is not None and state.month_ratio is not None:
+        month = f"${state.month_spent:.2f} of this month's ${state.month_budget:.2f}"
+        parts.append(f"{month} ({_percent(state.month_ratio)})")
+    return " and ".join(parts)
+
+
+def _percent(ratio: Decimal) -> str:
+    return f"{int(ratio * 100)} %"
+
+
 def tenant_spend_today(*, tenant_id: int) -> dict[str, Any]:
-    """Today's spend (UTC day) against the daily budget, in dollars; `spentUsd` is None when Redis is down."""
-    budget = Tenant.objects.filter(pk=tenant_id).values_list("daily_budget_usd", flat=True).first() or Decimal(0)
+    """The tenant's spend today and this month against its budgets, in dollars, and the 80 % warning (None
+    below it); the spend figures are None when Redis is down."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return {"spentUsd": None, "budgetUsd": 0.0, "monthSpentUsd": None, "monthBudgetUsd": None, "alert": None}
+    month_budget = None if tenant.monthly_budget_usd is None else float(tenant.monthly_budget_usd)
     try:
-        spent: float | None = float(spent_usd(tenant_id=tenant_id, period=periods_of()[0]))
+        state = budget_state(tenant=tenant)
     except limits.LimitUnavailable:
-        spent = None
-    return {"spentUsd": spent, "budgetUsd": float(budget)}
+        return {
+            "spentUsd": None,
+            "budgetUsd": float(tenant.daily_budget_usd),
+            "monthSpentUsd": None,
+            "monthBudgetUsd": month_budget,
+            "alert": None,
+        }
+    return {
+        "spentUsd": float(state.day_spent),
+        "budgetUsd": float(state.day_budget),
+        "monthSpentUsd": float(state.month_spent),
+        "monthBudgetUsd": month_budget,
+        "alert": f"{tenant.name} has used {budget_summary(state)}." if state.alert else None,
+    }
 
 
 def session_usage_summary(*, tenant_id: int, session_id: str) -> dict[str, Any]:

@@ -263,8 +263,8 @@ async def test_a_live_session_over_the_daily_budget_is_warned_and_ended(demo_ser
     await client.until(completed)  # the greeting was spoken and metered
     await sync_to_async(Tenant.objects.filter(slug="productco").update)(daily_budget_usd=0)
     notice = await client.until_type("platform.notice", timeout=15)
-    assert notice["code"] == "budget_exhausted" and notice["message"] == "The agent is busy, please try again shortly."
-    assert (await wait_for(lambda: ended_session(session_id)))["endReason"] == "budget_exhausted"
+    assert notice["code"] == "budget" and notice["message"] == protocol.NOTICES["budget"]
+    assert (await wait_for(lambda: ended_session(session_id)))["endReason"] == "budget"
 
 
 async def test_a_frame_that_breaks_the_parser_ends_the_session_and_frees_its_lease(demo_live: LiveServer) -> None:

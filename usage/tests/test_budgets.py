@@ -45,10 +45,34 @@ def test_the_console_summary_is_the_sessions_running_total_and_the_tenants_day(m
     assert summary["session"]["tokens"]["total"] == 330
     assert summary["session"]["tokens"]["audio_output"] == 220
     assert set(summary["session"]["tokens"]) == {*pricing.PRICED_KINDS, "total"}
-    assert summary["today"] == {"spentUsd": pytest.approx(float(first + second + elsewhere)), "budgetUsd": 2.0}
+    assert summary["today"] == {
+        "spentUsd": pytest.approx(float(first + second + elsewhere)),
+        "budgetUsd": 2.0,
+        "monthSpentUsd": pytest.approx(float(first + second + elsewhere)),
+        "monthBudgetUsd": None,
+        "alert": None,
+    }
 
 
 def test_the_days_spend_is_unknown_rather_than_zero_when_redis_is_down(mongo: Any, settings: Any) -> None:
     tenant = make_tenant(slug="shop")
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
-    assert budgets.tenant_spend_today(tenant_id=tenant.pk) == {"spentUsd": None, "budgetUsd": 10.0}
+    today = budgets.tenant_spend_today(tenant_id=tenant.pk)
+    assert (today["spentUsd"], today["budgetUsd"], today["alert"]) == (None, 10.0, None)
+
+
+def test_past_80_percent_of_either_budget_the_tenant_is_warned(mongo: Any, redis_conn: Any) -> None:
+    tenant = make_tenant(slug="shop", name="ShopCo", daily_budget_usd=Decimal("100.00"))
+    make_live_session(tenant_id=tenant.pk, session_id="vs_a")
+    cost = _meter(tenant.pk, "vs_a", "resp_1", LONG)
+    assert budgets.budget_alerts(tenants=[tenant]) == []
+
+    tenant.monthly_budget_usd = cost * Decimal("1.2")  # this one answer is 83 % of the month
+    state = budgets.budget_state(tenant=tenant)
+    assert state.alert and state.ratio == cost / tenant.monthly_budget_usd and state.remaining > 0
+    [line] = budgets.budget_alerts(tenants=[tenant])
+    assert line.startswith("ShopCo has used $0.") and "of this month's" in line and "(83 %)" in line
+    assert budgets.budget_use(tenants=[tenant])[tenant.pk]["month"] == pytest.approx(1 / 1.2, rel=1e-3)
+
+    tenant.daily_budget_usd = cost  # the day's budget used up: nothing remains, whatever the month says
+    assert budgets.budget_state(tenant=tenant).remaining <= 0
