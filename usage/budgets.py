@@ -35,10 +35,13 @@ def _recorded_micro(tenant_id: int, period: str) -> int:
     return round(Decimal(str(store.usage_dollars(tenant_id=tenant_id, period=period))) * MICRO)
 
 
-def spend_record(*, tenant_id: int, micro_dollars: int, moment: datetime | None = None) -> None:
-    """Add one response's spend to its day's and month's counters (after `usage_daily` has it)."""
+def spend_record(
+    *, tenant_id: int, micro_dollars: int, moment: datetime | None = None, event_id: str | None = None
+) -> None:
+    """Add one response's spend to its day's and month's counters (after `usage_daily` has it); once per
+    `event_id` (the usage ledger's retries). Raises limits.LimitUnavailable when a seed cannot be written."""
     periods = list(periods_of(moment))
-    totals = limits.spend_add(tenant_id=tenant_id, periods=periods, micro_dollars=micro_dollars)
+    totals = limits.spend_add(tenant_id=tenant_id, periods=periods, micro_dollars=micro_dollars, event_id=event_id)
     with _lock:
         if totals is None:
             _stale_periods.update((tenant_id, period) for period in periods)

@@ -118,12 +118,19 @@ SPEND_TTL_SECONDS = 40 * 86400  # a month's counter outlives the month; a day's 
 
 # Add to counters that exist; a missing one (never seeded, or lost with a Redis restart) is left missing and
 # reported as nil, so the caller seeds it from MongoDB instead of restarting it from zero.
+# With ARGV[3] (a usage event's marker key) the add happens once per event: a retry of a half-done metering
+# write finds the marker and only reads the counters.
 _SPEND_ADD_LUA = """
+local once = ARGV[3] ~= '' and not redis.call('SET', ARGV[3], '1', 'NX', 'EX', ARGV[2])
 local result = {}
 for i, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 1 then
-    result[i] = redis.call('INCRBY', key, ARGV[1])
-    redis.call('EXPIRE', key, ARGV[2])
+    if once then
+      result[i] = tonumber(redis.call('GET', key))
+    else
+      result[i] = redis.call('INCRBY', key, ARGV[1])
+      redis.call('EXPIRE', key, ARGV[2])
+    end
   else
     result[i] = -1
   end
@@ -132,12 +139,16 @@ return result
 """
 
 
-def spend_add(*, tenant_id: int, periods: list[str], micro_dollars: int) -> list[int | None] | None:
+def spend_add(
+    *, tenant_id: int, periods: list[str], micro_dollars: int, event_id: str | None = None
+) -> list[int | None] | None:
     """Add metered spend (millionths of a dollar) to each period's counter: the new totals, None for a counter
-    that is missing (seed it), or None for all when Redis is down (the caller resyncs later)."""
+    that is missing (seed it), or None for all when Redis is down (the caller resyncs later). With `event_id`,
+    a usage event's spend is added once however often it is retried."""
+    once = f"spend-event:{event_id}" if event_id else ""
     try:
         totals = _script(_SPEND_ADD_LUA)(
-            keys=[_spend_key(tenant_id, period) for period in periods], args=[micro_dollars, SPEND_TTL_SECONDS]
+            keys=[_spend_key(tenant_id, period) for period in periods], args=[micro_dollars, SPEND_TTL_SECONDS, once]
         )
     except RedisError:
         logger.warning("spend counter not updated: redis unavailable (usage_daily stays authoritative)")

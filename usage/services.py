@@ -10,7 +10,7 @@ from typing import Any
 from config import metrics, mongo
 from tenants.models import Tenant
 from transcripts import store as transcripts_store
-from usage import budgets, catalogue, limits, pricing, store, timers, users
+from usage import budgets, catalogue, ledger, limits, pricing, store, timers, users
 from usage.models import ModelPrice
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,10 @@ def usage_meter(
     price: ModelPrice | None,
     email_hash: str | None = None,
     estimated: bool = False,
+    at: datetime | None = None,
 ) -> Decimal | None:
-    """Record one response's usage once; returns its dollars, or None when it was already counted.
+    """Record one response's usage exactly once (daily total, session total, budget); returns its dollars, or
+    None when it was already counted. `at` is when its `response.done` arrived: the day it counts on.
 
     `estimated` marks usage reckoned from what was streamed, for a response whose `response.done` never came."""
     counts = pricing.token_counts(usage)
@@ -48,6 +50,7 @@ def usage_meter(
         dollars=dollars,
         estimated=estimated,
         email_hash=email_hash,
+        at=at,
     )
 
 
@@ -61,6 +64,7 @@ def transcription_meter(
     usage: dict[str, Any],
     price: ModelPrice | None,
     email_hash: str | None = None,
+    at: datetime | None = None,
 ) -> Decimal | None:
     """Record one input transcription once, at the transcription model's price; it counts against the budget."""
     counts = pricing.transcription_counts(usage)
@@ -76,6 +80,7 @@ def transcription_meter(
         estimated=False,
         transcription=True,
         email_hash=email_hash,
+        at=at,
     )
 
 
@@ -91,8 +96,9 @@ def _record(
     estimated: bool,
     transcription: bool = False,
     email_hash: str | None = None,
+    at: datetime | None = None,
 ) -> Decimal | None:
-    if not store.usage_record(
+    if not ledger.usage_record(
         tenant_id=tenant_id,
         channel=channel,
         session_id=session_id,
@@ -100,12 +106,12 @@ def _record(
         response_id=usage_id,
         counts=counts,
         dollars=dollars,
+        at=at or datetime.now(UTC),
         email_hash=email_hash,
         estimated=estimated,
         transcription=transcription,
     ):
         return None
-    budgets.spend_record(tenant_id=tenant_id, micro_dollars=int(dollars * 1_000_000))
     return dollars
 
 
@@ -171,8 +177,14 @@ def indexes_ensure() -> int:
 
 
 def janitor_run() -> dict[str, int]:
-    """The periodic clean-up: indexes present, stale sessions reaped, idle users removed. Returns a summary."""
-    return {"indexes": indexes_ensure(), "reaped_sessions": sessions_reap(), "users_removed": users_expire()}
+    """The periodic clean-up: indexes present, stale sessions reaped, half-applied usage finished, idle users
+    removed. Returns a summary."""
+    return {
+        "indexes": indexes_ensure(),
+        "reaped_sessions": sessions_reap(),
+        "repaired_usage": ledger.usage_repair(),
+        "users_removed": users_expire(),
+    }
 
 
 def _today() -> str:

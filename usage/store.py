@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError
 
 from config import mongo
 from usage import pricing
@@ -18,10 +16,15 @@ USAGE_EVENTS = "usage_events"
 TOKEN_KINDS = (*pricing.PRICED_KINDS, "total")
 
 
-def _require_tenant(tenant_id: Any) -> int:
+def require_tenant(tenant_id: Any) -> int:
     if not isinstance(tenant_id, int) or isinstance(tenant_id, bool) or tenant_id <= 0:
         raise ValueError("a tenant id is required for every usage query")
     return tenant_id
+
+
+_require_tenant = require_tenant
+# Usage events in flight on a total (usage.ledger.MARKER): bookkeeping, not shown to readers.
+HIDDEN = {"_id": 0, "meteringEvents": 0}
 
 
 def session_start(
@@ -109,7 +112,7 @@ def sessions_stale(*, before: datetime, limit: int = 500) -> list[dict[str, Any]
 def sessions_recent(*, tenant_id: int, limit: int = 20) -> list[dict[str, Any]]:
     cursor = (
         mongo.collection(SESSIONS)
-        .find({"tenantId": _require_tenant(tenant_id)}, {"_id": 0})
+        .find({"tenantId": _require_tenant(tenant_id)}, HIDDEN)
         .sort("startedAt", DESCENDING)
         .limit(max(1, min(limit, 200)))
     )
@@ -145,10 +148,7 @@ def sessions_find(
         query["_id"] = {"$in": [str(s) for s in session_ids]}
     collection = mongo.collection(SESSIONS)
     cursor = (
-        collection.find(query, {"_id": 0})
-        .sort("startedAt", DESCENDING)
-        .skip(max(0, skip))
-        .limit(max(1, min(limit, 200)))
+        collection.find(query, HIDDEN).sort("startedAt", DESCENDING).skip(max(0, skip)).limit(max(1, min(limit, 200)))
     )
     return list(cursor), collection.count_documents(query)
 
@@ -156,71 +156,11 @@ def sessions_find(
 def session_get(*, tenant_id: int, session_id: str) -> dict[str, Any] | None:
     if not isinstance(session_id, str):
         return None
-    return mongo.collection(SESSIONS).find_one({"_id": session_id, "tenantId": _require_tenant(tenant_id)}, {"_id": 0})
-
-
-def usage_record(
-    *,
-    tenant_id: int,
-    channel: str,
-    session_id: str,
-    model: str,
-    response_id: str,
-    counts: dict[str, int],
-    dollars: Decimal,
-    at: datetime | None = None,
-    email_hash: str | None = None,
-    estimated: bool = False,
-    transcription: bool = False,
-) -> bool:
-    """Count one response's usage once: the event id (session + response) is the idempotency key.
-
-    Returns False when this response was already counted (a replay or a duplicate event)."""
-    moment = at or datetime.now(UTC)
-    day = moment.strftime("%Y-%m-%d")
-    try:
-        mongo.collection(USAGE_EVENTS).insert_one(
-            {
-                "_id": f"{session_id}:{response_id}",
-                "tenantId": _require_tenant(tenant_id),
-                "channel": channel,
-                "sessionId": session_id,
-                "responseId": response_id,
-                "model": model,
-                "day": day,
-                "counts": counts,
-                "dollars": float(dollars),
-                "kind": "transcription" if transcription else "response",
-                "estimated": estimated,  # reckoned from what was streamed: its response.done never came
-                "createdAt": moment,
-                "emailHash": email_hash,
-            }
-        )
-    except DuplicateKeyError:
-        return False
-    tally = "transcriptions" if transcription else "responses"
-    increments = {f"tokens.{kind}": int(counts.get(kind, 0)) for kind in TOKEN_KINDS}
-    mongo.collection(USAGE_DAILY).update_one(
-        {"tenantId": tenant_id, "day": day, "channel": channel, "model": model},
-        {"$inc": {**increments, "dollars": float(dollars), tally: 1}, "$setOnInsert": {"createdAt": moment}},
-        upsert=True,
-    )
-    mongo.collection(SESSIONS).update_one(
-        {"_id": session_id},
-        {
-            "$inc": {
-                **{f"usage.{kind}": int(counts.get(kind, 0)) for kind in TOKEN_KINDS},
-                "usage.dollars": float(dollars),
-                f"usage.{tally}": 1,
-                "usage.estimated": int(estimated),
-            }
-        },
-    )
-    return True
+    return mongo.collection(SESSIONS).find_one({"_id": session_id, "tenantId": _require_tenant(tenant_id)}, HIDDEN)
 
 
 def usage_daily_for(*, tenant_id: int, day: str) -> list[dict[str, Any]]:
-    return list(mongo.collection(USAGE_DAILY).find({"tenantId": _require_tenant(tenant_id), "day": day}, {"_id": 0}))
+    return list(mongo.collection(USAGE_DAILY).find({"tenantId": _require_tenant(tenant_id), "day": day}, HIDDEN))
 
 
 def usage_dollars(*, tenant_id: int, period: str) -> float:
@@ -255,6 +195,8 @@ def indexes() -> dict[str, list[IndexModel]]:
             IndexModel(
                 [("tenantId", ASCENDING), ("emailHash", ASCENDING), ("day", ASCENDING)], name="by_tenant_user_day"
             ),
+            # usage_repair's query: events a crash or an outage left half-applied, oldest first.
+            IndexModel([("complete", ASCENDING), ("createdAt", ASCENDING)], name="unfinished"),
             IndexModel(
                 [("createdAt", ASCENDING)],
                 expireAfterSeconds=int(timedelta(days=400).total_seconds()),
@@ -291,7 +233,7 @@ def _days(first_day: str, last_day: str) -> dict[str, str]:
 def usage_daily_between(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:
     """The tenant's usage_daily rows with first_day <= day <= last_day (index one_row_per_day)."""
     query = {"tenantId": _require_tenant(tenant_id), "day": _days(first_day, last_day)}
-    return list(mongo.collection(USAGE_DAILY).find(query, {"_id": 0}).sort([("day", ASCENDING)]))
+    return list(mongo.collection(USAGE_DAILY).find(query, HIDDEN).sort([("day", ASCENDING)]))
 
 
 def usage_by_user_pipeline(*, tenant_id: int, first_day: str, last_day: str) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.support.factories import make_tenant
-from usage import pricing, services, store, users
+from usage import ledger, pricing, services, users
 from usage.invoices import invoice_build, invoice_for
 from usage.services import price_for
 
@@ -39,7 +39,7 @@ def respond(tenant_id: int, session_id: str, at: datetime, rng: random.Random, e
     counts["total"] = sum(counts.values())
     model = rng.choice(["gpt-realtime", "gpt-realtime-mini"])
     dollars = pricing.cost_usd(counts, price_for(model))
-    store.usage_record(
+    ledger.usage_record(
         tenant_id=tenant_id,
         channel=rng.choice(["widget", "widget", "console"]),
         session_id=session_id,

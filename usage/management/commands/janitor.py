@@ -14,5 +14,6 @@ class Command(BaseCommand):
         summary = janitor_run()
         self.stdout.write(
             f"indexes ensured: {summary['indexes']}; stale sessions reaped: {summary['reaped_sessions']}; "
-            f"idle users removed: {summary['users_removed']}"
+            f"idle users removed: {summary['users_removed']}; "
+            f"half-applied usage events finished: {summary['repaired_usage']}"
         )
