@@ -110,7 +110,8 @@ def event_apply(event: dict[str, Any]) -> bool:
         try:
             budgets.spend_record(
                 tenant_id=event["tenantId"],
-                micro_dollars=int(Decimal(str(dollars)) * 1_000_000),
+                # Rounded as a counter seeded from usage_daily's dollars is, so the two never drift apart.
+                micro_dollars=round(Decimal(str(dollars)) * 1_000_000),
                 moment=event["createdAt"],
                 event_id=event_id,
             )

@@ -35,7 +35,15 @@ USAGE = {
     },
     "output_token_details": {"text_tokens": 41, "audio_tokens": 147},
 }
-MICRO_DOLLARS = 10613  # the example's $0.0106136 at gpt-realtime prices, in millionths
+DOLLARS = 0.0106136  # the example at gpt-realtime prices
+
+
+def budget(responses: int) -> float:
+    """The budget counter after that many responses, to 5 decimals: each add and a counter rebuilt from
+    usage_daily round to the micro-dollar differently, never by a whole response."""
+    return round(responses * DOLLARS, 5)
+
+
 WRITES_PER_RESPONSE = 7  # event, daily total, session total, event flags, two marker pulls, event complete
 
 
@@ -74,7 +82,7 @@ def meter(response_id: str = "resp_1") -> Decimal | None:
 
 
 def totals() -> tuple[int, int, int]:
-    """(responses in today's daily total, responses in the session's total, micro-dollars in the budget)."""
+    """(responses in today's daily total, responses in the session's total, dollars in the budget)."""
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     daily = store.usage_daily_for(tenant_id=TENANT, day=day)
     session = store.session_get(tenant_id=TENANT, session_id="vs_cut")
@@ -82,7 +90,7 @@ def totals() -> tuple[int, int, int]:
     return (
         sum(row["responses"] for row in daily),
         session["usage"]["responses"],
-        budgets.spent_micro(tenant_id=TENANT, period=day),
+        round(budgets.spent_micro(tenant_id=TENANT, period=day) / 1e6, 5),
     )
 
 
@@ -108,10 +116,10 @@ def test_a_write_cut_anywhere_is_finished_and_counted_once(
     else:
         ledger.usage_repair(older_than_seconds=0)  # what the janitor does
 
-    assert totals() == (2, 2, 2 * MICRO_DOLLARS)
+    assert totals() == (2, 2, budget(2))
     meter()
     ledger.usage_repair(older_than_seconds=0)
-    assert totals() == (2, 2, 2 * MICRO_DOLLARS)
+    assert totals() == (2, 2, budget(2))
     daily = store.usage_daily_for(tenant_id=TENANT, day=datetime.now(UTC).strftime("%Y-%m-%d"))
     assert daily[0]["tokens"]["total"] == 640 and "meteringEvents" not in daily[0]
 
@@ -125,7 +133,7 @@ def test_a_write_cut_on_the_days_first_response_is_counted_once(cut_writes: Any,
         restore()
         meter(f"resp_{skip}")
 
-    assert totals() == (3, 3, 3 * MICRO_DOLLARS)
+    assert totals() == (3, 3, budget(3))
 
 
 def test_the_whole_write_counts_once_when_it_goes_through(cut_writes: Any, redis_conn: Any) -> None:
@@ -136,7 +144,7 @@ def test_the_whole_write_counts_once_when_it_goes_through(cut_writes: Any, redis
 
     assert meter() is not None
     restore()
-    assert totals() == (2, 2, 2 * MICRO_DOLLARS)
+    assert totals() == (2, 2, budget(2))
 
 
 def test_a_response_metered_while_redis_was_down_counts_once_in_the_budget_when_it_returns(
@@ -149,7 +157,7 @@ def test_a_response_metered_while_redis_was_down_counts_once_in_the_budget_when_
     assert meter() is not None  # the daily and session totals do not wait for Redis
     settings.CACHES = caches
 
-    assert totals() == (2, 2, 2 * MICRO_DOLLARS)
+    assert totals() == (2, 2, budget(2))
     meter()
     ledger.usage_repair(older_than_seconds=0)
-    assert totals() == (2, 2, 2 * MICRO_DOLLARS)
+    assert totals() == (2, 2, budget(2))
