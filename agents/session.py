@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -357,7 +358,9 @@ class AgentSession(UpstreamFaults):
             )
             await self._notice("response_failed", retryable=True)
         if response.get("usage") and response_id:
-            recorder().submit(self._meter, response_id=response_id, usage=response["usage"])
+            # The day rule: a response counts on the UTC day its response.done arrived, however late it is written.
+            arrived = datetime.now(UTC)
+            recorder().submit(self._meter, response_id=response_id, usage=response["usage"], at=arrived)
         calls = [call for call in self._calls.values() if call.response_id == response_id]
         if status != "completed":
             for call in calls:
@@ -378,7 +381,7 @@ class AgentSession(UpstreamFaults):
         if ready is not None:
             await self._forward_raw(json.dumps(ready))
 
-    def _meter(self, *, response_id: str, usage: dict[str, Any]) -> None:
+    def _meter(self, *, response_id: str, usage: dict[str, Any], at: datetime) -> None:
         """Runs in the recorder's thread: count the response once, and show it on the console."""
         dollars = usage_services.usage_meter(
             tenant_id=self.plan.tenant_id,
@@ -389,6 +392,7 @@ class AgentSession(UpstreamFaults):
             usage=usage,
             price=self.price,
             email_hash=self.identity.email_hash,
+            at=at,
         )
         step = self.budget.after_response(response_usd=dollars) if dollars is not None else None
         if step is not None:  # shorter answers, the goodbye, or the end: budget_steps decides
