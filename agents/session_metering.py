@@ -12,6 +12,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from agents.plans import SessionPlan
@@ -68,14 +69,16 @@ class SessionMeter:
         elif kind == "conversation.item.input_audio_transcription.completed":
             usage = event.get("usage")
             if isinstance(usage, dict) and isinstance(event.get("item_id"), str):
-                recorder().submit(self._meter_transcription, item_id=event["item_id"], usage=usage)
+                # The day rule: it counts on the UTC day it arrived, however late it is written.
+                arrived = datetime.now(UTC)
+                recorder().submit(self._meter_transcription, item_id=event["item_id"], usage=usage, at=arrived)
 
     def unfinished(self) -> None:
         """At the session's end: meter the response still streaming, estimated from what was streamed."""
         usage = self.estimate()
         if usage is not None and self._response_id:
             logger.info("session %s: response %s never finished; usage estimated", self.session_id, self._response_id)
-            recorder().submit(self._meter_estimate, response_id=self._response_id, usage=usage)
+            recorder().submit(self._meter_estimate, response_id=self._response_id, usage=usage, at=datetime.now(UTC))
         self._start(None)
 
     def estimate(self) -> dict[str, Any] | None:
@@ -101,7 +104,7 @@ class SessionMeter:
         self._audio_b64_chars = self._text_chars = 0
         self._frame_envelope = None
 
-    def _meter_transcription(self, *, item_id: str, usage: dict[str, Any]) -> None:
+    def _meter_transcription(self, *, item_id: str, usage: dict[str, Any], at: datetime) -> None:
         dollars = usage_services.transcription_meter(
             tenant_id=self.plan.tenant_id,
             channel=self.plan.channel,
@@ -111,12 +114,13 @@ class SessionMeter:
             usage=usage,
             price=self.transcription_price,
             email_hash=self.email_hash(),
+            at=at,
         )
         if dollars is not None:
             model = self.plan.transcription_model
             self.notify({"itemId": item_id, "model": model, "usage": usage, "dollars": float(dollars)})
 
-    def _meter_estimate(self, *, response_id: str, usage: dict[str, Any]) -> None:
+    def _meter_estimate(self, *, response_id: str, usage: dict[str, Any], at: datetime) -> None:
         dollars = usage_services.usage_meter(
             tenant_id=self.plan.tenant_id,
             channel=self.plan.channel,
@@ -127,6 +131,7 @@ class SessionMeter:
             price=self.price,
             estimated=True,
             email_hash=self.email_hash(),
+            at=at,
         )
         if dollars is not None:
             self.notify({"responseId": response_id, "usage": usage, "dollars": float(dollars), "estimated": True})

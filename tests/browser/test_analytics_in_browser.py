@@ -14,7 +14,7 @@ from config import mongo
 from tenants.models import Tenant
 from tests.support.factories import PASSWORD, make_user
 from transcripts import store as transcripts_store
-from usage import store, users
+from usage import ledger, store, users
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +54,7 @@ def month_of_usage(demo_live: Any) -> int:
                     }
                 },
             )
-            store.usage_record(
+            ledger.usage_record(
                 tenant_id=tenant.pk,
                 channel="widget",
                 session_id=session_id,

@@ -12,7 +12,7 @@ import pytest
 from config import mongo as mongo_module
 from tests.support.factories import make_tenant
 from transcripts import store as transcripts_store
-from usage import services, store, users
+from usage import ledger, services, store, users
 from usage.analytics import analytics_build, date_range, percentile
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def session(tenant_id: int, session_id: str, started: datetime, minutes: float, 
 def usage(
     tenant_id: int, session_id: str, at: datetime, dollars: str, tokens: int, email_hash: str | None = None
 ) -> None:
-    store.usage_record(
+    ledger.usage_record(
         tenant_id=tenant_id,
         channel="widget",
         session_id=session_id,

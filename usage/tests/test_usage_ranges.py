@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from usage import services, store
+from usage import ledger, services, store
 
 
 def test_a_months_dollars_include_its_31st_day(mongo: Any) -> None:
     services.indexes_ensure()
     for day in (1, 15, 31):
-        store.usage_record(
+        ledger.usage_record(
             tenant_id=7,
             channel="widget",
             session_id=f"vs_{day}",
