@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from agents.models import Agent
+from tests.support.browser import console_open, new_page
 from tests.support.factories import PASSWORD, make_user
 from usage import catalogue
 from usage.models import ModelPrice
@@ -48,3 +49,18 @@ def test_the_catalogue_and_a_retiring_agents_warning_read_clearly(
     assert warning.inner_text().startswith("Model gpt-realtime shuts down in 12 days")
     page.locator("#id_model").scroll_into_view_if_needed()
     page.screenshot(path=screenshots / "admin-agent-model-warning.png", full_page=True)
+
+
+def test_the_console_names_the_retiring_model_beside_the_chosen_agent(
+    retiring_agent: int, chromium_browser: Any, demo_live: Any, screenshots: Path
+) -> None:
+    page = new_page(chromium_browser, viewport={"width": 1400, "height": 900})
+    console_open(page, demo_live, tenant="ProductCo")
+    notice = page.locator("#model-notice")
+    notice.wait_for(state="visible")
+    assert notice.inner_text().startswith("Model gpt-realtime shuts down in 12 days")
+    page.locator("#tenant").select_option(label="EventCo")  # its agent's models are current
+    notice.wait_for(state="hidden")
+    page.locator("#tenant").select_option(label="ProductCo")
+    notice.wait_for(state="visible")
+    page.screenshot(path=screenshots / "console-model-warning.png")
