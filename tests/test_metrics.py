@@ -79,13 +79,14 @@ def test_a_request_forwarded_by_a_local_proxy_is_not_loopback(client: Any, setti
 
 
 def test_it_reports_live_sessions_ended_reasons_and_budget_use_across_processes(client: Any) -> None:
-    shop = make_tenant(slug="shop", daily_budget_usd=Decimal("4.00"))
-    make_tenant(slug="quiet")
+    shop = make_tenant(slug="shop", daily_budget_usd=Decimal("4.00"), monthly_budget_usd=Decimal("40.00"))
+    make_tenant(slug="quiet")  # no monthly cap: no month ratio
     for number in range(3):
         make_live_session(tenant_id=shop.pk, session_id=f"vs_live{number}")
     services.session_finish(session_id="vs_live2", reason="idle_timeout")
     services.session_finish(session_id="vs_live2", reason="idle_timeout")  # ended once, counted once
     limits.spend_seed(tenant_id=shop.pk, period=_today(), micro_dollars=1_000_000, overwrite=True)
+    limits.spend_seed(tenant_id=shop.pk, period=_today()[:7], micro_dollars=10_000_000, overwrite=True)
 
     samples = _scrape(client)
 
@@ -94,6 +95,8 @@ def test_it_reports_live_sessions_ended_reasons_and_budget_use_across_processes(
     assert samples[("voiceagents_sessions_ended_total", (("reason", "idle_timeout"),))] == 1
     assert samples[("voiceagents_budget_use_ratio", (("period", "day"), ("tenant", "shop")))] == 0.25
     assert samples[("voiceagents_budget_use_ratio", (("period", "day"), ("tenant", "quiet")))] == 0
+    assert samples[("voiceagents_budget_use_ratio", (("period", "month"), ("tenant", "shop")))] == 0.25
+    assert ("voiceagents_budget_use_ratio", (("period", "month"), ("tenant", "quiet"))) not in samples
 
 
 def test_tenant_labels_are_bounded_to_the_top_n_plus_other(client: Any, settings: Any) -> None:

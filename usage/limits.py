@@ -178,11 +178,3 @@ def spend_seed(*, tenant_id: int, period: str, micro_dollars: int, overwrite: bo
     except RedisError as exc:
         raise LimitUnavailable("the budget guard is unavailable") from exc
     return int(value or 0)
-
-
-def spend_today_many(*, tenant_ids: list[int], day: str) -> dict[int, int]:
-    """Today's metered spend of several tenants in one round trip (micro-dollars); raises RedisError."""
-    if not tenant_ids:
-        return {}
-    values = redis.connection().mget([_spend_key(tenant_id, day) for tenant_id in tenant_ids])
-    return {tenant_id: int(value or 0) for tenant_id, value in zip(tenant_ids, values, strict=True)}

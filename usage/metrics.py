@@ -8,8 +8,6 @@ shared counters (`config.metrics.shared_count`) from Redis. A store that does no
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from decimal import Decimal
 
 from django.conf import settings
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -19,7 +17,7 @@ from redis.exceptions import RedisError
 
 from config import metrics
 from tenants.models import Tenant
-from usage import limits, refusals, store
+from usage import budgets, limits, refusals, store
 
 
 class StoreCollector(Collector):
@@ -42,7 +40,7 @@ class StoreCollector(Collector):
             shared = list(metrics.shared_families(tenant_labels=tenant_labels))
             ratios = _budget_ratios(tenant_labels)
             up.add_metric(["redis"], 1)
-        except RedisError:
+        except (RedisError, limits.LimitUnavailable):
             up.add_metric(["redis"], 0)
         else:
             yield from shared
@@ -63,22 +61,20 @@ def _sessions_active(live: dict[int, int], slugs: dict[int, str], limit: int) ->
 
 
 def _budget_ratios(limit: int) -> GaugeMetricFamily:
-    """Today's spend over the daily budget of each active tenant; 'other' is the highest of the rest."""
+    """Each active tenant's used share of its daily and monthly budget (limits' `budget_use`); per period, the
+    top tenants are named and 'other' is the highest of the rest. Raises limits.LimitUnavailable."""
     family = GaugeMetricFamily(
         f"{metrics.NAMESPACE}_budget_use_ratio",
-        "Spend over budget for the current UTC day (1 = budget used up), by tenant and period.",
+        "Spend over budget for the current UTC day or month (1 = budget used up), by tenant and period.",
         labels=["tenant", "period"],
     )
-    tenants = list(Tenant.objects.filter(active=True).values_list("pk", "slug", "daily_budget_usd"))
-    day = datetime.now(UTC).strftime("%Y-%m-%d")
-    spent = limits.spend_today_many(tenant_ids=[pk for pk, _slug, _budget in tenants], day=day)
-    ratios: dict[str, float] = {}
-    for pk, slug, budget in tenants:
-        dollars = Decimal(spent.get(pk, 0)) / Decimal(1_000_000)
-        # A zero budget admits nothing: it is used up.
-        ratios[slug] = float(dollars / budget) if budget > 0 else 1.0
-    for slug, ratio in sorted(metrics.top_n_with_other(ratios, limit=limit, combine="max").items()):
-        family.add_metric([slug, "day"], ratio)
+    tenants = list(Tenant.objects.filter(active=True))
+    use = budgets.budget_use(tenants=tenants)
+    slugs = {tenant.pk: tenant.slug for tenant in tenants}
+    for period in ("day", "month"):
+        ratios = {slugs[pk]: ratio for pk, periods in use.items() if (ratio := periods[period]) is not None}
+        for slug, ratio in sorted(metrics.top_n_with_other(ratios, limit=limit, combine="max").items()):
+            family.add_metric([slug, period], ratio)
     return family
 
 
