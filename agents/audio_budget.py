@@ -22,7 +22,7 @@ BURST_SECONDS = 3.0  # audio a client may send ahead of real time (a network hic
 CLOSE_AFTER_SECONDS = 10.0  # refused audio (net of real time) that ends the session; 50x real time: 0.2 s
 WARN_INTERVAL_SECONDS = 1.0
 
-# What the hot path's exact append shape (protocol.APPEND_WIRE) carries besides the audio.
+# What the hot path's exact append shape (protocol.is_append_wire) carries besides the audio.
 APPEND_ENVELOPE = len('{"type":"input_audio_buffer.append","audio":""}')
 
 # Bytes per second of each input format the platform configures (agents/plans.py); base64 sends 4 chars per 3.

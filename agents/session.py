@@ -26,7 +26,7 @@ from agents.audio_budget import APPEND_ENVELOPE, audio_budget_for
 from agents.audio_budget import CLOSE as AUDIO_CLOSE
 from agents.audio_budget import REFUSE as AUDIO_REFUSE
 from agents.plans import SessionPlan, greeting_instructions
-from agents.protocol import APPEND_WIRE, AUDIO_DELTA, MAX_CLIENT_FRAME, TYPE_PEEK  # per frame: one lookup each
+from agents.protocol import AUDIO_DELTA, MAX_CLIENT_FRAME, TYPE_PEEK, is_append_wire  # per frame: one lookup each
 from agents.recorder import recorder
 from agents.session_faults import UpstreamFaults
 from agents.session_metering import SessionMeter
@@ -175,7 +175,7 @@ class AgentSession(UpstreamFaults):
         if len(raw) > MAX_CLIENT_FRAME:  # audio appends too: one frame never carries minutes of audio
             await self._client_error("frame_too_large", "The message is too large.")
             return
-        if APPEND_WIRE.fullmatch(raw):
+        if is_append_wire(raw):
             verdict = self.audio.take(len(raw) - APPEND_ENVELOPE)
             if verdict:
                 await self._audio_refused(verdict)

@@ -1,7 +1,8 @@
-"""Voice relay: N concurrent sessions streaming audio both ways through the real consumer (Daphne + Channels +
-AgentSession) against the realtime simulator, and the same load through a bare asyncio relay, in one run.
+"""Voice relay: N concurrent sessions streaming audio both ways through the real consumer (Daphne or uvicorn +
+Channels + AgentSession) against the realtime simulator, and the same load through a bare asyncio relay, in one run.
 
     .venv/bin/python bench/bench_relay.py [--sessions 20] [--seconds 6] [--tool-calls 3]
+        [--server daphne,uvicorn] [--profile build/relay-profile]
 
 Everything runs on 127.0.0.1, each server in its own process: the simulator, the bare relay (about 40 lines,
 `websockets`, no parsing), Daphne serving the project (DEBUG=1, throwaway SQLite, SecantusDB in memory, Redis
@@ -25,8 +26,14 @@ filters out still counts as handled and every path is counted the same way):
   makes 500 ms tool calls (an HttpTool on a local HTTP server that sleeps 500 ms). Reported: the largest
   inter-arrival time of audio deltas minus the 100 ms pacing, over deltas arriving while a tool call runs.
 
-Goals (issue): throughput >= 0.5 of the bare relay; added p99 < 5 ms at half the bare relay's capacity; no audio
-gap over 5 ms while a 500 ms tool call runs. Exit code 0 when all are met, 1 otherwise.
+Each platform phase runs once per `--server` (Daphne as production runs it, `python -m config.server`, and
+uvicorn with `--ws websockets`, both serving the same application), printed side by side. `--profile PREFIX`
+then samples each server with py-spy under one more throughput load and prints its busiest functions.
+
+Goals (issue 10, ratios in one run): frames per relay CPU-second >= 0.8 of the bare relay; the audio gap during
+a tool call <= 1.5 x the simulator's own reference gap; memory per idle session <= 1.2 x the bare relay's; added
+p99 < 5 ms. Capacity is printed as sessions per relay core (a visitor streams 25 frames/s up, the agent 20 down).
+Exit code 0 when the first server (Daphne by default) meets all of them, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -51,14 +58,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agents.protocol import WS_PATH  # noqa: E402
-from bench.relay import report  # noqa: E402
+from bench.relay import profile, report  # noqa: E402
 from bench.relay.bare import bare_main  # noqa: E402
 from bench.relay.clients import Target  # noqa: E402
 from bench.relay.constants import DB_FILE, PACE_MS, REDIS_URL  # noqa: E402
 from bench.relay.phases import Counters, phase_latency, phase_throughput, phase_tool  # noqa: E402
 from bench.relay.platform_setup import prepare, redis_flush  # noqa: E402
 from bench.relay.servers import SlowHandler, mongo_main, simulator_main  # noqa: E402
-from tests.support.servers import free_port, wait_until_serving  # noqa: E402
+from tests.support.servers import SERVERS, free_port, server_command, wait_until_serving  # noqa: E402
 
 
 def main() -> int:
@@ -66,10 +73,21 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=6.0, help="measuring window of each load phase")
     parser.add_argument("--tool-calls", type=int, default=3)
+    parser.add_argument(
+        "--server",
+        default="daphne,uvicorn",
+        help="the ASGI servers to measure side by side, comma-separated: daphne (the default, production's), uvicorn",
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="also sample each server with py-spy under the throughput load (file prefix)"
+    )
     args = parser.parse_args()
+    servers = [name.strip() for name in args.server.split(",") if name.strip()]
+    if not servers or any(name not in SERVERS for name in servers):
+        parser.error(f"--server takes {', '.join(SERVERS)}")
     ctx = mp.get_context("spawn")
     children: list[Any] = []
-    daphne: subprocess.Popen[bytes] | None = None
+    processes: list[subprocess.Popen[bytes]] = []
     tool_server: ThreadingHTTPServer | None = None
     try:
         redis_flush()
@@ -94,12 +112,10 @@ def main() -> int:
         tool_port = tool_server.server_address[1]
         threading.Thread(target=tool_server.serve_forever, daemon=True).start()
 
-        port = free_port()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "1",
-            "PORT": str(port),
             "VAR_DIR": tempfile.mkdtemp(prefix="bench-relay-var-"),
             "DJANGO_SECRET_KEY": os.urandom(32).hex(),
             "WIDGET_TOKEN_SECRET": os.urandom(32).hex(),
@@ -115,17 +131,8 @@ def main() -> int:
             # The saturation phase streams audio as fast as the relay takes it, far past real time.
             "VOICE_AUDIO_SPEED_LIMIT": "100000",
         }
-        platform, tool_target, upstream_open = prepare(env, args.sessions, tool_port)
-        app = "config.asgi:application"
-        daphne = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull, app],
-            cwd=ROOT,
-            env=env,
-        )
-        wait_until_serving(port, daphne, timeout=30)
-        platform.url = tool_target.url = f"ws://127.0.0.1:{port}{WS_PATH}"
-        targets = {
-            "platform": platform,
+        platforms, tool_targets, upstream_open = prepare(env, args.sessions, tool_port, servers=len(servers))
+        targets: dict[str, Target] = {
             "bare": Target(
                 "bare", bare_url, session_update=upstream_open["session"], greeting=upstream_open["greeting"]
             ),
@@ -133,16 +140,24 @@ def main() -> int:
                 "direct", sim_url, session_update=upstream_open["session"], greeting=upstream_open["greeting"]
             ),
         }
-        pids = {"platform": daphne.pid, "bare": bare.pid, "direct": None}
+        pids: dict[str, int | None] = {"bare": bare.pid, "direct": None}
+        tools: dict[str, Target] = {}
+        for server, platform, tool_target in zip(servers, platforms, tool_targets, strict=True):
+            port = free_port()
+            process = subprocess.Popen(server_command(server, port), cwd=ROOT, env={**env, "PORT": str(port)})
+            processes.append(process)
+            wait_until_serving(port, process, timeout=30)
+            platform.url = tool_target.url = f"ws://127.0.0.1:{port}{WS_PATH}"
+            targets[server], tools[server], pids[server] = platform, tool_target, process.pid
         counters = Counters(received, sent, simulator.pid)
-        return asyncio.run(_run(args, targets, tool_target, pids, counters, factor))
+        return asyncio.run(_run(args, servers, targets, tools, pids, counters, factor))
     finally:
-        if daphne is not None:
-            daphne.terminate()
+        for process in processes:
+            process.terminate()
             try:
-                daphne.wait(10)
+                process.wait(10)
             except subprocess.TimeoutExpired:
-                daphne.kill()
+                process.kill()
         if tool_server is not None:
             tool_server.shutdown()
         for child in children:
@@ -152,17 +167,18 @@ def main() -> int:
 
 async def _run(
     args: argparse.Namespace,
+    servers: list[str],
     targets: dict[str, Target],
-    tool_target: Target,
+    tools: dict[str, Target],
     pids: dict[str, int | None],
     counters: Counters,
     factor: Any,
 ) -> int:
     n, seconds = args.sessions, args.seconds
     started = time.perf_counter()
-    print(f"{n} sessions, {seconds:g} s windows, {os.cpu_count()} CPUs shared by all processes")
+    print(f"{n} sessions, {seconds:g} s windows, {os.cpu_count()} CPUs shared by all processes; servers: {servers}")
     tput: dict[str, dict[str, float]] = {}
-    for name in ("bare", "platform", "direct"):
+    for name in ("bare", *servers, "direct"):
         tput[name] = await phase_throughput(targets[name], n, seconds, counters, pids[name])
         t = tput[name]
         print(
@@ -174,23 +190,33 @@ async def _run(
     frames_per_turn = max(1.0, bare_t["frames_per_turn"])  # a typed turn: its 2 frames up and the reply down
     rate = 0.5 * bare_t["fps"]
     lat: dict[str, dict[str, Any]] = {}
-    for name in ("direct", "bare", "platform"):
+    for name in ("direct", "bare", *servers):
         lat[name] = await phase_latency(targets[name], n, seconds, counters, pids[name], rate, frames_per_turn)
         x = lat[name]
         print(
             f"latency    {name:8s} load {x['fps']:8.0f} frames/s  clear->cleared p50 {x['p50'] * 1000:7.2f} ms"
             f"  p99 {x['p99'] * 1000:7.2f} ms  ({x['probes']} probes)  {report.cores(x)}"
         )
-    gap = await phase_tool(targets["platform"], tool_target, targets["direct"], n, args.tool_calls, factor)
-    print(
-        f"tool calls {gap['tool_ms']} ms wall ({gap['statuses']}); {gap['deltas']} listener deltas; "
-        f"largest gap beyond {PACE_MS:.0f} ms pacing: platform {gap['platform_in']:.1f} ms during calls "
-        f"(per call {gap['per_call']}), "
-        f"{gap['platform_out']:.1f} ms outside; direct-to-simulator reference {gap['direct_in']:.1f} ms during "
-        f"(per call {gap['per_call_direct']}),"
-        f" {gap['direct_out']:.1f} ms outside"
-    )
-    return 0 if report.table(tput, lat, gap, rate, started) else 1
+    gaps: dict[str, dict[str, Any]] = {}
+    for name in servers:
+        gap = gaps[name] = await phase_tool(targets[name], tools[name], targets["direct"], n, args.tool_calls, factor)
+        print(
+            f"tool calls {name:8s} {gap['tool_ms']} ms wall ({gap['statuses']}); {gap['deltas']} listener deltas; "
+            f"largest gap beyond {PACE_MS:.0f} ms pacing: {gap['platform_in']:.1f} ms during calls "
+            f"(per call {gap['per_call']}), {gap['platform_out']:.1f} ms outside; direct-to-simulator reference "
+            f"{gap['direct_in']:.1f} ms during (per call {gap['per_call_direct']}), {gap['direct_out']:.1f} ms outside"
+        )
+    if args.profile:
+        for name in servers:
+            pid = pids[name]
+            assert pid is not None
+            out = Path(f"{args.profile}-{name}.txt")
+            # Long enough to cover opening the sessions and the warm-up too; not counted: the sampler costs CPU.
+            sampler = profile.record(pid, seconds + 10, out)
+            await phase_throughput(targets[name], n, seconds + 8, counters, pid)
+            sampler.wait(60)
+            profile.print_top(name, out)
+    return 0 if report.table(tput, lat, gaps, servers, rate, started) else 1
 
 
 if __name__ == "__main__":

@@ -341,3 +341,39 @@ async def test_audio_far_faster_than_real_time_is_refused_then_the_session_is_cl
     assert [e["error"]["code"] for e in client.events if e.get("type") == "error"] == ["audio_too_fast"]
     assert (await wait_for(lambda: ended_session(session_id)))["endReason"] == "audio_too_fast"
     assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 0
+
+
+# The same application served by uvicorn (docs/operations.md, "Serving the app").
+
+
+@pytest.fixture
+def uvicorn_live(demo_server: Any) -> LiveServer:
+    return demo_server(server="uvicorn")
+
+
+async def test_a_text_turn_and_a_tool_turn_are_answered_under_uvicorn(uvicorn_live: LiveServer) -> None:
+    client, session_id = await start(uvicorn_live)
+    await client.say("what is your cheapest product")
+    tool = await client.until(lambda e: e.get("type") == "platform.tool" and e.get("status") != "running")
+    assert tool["status"] == "ok"
+    assert "<" in (await client.until_type("platform.visual"))["html"]
+    assert await client.until(completed)
+    await client.ws.close()
+    assert (await wait_for(lambda: ended_session(session_id)))["endReason"] == "client_closed"
+
+
+async def test_a_message_over_the_limit_is_closed_with_1009_and_the_session_ended_under_uvicorn(
+    uvicorn_live: LiveServer,
+) -> None:
+    client, session_id = await start(uvicorn_live)
+    await client.ws.send('{"type":"input_audio_buffer.append","audio":"' + "A" * 1_100_000 + '"}')
+    with pytest.raises(ConnectionClosed) as closed:
+        async with asyncio.timeout(10):
+            while True:
+                await client.ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009  # what the widget explains
+    # uvicorn does not tell the application it closed for size (the ASGI disconnect says 1006): the session
+    # still ends at once and frees its lease, recorded as closed by the visitor (docs/operations.md).
+    session = await wait_for(lambda: ended_session(session_id))
+    assert session["endReason"] == "client_closed"
+    assert await sync_to_async(limits.leases_active)(tenant_id=session["tenantId"]) == 0

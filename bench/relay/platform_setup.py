@@ -16,9 +16,12 @@ from bench.relay.clients import Target
 from bench.relay.constants import ORIGIN, ROOT, TOOL_NAME
 
 
-def prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Target, dict[str, Any]]:
-    """Migrate and seed the throwaway database, raise limits, add the slow tool; returns the platform targets
-    (load on Cypress, which has no tools; tool calls on ProductCo) and what the platform sends upstream on open."""
+def prepare(
+    env: dict[str, str], n: int, tool_port: int, servers: int = 1
+) -> tuple[list[Target], list[Target], dict[str, Any]]:
+    """Migrate and seed the throwaway database, raise limits, add the slow tool; returns the platform targets of
+    each server (load on Cypress, which has no tools; tool calls on ProductCo; single-use tokens, so each server
+    gets its own) and what the platform sends upstream on open."""
     for command in (["migrate", "--verbosity", "0"], ["seed_demo"]):
         subprocess.run(
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
@@ -35,7 +38,13 @@ def prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Target
     from tenants.tokens import token_issue
 
     Tenant.objects.filter(slug__in=["cypress", "productco"]).update(
-        max_concurrent_sessions=10 * n + 50, daily_budget_usd=Decimal("100000"), idle_timeout_seconds=600
+        max_concurrent_sessions=10 * n * servers + 50,
+        daily_budget_usd=Decimal("100000"),
+        idle_timeout_seconds=600,
+        # Every bench session opens from 127.0.0.1 within a minute or two.
+        requests_per_minute=10_000,
+        key_requests_per_minute=100_000,
+        tenant_requests_per_minute=100_000,
     )
     productco = Tenant.objects.get(slug="productco")
     tool, _ = HttpTool.objects.update_or_create(
@@ -67,8 +76,8 @@ def prepare(env: dict[str, str], n: int, tool_port: int) -> tuple[Target, Target
     cypress = Tenant.objects.get(slug="cypress")
     plan = session_plan_build(agent=cypress.agents.order_by("pk").first(), channel="widget")
     return (
-        target("cypress", 6 * n + 20),
-        target("productco", 2),
+        [target("cypress", 6 * n + 20) for _ in range(servers)],
+        [target("productco", 2) for _ in range(servers)],
         {"session": plan.realtime_config, "greeting": plan.greeting},
     )
 

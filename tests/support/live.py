@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ from agents.simulator import start_in_thread
 from demo.seed import demo_seed
 from tenants.models import Tenant, WidgetKey
 from tenants.tokens import token_issue
-from tests.support.servers import LiveServer, free_port, wait_until_serving
+from tests.support.servers import LiveServer, free_port, server_command, wait_until_serving
 
 ORIGIN = "http://127.0.0.1:8000"
 
@@ -45,10 +44,11 @@ def simulator_url() -> Iterator[str]:
 def live_server_factory(
     transactional_db: None, settings: Any, simulator_url: str, redis_conn: Any, mongo: Any
 ) -> Iterator[Any]:
-    """Start a real Daphne process on the test database, configured through its environment as in production."""
+    """Start a real server process (Daphne, or uvicorn with server="uvicorn") on the test database, configured
+    through its environment as in production."""
     started: list[LiveServer] = []
 
-    def start(port: int | None = None, **env: str) -> LiveServer:
+    def start(port: int | None = None, *, server: str = "daphne", **env: str) -> LiveServer:
         port = port or free_port()
         environment = {
             **os.environ,
@@ -65,7 +65,7 @@ def live_server_factory(
             **env,
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            server_command(server, port),
             cwd=settings.BASE_DIR,
             env=environment,
         )
@@ -89,7 +89,7 @@ def demo_server(live_server_factory: Any, settings: Any) -> Any:
 
     Returns a function taking extra environment for the server process (e.g. SESSION_TIME_SCALE)."""
 
-    def start(**env: str) -> LiveServer:
+    def start(server: str = "daphne", **env: str) -> LiveServer:
         port = free_port()
         settings.PORT = port
         settings.PUBLIC_BASE_URL = f"http://127.0.0.1:{port}"
@@ -98,7 +98,7 @@ def demo_server(live_server_factory: Any, settings: Any) -> Any:
         # The test database was emptied by transactional tests, the migration's model catalogue too.
         importlib.import_module("usage.migrations.0004_catalogue_rows").add_rows(apps, None)
         demo_seed()
-        return live_server_factory(port, PUBLIC_BASE_URL=settings.PUBLIC_BASE_URL, **env)
+        return live_server_factory(port, server=server, PUBLIC_BASE_URL=settings.PUBLIC_BASE_URL, **env)
 
     return start
 
