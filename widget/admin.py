@@ -9,17 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from tenants.admin import SecretInline, TenantAdmin
 from tenants.models import Tenant, WidgetKey
-from widget import onboarding
+from widget import onboarding, preview
 from widget.key_admin import KeyAgentAdmin, KeyPublicIdFixedInline
 from widget.sightings import sightings_read
 
@@ -49,6 +50,11 @@ class TenantOnboardingAdmin(TenantAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<path:object_id>/install/", wrap(self.install_view), name="tenants_tenant_install"),
+            path(
+                "<path:object_id>/install/preview/",
+                wrap(xframe_options_sameorigin(self.install_preview_view)),
+                name="tenants_tenant_install_preview",
+            ),
             *super().get_urls(),
         ]
 
@@ -78,5 +84,24 @@ class TenantOnboardingAdmin(TenantAdmin):
             "platform_url": onboarding.platform_base_url(),
             "identity_example": onboarding.identity_example(tenant),
             "can_change": self.has_change_permission(request, tenant),
+            "preview_key": next((item.key for item in onboarding.key_snippets(tenant, sightings)), None),
         }
         return TemplateResponse(request, "widget/admin/install.html", context)
+
+    def install_preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A page of the platform's own with the tenant's snippet, framed by the install page (staff only)."""
+        tenant = get_object_or_404(self.get_queryset(request), pk=object_id if object_id.isdigit() else -1)
+        if not self.has_view_permission(request, tenant):
+            raise PermissionDenied
+        keys = {key.public_id: key for key in onboarding.widget_keys(tenant)}
+        key = keys.get(request.GET.get("key", ""))
+        if key is None:
+            messages.warning(request, "Preview with one of the active website keys listed here.")
+            return HttpResponseRedirect(reverse("admin:tenants_tenant_install", args=[tenant.pk]))
+        response = TemplateResponse(
+            request,
+            "widget/admin/install_preview.html",
+            {"tenant": tenant, "key": key, "platform": preview.own_origin(request) or ""},
+        )
+        response["Content-Security-Policy"] = "frame-ancestors 'self'"
+        return response

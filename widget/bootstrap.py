@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -101,18 +102,27 @@ def _rate_check(tenant_id: int, limits: list[RateLimit], *, message: str) -> Non
 
 
 def widget_bootstrap(
-    *, key: str, origin: str | None, ip: str, user_email: str | None = None, user_hash: str | None = None
+    *,
+    key: str,
+    origin: str | None,
+    ip: str,
+    user_email: str | None = None,
+    user_hash: str | None = None,
+    preview: Callable[[int, str | None], bool] | None = None,
 ) -> dict[str, Any]:
     """Check key, tenant, embedding origin and rate limits; return the widget options and a session token.
 
     The per-IP limit is counted before the origin check so refused origins are throttled too; the per-key
     and per-tenant limits only after it, so junk from foreign origins cannot use up a tenant's allowance.
+    `preview(tenant_id, origin)` admits the install page's staff preview (see widget/preview.py).
     """
     widget_key = _widget_key_checked(key)
     tenant = widget_key.tenant
     embedding_origin = origin_normalize_or_none(origin)
 
     origin_allowed = embedding_origin is not None and embedding_origin in tenant.origins
+    previewing = not origin_allowed and preview is not None and preview(tenant.pk, embedding_origin)
+    origin_allowed = origin_allowed or previewing
     per_ip = RateLimit("ip", f"bootstrap:ip:{tenant.pk}:{ip}", tenant.requests_per_minute)
     _rate_check(tenant.pk, [per_ip], message="Too many requests, please try again shortly.")
     if embedding_origin is None:
@@ -143,7 +153,8 @@ def widget_bootstrap(
         email_hash=identity.email_hash if identity else None,
         email=identity.email if identity and tenant.store_visitor_email else None,
     )
-    sighting_record(tenant_id=tenant.pk, key_id=widget_key.pk, origin=embedding_origin)  # "last seen" in admin
+    if not previewing:  # a staff preview is not the customer's site going live
+        sighting_record(tenant_id=tenant.pk, key_id=widget_key.pk, origin=embedding_origin)  # "last seen" in admin
     return {
         "token": token,
         "expires_at": claims.expires_at,
@@ -188,6 +199,11 @@ def preflight_cors_origin(*, origin: str | None) -> str | None:
         if embedding_origin in tenant.origins:
             return embedding_origin
     return None
+
+
+def widget_key_tenant_id(*, key: str) -> int | None:
+    row = WidgetKey.objects.filter(public_id=key).values_list("tenant_id", flat=True).first()
+    return int(row) if row is not None else None
 
 
 def widget_page_origins(*, key: str) -> list[str] | None:

@@ -9,6 +9,7 @@ from ninja import Router
 
 from config.errors import ApiError
 from widget import bootstrap
+from widget.preview import preview_allowed
 from widget.schemas import BootstrapIn, BootstrapOut
 
 router = Router(tags=["widget"])
@@ -45,6 +46,9 @@ def widget_bootstrap(request: HttpRequest, response: HttpResponse, payload: Boot
             ip=_client_ip(request),
             user_email=payload.user_email,
             user_hash=payload.user_hash,
+            preview=lambda tenant_id, embedding: preview_allowed(
+                request=request, tenant_id=tenant_id, origin=embedding
+            ),
         )
     except ApiError as exc:
         # A refusal is readable cross-origin only by an origin the key's tenant allows (never echo another).

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from agents.protocol import browser_protocol
-from widget import bootstrap
+from widget import bootstrap, preview
 
 _KEY_SHAPE = re.compile(r"^pk_[A-Za-z0-9_]{1,60}$")
 LOADER_PATH = "widget/loader.js"
@@ -72,6 +72,11 @@ def widget_page(request: HttpRequest) -> HttpResponse:
     """The widget iframe; only the key's tenant's sites may frame it (CSP frame-ancestors)."""
     key = request.GET.get("key", "")
     origins = bootstrap.widget_page_origins(key=key) if _KEY_SHAPE.match(key) else None
+    if origins is not None and getattr(request.user, "is_staff", False):
+        tenant_id = bootstrap.widget_key_tenant_id(key=key)
+        own = preview.own_origin(request)
+        if tenant_id is not None and own and preview.preview_allowed(request=request, tenant_id=tenant_id, origin=own):
+            origins = [*origins, own]  # the install page's staff preview frames it from the platform itself
     if origins is None:
         response = render(request, "widget/unavailable.html", status=404)
         response["Content-Security-Policy"] = _page_csp(request, "'none'")

@@ -28,7 +28,9 @@
     }
     if (!pending) {
       pending = fetch(PLATFORM + "/api/widget/bootstrap", {
-        method: "POST", mode: "cors", credentials: "omit", cache: "no-store",
+        // Customers' sites send no cookies; on the platform's own pages (the install page's staff preview) the
+        // staff session goes along, since it is what admits the preview.
+        method: "POST", mode: "cors", credentials: PLATFORM === location.origin ? "same-origin" : "omit", cache: "no-store",
         headers: { "Content-Type": "application/json" }, body: JSON.stringify(Object.assign({ key: KEY }, IDENTITY)),
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {

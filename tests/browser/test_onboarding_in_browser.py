@@ -192,6 +192,20 @@ def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
     assert "never" in page.locator("#origin-checks").inner_text()
     page.screenshot(path=screenshots / "admin-04-install.png", full_page=True)
 
+    # The live preview on the Install page: the platform's own page with the snippet, staff only. Talk there.
+    preview_src = page.locator("#install-preview").get_attribute("src")
+    page.goto(base + preview_src)
+    button = floating_button(page)
+    page.mouse.click(button["x"], button["y"])
+    preview = widget_frame(page)
+    preview.locator("#va-start-text").click()
+    preview.locator("#va-input").fill("hello")
+    preview.locator("#va-input").press("Enter")
+    preview.locator(".va-assistant:not(.va-partial)").first.wait_for(state="visible")
+    page.screenshot(path=screenshots / "admin-04b-install-preview.png")
+    page.goto(tenant_url)
+    assert not checklist(page)["Snippet seen live"]  # a staff preview is not the site going live
+
     # 6. Paste it into a page of our own on another origin, and talk to the agent there.
     customer_site.html = f"<!doctype html><title>Acme</title><h1>Acme anvils</h1>{snippet}"
     visitor = context.new_page()
@@ -207,7 +221,7 @@ def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
     visitor.screenshot(path=screenshots / "admin-05-customer-page.png")
 
     # 7. Back in admin: seen live, and the checklist is all green.
-    page.reload()
+    page.goto(tenant_url.replace("/change/", "/install/"))
     assert "never" not in page.locator("#origin-checks").inner_text()
     page.goto(tenant_url)
     assert all(checklist(page).values()), checklist(page)
