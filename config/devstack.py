@@ -156,6 +156,7 @@ class Devstack:
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.commands = set(get_commands())
         self.simulator_note = ""
+        self.warnings: list[str] = []
 
     # -- start ---------------------------------------------------------------------------------------
 
@@ -313,6 +314,7 @@ class Devstack:
         except (urllib.error.URLError, OSError, ValueError) as exc:
             return f"unknown ({exc})"
         checks = body.get("checks", {})
+        self.warnings = list(body.get("warnings") or [])
         return ", ".join(f"{name} {state}" for name, state in checks.items()) or str(body)
 
     def banner(self) -> str:
@@ -334,6 +336,7 @@ class Devstack:
             f"   Readiness        {url}/readyz   ({self.readiness()})",
             f"   Voice            {self.simulator_note}",
             f"   Local data       {self.var_dir} (kept between runs; logs in {self.var_dir / 'log'})",
+            *(f" WARNING: {warning}" for warning in self.warnings),
             " Press Ctrl-C to stop everything.",
             "=" * width,
         ]

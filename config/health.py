@@ -8,6 +8,7 @@ from django.http import HttpRequest, JsonResponse
 
 from agents.recorder import recorder_stats
 from config import mongo, redis
+from httptools.reachability import refusal_warnings
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -41,4 +42,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
     }
     if down:
         body["down"] = down
+    if "database" not in down:
+        # Not a failed dependency, so still 200: tools saved under other settings that every call would refuse.
+        warnings = refusal_warnings()
+        if warnings:
+            body["warnings"] = warnings
     return JsonResponse(body, status=503 if down else 200)

@@ -254,7 +254,7 @@ class HttpToolAdmin(TenantScopedAdmin):
                 if trace and trace.result.props is not None
                 else "",
                 original=tool,
-                hint=fix_hint(trace.result.error_class) if trace else "",
+                hint=fix_hint(trace.result.error_class, base_url=tool.base_url) if trace else "",
             ),
         )
 

@@ -262,13 +262,32 @@ async def resolve_pinned(host: str, port: int, *, resolver: Resolver | None = No
     return str(addresses[0])
 
 
-def check_port(scheme: str, port: int | None) -> int:
+def dev_server_port() -> int | None:
+    """The development server's own port when loopback is allowed: the demo tools call its /demo/ APIs on
+    whatever PORT `make run` uses, so that port is allowed for loopback addresses only, beside
+    HTTPTOOLS_ALLOWED_PORTS."""
+    return int(settings.PORT) if allow_loopback() else None
+
+
+def is_loopback(address: str) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return (parsed.version == 4 and parsed in LOOPBACK_V4) or parsed == LOOPBACK_V6
+
+
+def check_port(scheme: str, port: int | None, *, address: str | None = None) -> int:
+    """The effective port if allowed; before resolution (`address` None) the dev server's port passes, after
+    it only for a loopback address."""
     effective = port if port is not None else {"http": 80, "https": 443}.get(scheme, 0)
     if scheme not in {"http", "https"}:
         raise GuardError("blocked_scheme", f"scheme {scheme!r} is not allowed")
-    if effective not in settings.HTTPTOOLS_ALLOWED_PORTS:
-        raise GuardError("blocked_port", f"port {effective} is not allowed")
-    return effective
+    if effective in settings.HTTPTOOLS_ALLOWED_PORTS:
+        return effective
+    if effective == dev_server_port() and (address is None or is_loopback(address)):
+        return effective
+    raise GuardError("blocked_port", f"port {effective} is not in HTTPTOOLS_ALLOWED_PORTS")
 
 
 class PinnedBackend(httpcore.AsyncNetworkBackend):

@@ -4,6 +4,13 @@ The model only ever sees the uniform failure text; these hints are for the admin
 
 from __future__ import annotations
 
+from django.conf import settings
+
+from httptools.reachability import base_url_refusal
+
+# Refusals a setting may be behind: the hint then names the setting instead of blaming the Base URL.
+_BY_SETTING = {"blocked_port", "blocked_address", "blocked_host"}
+
 _BLOCKED = (
     "The platform refuses this address (private, loopback, metadata, or a scheme or port outside the allowlist): "
     "tools may only call public APIs over http(s) on allowed ports. Check the Base URL."
@@ -37,8 +44,21 @@ HINTS = {
 }
 
 
-def fix_hint(error_class: str | None) -> str:
-    """How to fix a failed test run, in one sentence; empty for a success."""
+def fix_hint(error_class: str | None, *, base_url: str = "") -> str:
+    """How to fix a failed test run, in one sentence (naming the setting when one decides); empty for a success."""
     if not error_class:
         return ""
+    reason = (base_url_refusal(base_url) if base_url and error_class in _BY_SETTING else None) or ""
+    if "HTTPTOOLS_ALLOW_LOOPBACK" in reason:
+        return (
+            "This tool calls this machine, which HTTPTOOLS_ALLOW_LOOPBACK (development only) forbids: set "
+            "HTTPTOOLS_ALLOW_LOOPBACK=1 in development, or point the Base URL at a public API."
+        )
+    if error_class == "blocked_port" or "HTTPTOOLS_ALLOWED_PORTS" in reason:
+        allowed = ", ".join(str(port) for port in settings.HTTPTOOLS_ALLOWED_PORTS)
+        return (
+            f"The Base URL's port is not in HTTPTOOLS_ALLOWED_PORTS ({allowed}): use one of those ports, or add "
+            "this one to HTTPTOOLS_ALLOWED_PORTS (with HTTPTOOLS_ALLOW_LOOPBACK on, the server's own PORT is "
+            "allowed for loopback tools)."
+        )
     return HINTS.get(error_class, "The call failed; the server log has the details.")

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from httptools.guard import check_host_literal
+from httptools.guard import check_host_literal, dev_server_port, is_loopback
 from httptools.redaction import CREDENTIAL_NAME
 from httptools.visuals import VISUALS
 
@@ -158,10 +158,18 @@ def normalize_base_url(raw: str) -> str:
         port = parts.port if parts.port is not None else {"http": 80, "https": 443}[parts.scheme]
     except ValueError:
         raise ValidationError("The port is not a number between 1 and 65535.") from None
-    if port not in settings.HTTPTOOLS_ALLOWED_PORTS:
-        raise ValidationError(f"Port {port} is not allowed; allowed: {settings.HTTPTOOLS_ALLOWED_PORTS}.")
+    if port not in settings.HTTPTOOLS_ALLOWED_PORTS and not (
+        port == dev_server_port() and (parts.hostname == "localhost" or is_loopback(parts.hostname))
+    ):
+        raise ValidationError(
+            f"Port {port} is not allowed: use one of HTTPTOOLS_ALLOWED_PORTS ({_ports()}), or add it to that setting."
+        )
     check_host_literal(parts.hostname)
     return value.lower() if parts.hostname == parts.hostname.lower() else f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _ports() -> str:
+    return ", ".join(str(port) for port in settings.HTTPTOOLS_ALLOWED_PORTS)
 
 
 def header_problems(name: Any, value: Any) -> list[str]:

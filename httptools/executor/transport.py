@@ -58,6 +58,7 @@ async def request_send(
         port = check_port(url.scheme, url.port)
         host = url.raw_host.decode("ascii")
         address = await resolve_pinned(host, port, resolver=resolver)
+        check_port(url.scheme, port, address=address)  # the dev server's port is for loopback only
         transport = pinned_transport(scheme=url.scheme, host=host, port=port, address=address)
         request = httpx.Request(method, url, headers=headers, content=body, extensions={"timeout": timeouts})
         response = await transport.handle_async_request(request)
