@@ -71,6 +71,7 @@ class VoiceConsumer(AsyncWebsocketConsumer):
             plan=plan,
             session_id=admission.session_id,
             key_id=admission.key_id,
+            origin=admission.origin,
             limits=SessionLimits(
                 max_duration_seconds=admission.max_duration_seconds,
                 idle_timeout_seconds=admission.idle_timeout_seconds,

@@ -76,6 +76,7 @@ class Admission:
     email: str | None = None  # only when the tenant keeps visitors' addresses
     keep_email: bool = False  # the tenant's privacy setting, for e-mails given to tools
     transcription_price: Any = None
+    origin: str | None = None  # the embedding origin the token was minted for
 
 
 def _authorise(claims: WidgetClaims, user: Any) -> tuple[Tenant, WidgetKey | None]:
@@ -156,6 +157,7 @@ def session_admit(*, claims: WidgetClaims, user: Any, session_id: str, ip: str =
         email=claims.email if tenant.store_visitor_email else None,
         keep_email=tenant.store_visitor_email,
         transcription_price=price_for(plan.transcription_model),
+        origin=claims.origin,
     )
 
 

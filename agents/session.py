@@ -80,6 +80,7 @@ class AgentSession(UpstreamFaults):
     identity: VisitorIdentity = field(default_factory=VisitorIdentity)
     upstream_proxy: str | None = None  # settings.REALTIME_PROXY; None: no proxy, whatever the environment says
     transcription_price: Any = None
+    origin: str | None = None  # the site (or console) the visitor came from, for the stored session
     upstream: ClientConnection | None = None
     ended_reason: str | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -103,6 +104,7 @@ class AgentSession(UpstreamFaults):
             simulator=self.simulator,
             transcription_model=plan.transcription_model,
             model_switches=plan.model_switches,
+            origin=self.origin,
         )
         try:
             self.upstream = await connect(

@@ -40,6 +40,7 @@ def session_start(
     email_hash: str | None = None,
     transcription_model: str | None = None,
     model_switches: list[str] | None = None,
+    origin: str | None = None,
 ) -> None:
     """The session's record; `model_switches` says which retired model the agent named and what replaced it."""
     now = datetime.now(UTC)
@@ -58,6 +59,7 @@ def session_start(
                 "keyId": key_id,
                 "simulator": simulator,
                 "emailHash": email_hash,
+                "origin": origin,
                 "status": "live",
                 "startedAt": now,
                 "lastSeenAt": now,

@@ -98,6 +98,7 @@ def session_summary(doc: dict[str, Any]) -> dict[str, Any]:
         "identified": bool(doc.get("emailHash")),
         "email_hash": doc.get("emailHash"),
         "model": doc.get("model"),
+        "origin": doc.get("origin"),
         "model_switches": list(doc.get("modelSwitches") or []),
         "simulator": doc.get("simulator"),
         "usage": {
@@ -233,6 +234,7 @@ def session_export_markdown(detail: dict[str, Any]) -> str:
         f"# Session {session['session_id']}",
         "",
         f"- Agent: {session['agent']} ({session['channel']})",
+        f"- Came from: {session.get('origin') or 'not recorded'}",
         f"- Started: {started}",
         f"- Duration: {round(duration)} s" if duration is not None else "- Duration: unknown",
         f"- Ended: {session['end_reason_text']}",

@@ -102,6 +102,7 @@ class SessionSummaryOut(CamelSchema):
     agent_id: int | None = None
     identified: bool = False
     model: str | None = None
+    origin: str | None = None
     simulator: bool | None = None
     model_switches: list[str] = Field(default_factory=list, description="Retired models this session replaced.")
     usage: SessionUsageOut

@@ -154,6 +154,7 @@
       // A session whose agent named a retired model ran on its successor (usage/catalogue.py).
       (s.modelSwitches || []).forEach(function (text) { term(facts, "Model replaced", text); });
       term(facts, "Channel", s.channel === "console" ? "Staff console" : "Website widget");
+      term(facts, "Came from", s.origin || "Not recorded");
       term(facts, "Visitor", s.identified ? "Identified" : "Anonymous");
       var kinds = Object.keys(s.usage.byKind || {}).filter(function (k) { return s.usage.byKind[k]; });
       term(facts, "Usage", "$" + s.usage.dollars.toFixed(4) + " · " + s.usage.totalTokens + " tokens in " + s.usage.responses +

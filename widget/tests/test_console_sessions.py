@@ -57,6 +57,7 @@ def store(
         key_id=None,
         simulator=True,
         email_hash=email_hash(email) if email else None,
+        origin="https://shop.example.com",
     )
     started = datetime.now(UTC) - timedelta(days=days_ago, minutes=5)
     sessions = mongo_module.collection(usage_store.SESSIONS)
@@ -152,6 +153,7 @@ def test_a_session_detail_says_how_it_went_and_whether_the_transcript_is_intact(
     assert detail["session"]["endReasonText"] == "The visitor closed the conversation"
     assert detail["session"]["durationSeconds"] == pytest.approx(95, abs=1)
     assert "audio_input" in detail["session"]["usage"]["byKind"]
+    assert detail["session"]["origin"] == "https://shop.example.com"
     assert detail["chain"] == {
         "intact": True,
         "brokenAt": None,

@@ -129,6 +129,7 @@ def test_a_preview_token_opens_a_conversation_only_for_the_tenants_staff(persona
     if who == "staff_a":
         admission = session_admit(claims=claims, user=user, session_id="vs_preview")
         assert admission.tenant_id == personas.tenant_a.pk
+        assert admission.origin == OWN  # the stored session says where the visitor came from
     else:
         with pytest.raises(TokenInvalid):
             session_admit(claims=claims, user=user, session_id="vs_preview")
