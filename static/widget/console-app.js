@@ -57,8 +57,11 @@
       option.value = agent.id;
       select.appendChild(option);
     });
-    var remembered = localStorage.getItem("console.agent");
-    if (remembered && select.querySelector('option[value="' + Number(remembered) + '"]')) select.value = remembered;
+    // The agent last used with this tenant, else its first active agent.
+    var remembered = tenant && (localStorage.getItem("console.agent." + tenant.id) || localStorage.getItem("console.agent"));
+    var active = tenant && tenant.agents.filter(function (a) { return a.active; })[0];
+    if (remembered && select.querySelector('option[value="' + Number(remembered) + '"]')) select.value = String(Number(remembered));
+    else if (active) select.value = String(active.id);
     showModelNotice();
     loadSessions();
   }
@@ -100,7 +103,8 @@
     fillAgents();
   });
   $("agent").addEventListener("change", function () {
-    localStorage.setItem("console.agent", $("agent").value);
+    var tenant = selectedTenant();
+    if (tenant) localStorage.setItem("console.agent." + tenant.id, $("agent").value);
     showModelNotice();
   });
 

@@ -157,3 +157,22 @@ def test_the_event_log_groups_a_conversation_by_turn_and_shows_the_instructions_
     page.locator("#end").click()
     assert not page.js_errors, page.js_errors
     page.context.close()
+
+
+def test_the_console_reopens_on_the_tenant_used_last_with_its_agent(chromium_browser: Any, demo_live: Any) -> None:
+    page = new_page(chromium_browser, viewport={"width": 1280, "height": 900})
+    console_open(page, demo_live, tenant="EventCo")
+    eventco_agent = page.locator("#agent").input_value()
+    page.locator("#tenant").select_option(label="ProductCo")
+    page.locator("#agent option").first.wait_for(state="attached")
+    productco_agent = page.locator("#agent").input_value()
+    assert productco_agent != eventco_agent
+
+    page.reload()  # opens on the tenant used last, with its agent
+    page.locator("#tenant option", has_text="ProductCo").first.wait_for(state="attached")
+    page.wait_for_function("(id) => document.getElementById('agent').value === id", arg=productco_agent)
+    assert page.locator("#tenant option:checked").inner_text().startswith("ProductCo")
+    page.locator("#tenant").select_option(label="EventCo")
+    assert page.locator("#agent").input_value() == eventco_agent
+    assert not page.js_errors, page.js_errors
+    page.context.close()
