@@ -210,7 +210,7 @@ def http_tools() -> dict[str, list[dict[str, Any]]]:
                 # id and options too: place_order needs the product id and one of its options.
                 "response_mapping": {
                     "items": "results",
-                    "fields": ["id", "name", "price", "category", "options"],
+                    "fields": ["id", "name", "price", "currency", "category", "options"],
                     "max_items": 8,
                     "max_chars": 3000,
                 },

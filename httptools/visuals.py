@@ -152,6 +152,14 @@ def _stats(props: dict[str, Any]) -> dict[str, Any]:
 
 def _order(props: dict[str, Any]) -> dict[str, Any]:
     props = _flatten(props, "order")
+    nested = props.get("product")
+    if isinstance(nested, dict):  # an order API may return its product as a record: show its name and picture
+        props = {
+            **props,
+            "product": nested.get("name") or nested.get("id"),
+            "image": props.get("image") or nested.get("image"),
+        }
+        props.setdefault("price", nested.get("price"))
     product = text(_first(props, "product", "product_name", "name", "product_id"), 120)
     placed = bool(props.get("order_id"))
     details = [

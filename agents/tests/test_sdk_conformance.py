@@ -77,7 +77,7 @@ async def test_session_update_and_a_text_turn(sdk_factory: Any) -> None:
         )
         await sdk.conn.response.create()
         done = (await sdk.until("response.done"))[-1]["response"]
-        assert done["status"] == "completed" and done["output"][0]["content"][0]["text"].startswith("You said: hi")
+        assert done["status"] == "completed" and "hi there" in done["output"][0]["content"][0]["text"]
 
 
 async def test_an_audio_turn_with_server_vad(sdk_factory: Any) -> None:

@@ -321,6 +321,24 @@ _PRODUCTS: list[tuple[str, str, str, float, int, list[str], str]] = [
         ["S", "M", "L", "XL"],
         "Touch-screen compatible fleece gloves for cold morning runs.",
     ),
+    (
+        "p-048",
+        "Trail Buds Sport Headphones",
+        "accessories",
+        79.00,
+        26,
+        ["Black", "Glacier white"],
+        "Sweat-proof wireless headphones with an ear hook and an ambient mode to hear the traffic.",
+    ),
+    (
+        "p-049",
+        "Summit Over-Ear Headphones",
+        "accessories",
+        149.00,
+        12,
+        ["Black"],
+        "Noise-cancelling over-ear headphones for the train to the trailhead; 30 hours per charge.",
+    ),
 ]
 
 IMAGES_PER_PRODUCT = 2

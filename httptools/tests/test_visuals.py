@@ -169,3 +169,19 @@ def test_cards_accept_a_whole_response_under_one_prop():
         },
     )
     assert '<th scope="col">Title</th>' in sessions and "Abstract" not in sessions and "s-1" not in sessions
+
+
+def test_an_order_whose_product_is_a_record_shows_the_product_name_not_its_json():
+    placed = render_visual(
+        "order_form",
+        {
+            "order": {
+                "order_id": "ord_2",
+                "status": "received",
+                "product": {"id": "p-048", "name": "Trail Buds", "price": 79.0, "image": "https://cdn.example/b.png"},
+                "total": 79.0,
+                "currency": "EUR",
+            }
+        },
+    )
+    assert "<dd>Trail Buds</dd>" in placed and "&quot;id&quot;" not in placed and "https://cdn.example/b.png" in placed

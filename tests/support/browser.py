@@ -62,8 +62,8 @@ def floating_button(page: Any) -> dict[str, Any]:
         cdp.detach()
 
 
-def open_widget(page: Any, server: Any) -> Any:
-    page.goto(server.http + "/demo/productco/")
+def open_widget(page: Any, server: Any, site: str = "productco") -> Any:
+    page.goto(f"{server.http}/demo/{site}/")
     button = floating_button(page)
     assert button["width"] >= 44 and button["height"] >= 44, button  # a comfortable touch target
     page.mouse.click(button["x"], button["y"])
