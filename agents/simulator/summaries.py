@@ -121,8 +121,12 @@ def _record_reply(record: dict[str, Any], noun: str, currency: str) -> str:
         figures.append(f"{number:g} {name}")
     if low is not None and high is not None:
         figures.append(f"prices from {money(low, currency)} to {money(high, currency)}")
-    if figures:
+    counted = any(key.startswith("total") or key.endswith("count") for key in record)
+    if figures and counted:
         return f"There are {joined(figures[:FIRST_FEW])}."
+    if figures:  # measurements rather than counts: "temp c 21"
+        shown = [f"{' '.join(words(k))} {v:g}" for k, v in record.items() if _number(v) is not None]
+        return f"Here is what I found: {joined(shown[:FIRST_FEW])}."
     label = _label(record)
     placed = [f"{word} {record[key]}" for key, word in PLACE_WORDS if isinstance(record.get(key), str) and record[key]]
     if label and placed:

@@ -299,6 +299,7 @@ class _Filler:
     use_history: bool
     numbers: list[tuple[float, str]] = field(default_factory=list)
     used_words: set[str] = field(default_factory=set)
+    lone_free_text: bool = False  # one required free-text parameter ("city"): the spare words are for it
 
     def texts(self) -> list[str]:
         return self.facts.turns if self.use_history else self.facts.turns[:1]
@@ -331,6 +332,7 @@ def fill_object(
             missing[str(name)] = _ask_for(str(name), prop, filler)
         elif value is not _OMIT:
             out[str(name)] = value
+    filler.lone_free_text = sum(1 for name in free_text if name in required) == 1
     for name in free_text:
         prop = props[name]
         value = _free_text(name, prop, name in required, filler)
@@ -461,6 +463,8 @@ def _free_text(name: str, prop: dict[str, Any], required: bool, filler: _Filler)
             field_value = _form_field(text, name)
             if field_value:
                 return field_value
+        if not filler.lone_free_text:
+            return _MISSING  # several details to tell apart: ask rather than guess which words are which
     # A search phrase: the words no other argument, cue or the tool's own name took.
     taken = stems(filler.tool_name) | filler.used_words | {stem(w) for w in FILLER}
     spare = [w for w in content_words(_normalised(filler.facts.last)) if stem(w) not in taken and not w.isdigit()]

@@ -150,7 +150,7 @@ async def test_the_visitor_cannot_send_session_update(demo_live: LiveServer) -> 
 
 async def test_barge_in_cancels_the_spoken_reply(demo_live: LiveServer) -> None:
     client, _ = await start(demo_live)
-    await client.say("please tell me a very long story about the history of running shoes " * 3)
+    await client.say("please tell me a very long story about the history of the marathon " * 3)
     await client.until_type("response.output_audio.delta")
     await append_audio(client, pcm_chunks(600, loud=True))
     await client.until_type("input_audio_buffer.speech_started")

@@ -22,7 +22,8 @@ from usage import store as usage_store
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
-LONG = "please tell me a very long story about the history of running shoes " * 3
+# No tool's words (the demo would search its catalog for "running shoes"): a long spoken reply.
+LONG = "please tell me a very long story about the history of the marathon " * 3
 
 
 def pcm(ms: int, *, loud: bool) -> list[str]:
