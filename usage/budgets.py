@@ -139,24 +139,26 @@ def budget_use(*, tenants: list[Tenant]) -> dict[int, dict[str, float | None]]:
     }
 
 
+def budget_alert(*, tenant: Tenant) -> str:
+    """The warning line for a tenant past 80 % of its daily or monthly budget; "" below it or when Redis is
+    down (a warning must never break the page that shows it)."""
+    try:
+        state = budget_state(tenant=tenant)
+    except limits.LimitUnavailable:
+        return ""
+    return f"{tenant.name} has used {budget_summary(state)}." if state.alert else ""
+
+
 def budget_alerts(*, tenants: list[Tenant]) -> list[str]:
-    """One line per tenant past 80 % of its daily or monthly budget; none when Redis is down."""
-    lines = []
-    for tenant in tenants:
-        try:
-            state = budget_state(tenant=tenant)
-        except limits.LimitUnavailable:
-            return []
-        if state.alert:
-            lines.append(f"{tenant.name} has used {budget_summary(state)}.")
-    return lines
+    """One line per tenant past 80 % of its daily or monthly budget."""
+    return [line for line in (budget_alert(tenant=tenant) for tenant in tenants) if line]
 
 
 def budget_summary(state: BudgetState) -> str:
-    """'$8.10 of today's $10.00 (81 %) and $120.00 of this month's $500.00 (24 %)'."""
-    parts = [f"${state.day_spent:.2f} of today's ${state.day_budget:.2f} ({_percent(state.day_ratio)})"]
+    """'$8.10 of today's $10.00 budget (81 %) and $120.00 of this month's $500.00 budget (24 %)'."""
+    parts = [f"${state.day_spent:.2f} of today's ${state.day_budget:.2f} budget ({_percent(state.day_ratio)})"]
     if state.month_budget is not None and state.month_ratio is not None:
-        month = f"${state.month_spent:.2f} of this month's ${state.month_budget:.2f}"
+        month = f"${state.month_spent:.2f} of this month's ${state.month_budget:.2f} budget"
         parts.append(f"{month} ({_percent(state.month_ratio)})")
     return " and ".join(parts)
 

@@ -13,7 +13,7 @@ from config.errors import NotFound
 from tenants.models import Channel
 from tenants.selectors import tenants_visible_to
 from tenants.tokens import token_issue
-from usage import catalogue
+from usage import budgets, catalogue
 from usage import store as usage_store
 from widget.console_sessions import session_summary
 
@@ -46,6 +46,7 @@ def console_tenants_list(*, user: Any) -> list[dict[str, Any]]:
             "name": t.name,
             "slug": t.slug,
             "active": t.active,
+            "budget_alert": budgets.budget_alert(tenant=t),
             "agents": [
                 {"id": a.pk, "name": a.name, "active": a.active, "model_notice": _model_notice(a)}
                 for a in t.agents.all()

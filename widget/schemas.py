@@ -79,6 +79,7 @@ class ConsoleTenantOut(CamelSchema):
     name: str
     slug: str
     active: bool
+    budget_alert: str = Field(default="", description="Set once the tenant has used 80 % of a budget.")
     agents: list[ConsoleAgentOut]
 
 

@@ -63,7 +63,15 @@
     if (remembered && select.querySelector('option[value="' + Number(remembered) + '"]')) select.value = String(Number(remembered));
     else if (active) select.value = String(active.id);
     showModelNotice();
+    showBudgetNotice(selectedTenant() ? selectedTenant().budgetAlert : "");
     loadSessions();
+  }
+
+  // A tenant past 80 % of its daily or monthly budget is named above the controls (refreshed by usage).
+  function showBudgetNotice(text) {
+    var notice = $("budget-notice");
+    notice.textContent = text || "";
+    notice.hidden = !notice.textContent;
   }
 
   // A model near or past its shutdown (from the model catalogue) is named above the controls.
@@ -178,6 +186,7 @@
     var usage = $("usage");
     var session = data.session || {};
     var today = data.today || {};
+    showBudgetNotice(today.alert);
     var tokens = session.tokens || {};
     function row(term, value) { usage.appendChild(el("dt", term)); usage.appendChild(el("dd", value)); }
     usage.textContent = "";
@@ -193,6 +202,10 @@
       var percent = today.budgetUsd > 0 ? 100 * today.spentUsd / today.budgetUsd : null;
       var share = percent === null ? "" : " (" + (percent > 0 && percent < 1 ? "< 1" : Math.round(percent)) + " %)";
       row("Tenant today", "$" + Number(today.spentUsd).toFixed(4) + " of $" + Number(today.budgetUsd).toFixed(2) + share);
+    }
+    if (today.monthBudgetUsd !== null && today.monthBudgetUsd !== undefined && today.monthSpentUsd !== null) {
+      row("Tenant this month", "$" + Number(today.monthSpentUsd).toFixed(2) + " of $" +
+        Number(today.monthBudgetUsd).toFixed(2));
     }
   }
 

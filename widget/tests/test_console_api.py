@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import Client
 from tenants.tokens import token_verify
 from tests.support.factories import make_agent, make_tenant, make_user
 from transcripts import store as transcripts_store
+from usage import budgets, limits
 from usage import store as usage_store
 
 pytestmark = pytest.mark.django_db
@@ -264,3 +266,24 @@ def test_a_session_id_that_is_not_a_plain_string_finds_nothing(world: Any, mongo
     response = logged_in(world["operator"]).get('/api/console/sessions/{"$ne":""}', {"tenant_id": world["shop"].pk})
 
     assert response.status_code == 404
+
+
+def test_a_tenant_past_80_percent_of_a_budget_is_flagged_in_the_console_and_admin_for_its_operators_only(
+    world: Any, mongo: Any
+) -> None:
+    day, _month = budgets.periods_of()
+    limits.spend_seed(tenant_id=world["cypress"].pk, period=day, micro_dollars=9_000_000, overwrite=True)
+    operator, root = logged_in(world["operator"]), logged_in(world["root"])
+
+    assert [t["budgetAlert"] for t in operator.get("/api/console/tenants").json()] == [""]
+    flagged = {t["name"]: t["budgetAlert"] for t in root.get("/api/console/tenants").json()}
+    assert flagged == {"CypressCo": "CypressCo has used $9.00 of today's $10.00 budget (90 %).", "ShopCo": ""}
+    assert "budget-banner" not in operator.get("/admin/").content.decode()
+    assert "CypressCo has used $9.00 of today" in root.get("/admin/").content.decode()
+
+    limits.spend_seed(tenant_id=world["shop"].pk, period=day, micro_dollars=8_000_000, overwrite=True)
+    page = operator.get("/admin/").content.decode()
+    assert 'id="budget-banner"' in page and escape("ShopCo has used $8.00 of today's $10.00 budget (80 %).") in page
+    assert "CypressCo" not in page
+    tenant_page = root.get(f"/admin/tenants/tenant/{world['shop'].pk}/change/").content.decode()
+    assert "ShopCo has used $8.00" in tenant_page and "CypressCo has used $9.00" in tenant_page
