@@ -20,6 +20,7 @@ from widget.schemas import (
     ConsoleTenantOut,
     ConsoleTokenIn,
     ConsoleTokenOut,
+    RecordId,
     SessionDetailOut,
     SessionFiltersOut,
     SessionPageOut,
@@ -80,12 +81,12 @@ def console_tenants(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 class SessionsQuery(Schema):
-    tenant_id: int = Field(gt=0)
+    tenant_id: RecordId
     limit: int = Field(default=20, ge=1, le=100)
 
 
 class SessionQuery(Schema):
-    tenant_id: int = Field(gt=0)
+    tenant_id: RecordId
 
 
 @router.get(
@@ -111,8 +112,8 @@ def console_session(request: HttpRequest, session_id: str, query: Query[SessionQ
 
 
 class SessionSearchQuery(Schema):
-    tenant_id: int = Field(gt=0)
-    agent_id: int | None = Field(default=None, gt=0)
+    tenant_id: RecordId
+    agent_id: RecordId | None = None
     channel: Literal["widget", "console"] | None = None
     end_reason: str | None = Field(default=None, max_length=40, pattern=r"^[a-z_]+$")
     user: str | None = Field(default=None, max_length=254)
@@ -156,7 +157,7 @@ def console_session_filters(request: HttpRequest, query: Query[SessionQuery]) ->
 
 
 class ExportQuery(Schema):
-    tenant_id: int = Field(gt=0)
+    tenant_id: RecordId
     format: Literal["json", "md"] = "json"
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+# A row id as SQL and MongoDB both store it (a signed 64-bit integer): a larger one is a 422, not an overflow.
+RecordId = Annotated[int, Field(gt=0, le=2**63 - 1)]
 
 
 class CamelSchema(Schema):
@@ -51,7 +54,7 @@ class BootstrapOut(CamelSchema):
 
 
 class ConsoleTokenIn(Schema):
-    agent_id: int = Field(gt=0)
+    agent_id: RecordId
 
 
 class NamedRefOut(CamelSchema):
