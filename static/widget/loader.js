@@ -16,8 +16,13 @@
     : {};
   var PLATFORM = new URL(script.src, location.href).origin;
   var TOKEN_MARGIN_MS = 30000;
-  var LABEL = "Talk to our assistant";
-  var host, wrap, button, panel, frame, pending = null, cached = null, open = false;
+  var HEX = /^#[0-9a-fA-F]{6}$/;
+  // Branding from the tag, so the launcher is right from its first paint; the tenant's settings fill the rest.
+  var LABEL = (script.getAttribute("data-label") || "").trim().slice(0, 40) || "Talk to us";
+  var COLOR = HEX.test(script.getAttribute("data-color") || "") ? script.getAttribute("data-color") : "";
+  var SIDE = script.getAttribute("data-position") === "left" ? "left" : "right";
+  var ICON_NAME = script.getAttribute("data-icon") === "chat" ? "chat" : "mic";
+  var host, wrap, button, panel, frame, pending = null, cached = null, open = false, brand = "";
 
   function bootstrap() {
     // A token opens one socket only, so a cached answer is handed out once, and only while fresh.
@@ -42,7 +47,8 @@
             throw error;
           }
           var color = body.options && body.options.brandColor;
-          if (/^#[0-9a-fA-F]{6}$/.test(color || "")) wrap.style.setProperty("--va-brand", color);
+          if (HEX.test(color || "")) brand = color;
+          paintBrand();
           return body;
         });
       }, function () {
@@ -54,6 +60,10 @@
       pending.then(function () { pending = null; }, function () { pending = null; });
     }
     return pending;
+  }
+
+  function paintBrand() {
+    if (wrap && (COLOR || brand)) wrap.style.setProperty("--va-brand", COLOR || brand);
   }
 
   function prefetch() {
@@ -108,6 +118,8 @@
     open = show;
     if (show && !frame) makeFrame();
     panel.hidden = !show;
+    var label = wrap.querySelector(".va-label");
+    if (label) label.hidden = show;
     button.setAttribute("aria-expanded", String(show));
     if (show && frame) frame.focus();
     // Closing only hides the panel: the conversation goes on (End in the panel ends it).
@@ -116,7 +128,12 @@
 
   var CSS = [
     ":host{all:initial}",
-    ".va-root{--va-brand:#2563eb;position:fixed;right:20px;bottom:20px;z-index:2147483000;font:16px/1.4 system-ui,sans-serif}",
+    ".va-root{--va-brand:#2563eb;position:fixed;right:20px;bottom:20px;z-index:2147483000;font:16px/1.4 system-ui,sans-serif;",
+    "display:flex;align-items:center;gap:10px;flex-direction:row-reverse}",
+    ".va-root.va-left{right:auto;left:20px;flex-direction:row}",
+    ".va-label{background:#fff;color:#111827;border-radius:999px;padding:6px 12px;font-size:14px;font-weight:600;",
+    "box-shadow:0 2px 10px rgba(0,0,0,.18);cursor:pointer;white-space:nowrap;border:0;font-family:inherit}",
+    ".va-label[hidden]{display:none}",
     ".va-button{width:60px;height:60px;border-radius:50%;border:0;cursor:pointer;background:var(--va-brand);",
     "color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}",
     ".va-button:focus-visible{outline:3px solid #111;outline-offset:3px}",
@@ -128,18 +145,21 @@
     ".va-button[data-voice=listening]::after{animation:va-breathe 2.4s ease-in-out infinite}",
     ".va-button[data-voice=hearing]::after{animation:va-breathe .6s ease-in-out infinite;opacity:.9}",
     ".va-button[data-voice=speaking]::after{animation:va-breathe .9s ease-in-out infinite;opacity:.9;inset:-7px}",
-    ".va-button[data-voice=thinking]::after{border-color:currentColor transparent;animation:va-spin 1s linear infinite}",
+    ".va-button[data-voice=thinking]::after{border-color:var(--va-brand) transparent;animation:va-spin 1s linear infinite}",
     ".va-button[data-voice=muted]::after{border-style:dashed;opacity:.4}",
     "@keyframes va-breathe{0%,100%{transform:scale(1)}50%{transform:scale(1.12)}}",
     "@keyframes va-spin{to{transform:rotate(360deg)}}",
     "@media (prefers-reduced-motion:reduce){.va-button::after{animation:none!important}}",
+    ".va-left .va-panel{right:auto;left:20px}",
     ".va-panel{position:fixed;right:20px;bottom:92px;width:380px;height:600px;max-height:calc(100vh - 112px);",
     "border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff}",
     ".va-panel[hidden]{display:none}",
     ".va-panel iframe{border:0;width:100%;height:100%;display:block}",
     "@media (max-width:480px){.va-panel{right:0;bottom:0;width:100vw;height:100%;max-height:none;border-radius:0}",
-    ".va-root{right:14px;bottom:14px}}",
+    ".va-root{right:14px;bottom:14px}.va-root.va-left{left:14px}.va-left .va-panel{left:0}.va-label{display:none}}",
   ].join("");
+  var CHAT = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 ' +
+    '4V6a2 2 0 0 1 2-2z"/></svg>';
   var ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 ' +
     '3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11h-2z"/></svg>';
 
@@ -150,13 +170,20 @@
     var style = document.createElement("style");
     style.textContent = CSS;
     wrap = document.createElement("div");
-    wrap.className = "va-root";
+    wrap.className = "va-root" + (SIDE === "left" ? " va-left" : "");
+    paintBrand();
     button = document.createElement("button");
     button.type = "button";
     button.className = "va-button";
     button.setAttribute("aria-label", LABEL);
     button.setAttribute("aria-expanded", "false");
-    button.innerHTML = ICON;
+    button.innerHTML = ICON_NAME === "chat" ? CHAT : ICON;
+    // The short label beside the button; the button's accessible name says the same.
+    var label = document.createElement("span");
+    label.className = "va-label";
+    label.textContent = LABEL;
+    label.setAttribute("aria-hidden", "true");
+    label.addEventListener("click", function () { toggle(!open); });
     panel = document.createElement("div");
     panel.className = "va-panel";
     panel.hidden = true;
@@ -164,6 +191,7 @@
     panel.setAttribute("aria-label", "Voice assistant");
     wrap.appendChild(panel);
     wrap.appendChild(button);
+    wrap.appendChild(label);
     root.appendChild(style);
     root.appendChild(wrap);
     button.addEventListener("click", function () { toggle(!open); });
@@ -175,9 +203,34 @@
   }
 
   if (!/^pk_[A-Za-z0-9_]+$/.test(KEY)) {
-    if (window.console) console.warn("voice agent: the script tag needs data-key=\"pk_...\"");
+    if (window.console) console.warn("voice widget: no launcher: the script tag needs data-key=\"pk_...\"");
     return;
   }
-  if (document.body) mount();
-  else document.addEventListener("DOMContentLoaded", mount);
+
+  /* One precise console line for the site's developer when the platform refuses this page, and no launcher:
+   * a visitor never meets a button that opens an empty or broken panel. */
+  function refusedLine(error) {
+    var where = "key " + KEY + " on " + location.origin;
+    if (error.status === 0) {
+      return "voice widget: no launcher: the platform at " + PLATFORM + " refused or did not answer the bootstrap for " +
+        where + " (is " + location.origin + " in the tenant's allowed origins, and is the key active?)";
+    }
+    var hint = error.code === "origin_not_allowed" ? "; add " + location.origin + " to the tenant's allowed origins" : "";
+    return "voice widget: no launcher: bootstrap for " + where + " was refused (" + error.status +
+      (error.code ? " " + error.code : "") + "): " + error.message + hint;
+  }
+
+  function whenBodyReady(callback) {
+    if (document.body) callback();
+    else document.addEventListener("DOMContentLoaded", callback);
+  }
+
+  // Ask first, show after: the answer is kept (handed out once, while fresh) for the panel's first socket.
+  bootstrap().then(function (data) {
+    cached = data;
+    whenBodyReady(mount);
+  }, function (error) {
+    if (error.status === 429) { whenBodyReady(mount); return; } // busy for now: the panel says so and retries
+    if (window.console) console.warn(refusedLine(error));
+  });
 })();

@@ -12,7 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from demo import DEMO_LOGIN
 
-BUTTON_LABEL = "Talk to our assistant"  # the loader's button (closed shadow root)
+BUTTON_LABEL = "Talk to us"  # the loader's button (closed shadow root)
 TIMEOUT_MS = 20_000
 
 
@@ -40,7 +40,7 @@ def floating_button(page: Any) -> dict[str, Any]:
                 n
                 for n in nodes
                 if n.get("role", {}).get("value") == "button"
-                # During a call the name says its state: "Talk to our assistant (call listening)".
+                # During a call the name says its state: "Talk to us (call listening)".
                 and str(n.get("name", {}).get("value", "")).startswith(BUTTON_LABEL)
                 and "backendDOMNodeId" in n
             ]
