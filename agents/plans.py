@@ -32,6 +32,7 @@ class SessionPlan:
     tools: dict[str, HttpTool] = field(default_factory=dict)
     greeting: str = ""
     fallback_message: str = ""
+    escalation_contact: str = ""
     transcription_model: str = ""
     model_switches: list[str] = field(default_factory=list)
     language: str = "en"  # the agent's ISO 639 code: platform lines the agent says (a budget goodbye) use it
@@ -102,6 +103,7 @@ def session_plan_build(*, agent: Agent, channel: str, prompt_version: PromptVers
         tools={tool.name: tool for tool in tools},
         greeting=agent.greeting,
         fallback_message=agent.fallback_message,
+        escalation_contact=agent.escalation_contact,
         transcription_model=models.transcription_model,
         model_switches=models.switches,
         language=agent.language,

@@ -164,6 +164,23 @@ def notice(code: str, *, retryable: bool) -> str:
     )
 
 
+# After this many failed tool calls in one session the visitor is given the agent's human contact.
+ESCALATE_AFTER_TOOL_FAILURES = 2
+
+
+def escalation(contact: str) -> str:
+    """`platform.notice`: tools keep failing; the visitor reads a polite line and the agent's human contact."""
+    return _event(
+        {
+            "type": "platform.notice",
+            "level": "warning",
+            "code": "escalation",
+            "message": f"Sorry, I can't get that done right now. You can reach a person at {contact}.",
+            "retryable": False,
+        }
+    )
+
+
 def error_event(code: str, message: str, *, error_type: str = "invalid_request_error") -> str:
     """An `error` event in the Realtime API's shape: a refused frame, or an upstream error passed on."""
     return _event({"type": "error", "error": {"type": error_type, "code": code, "message": message}})

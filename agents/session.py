@@ -87,6 +87,7 @@ class AgentSession(UpstreamFaults):
     _calls: dict[str, PendingCall] = field(default_factory=dict)
     _tool_queue: asyncio.Queue[tuple[str, list[PendingCall]]] = field(default_factory=lambda: asyncio.Queue(maxsize=16))
     _started: float = field(default_factory=time.monotonic)
+    _tool_failures: int = 0
     _last_activity: float = field(default_factory=time.monotonic)
     _gate: ResponseGate = field(default_factory=ResponseGate)
     _configured: asyncio.Event = field(default_factory=asyncio.Event)
@@ -438,6 +439,13 @@ class AgentSession(UpstreamFaults):
                 )
             await self._request_response()
 
+    async def _tool_failed(self) -> None:
+        """The second failed call of a session gives the visitor the agent's human contact, once."""
+        self._tool_failures += 1
+        contact = self.plan.escalation_contact
+        if self._tool_failures == protocol.ESCALATE_AFTER_TOOL_FAILURES and contact:
+            await self._to_client(protocol.escalation(contact))
+
     async def _execute(self, call: PendingCall) -> str:
         """Run one call; returns the text for the model. Unknown tools run nothing."""
         tool = self.plan.tools.get(call.name)
@@ -459,6 +467,8 @@ class AgentSession(UpstreamFaults):
             self._email_given(call.arguments, tool.visitor_email_argument)
         status = "ok" if result.ok else "error"
         await self._to_client(protocol.tool_status(call_id=call.call_id, tool=call.name, status=status))
+        if not result.ok and result.status != "needs_confirmation":  # asking for a yes is no failure
+            await self._tool_failed()
         if result.html:
             await self._to_client(protocol.visual(call_id=call.call_id, tool=call.name, html=result.html))
         if self.debug:

@@ -186,3 +186,25 @@ async def test_a_refused_create_waits_for_the_active_response(mongo: Any, redis_
     assert not any(e["type"] == "error" for e in emitted)  # not the visitor's problem
     await session._upstream_event({"type": "response.done", "response": {"id": "resp_vad", "status": "completed"}})
     assert session._gate.in_flight == in_flight and session._gate.waiting is None  # asked again
+
+
+async def test_the_second_failed_tool_call_gives_the_visitor_the_agents_contact_once(
+    mongo: Any, redis_conn: Any
+) -> None:
+    session, emitted = await make_session()
+    session.plan.escalation_contact = "support@shop.example"
+    session.upstream = None
+
+    def escalations() -> list[dict[str, Any]]:
+        return [e for e in emitted if e.get("type") == "platform.notice" and e.get("code") == "escalation"]
+
+    for index in range(3):  # the tenant's backend cannot be reached: every call fails
+        await session._execute(
+            PendingCall(call_id=f"c{index}", name="search_products", arguments="{}", response_id="r")
+        )
+        assert len(escalations()) == (0 if index == 0 else 1)
+    notice = escalations()[0]
+    assert (
+        notice["message"] == "Sorry, I can't get that done right now. You can reach a person at support@shop.example."
+    )
+    assert "Fix them" not in json.dumps(emitted) and "call the tool again" not in json.dumps(emitted)

@@ -45,7 +45,8 @@
     $("va-title").textContent = options.tenantName || "Assistant";
     setAvatar($("va-avatar"), options);
     $("va-simulator").hidden = !options.simulator;
-    $("va-welcome-title").textContent = options.greeting || "Hello!";
+    // The greeting is the agent's first message in the conversation; the welcome screen does not say it first.
+    $("va-welcome-title").textContent = options.agentName || options.tenantName || "Hello!";
     $("va-welcome-text").textContent = options.welcomeText || "";
     $("va-disclaimer").textContent = options.disclaimerText || "";
     var list = $("va-capabilities");
