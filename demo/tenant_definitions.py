@@ -167,6 +167,7 @@ def http_tools() -> dict[str, list[dict[str, Any]]]:
         "productco": [
             {
                 "name": "search_products",
+                "visitor_label": "Find products, prices, sizes and stock",
                 "description": "Search ProductCo's catalog by words, category and maximum price, sorted by "
                 "relevance or price (sort cheapest to find the cheapest products). Use it before naming any "
                 "product, price, option or stock level, and to find a product's id and options before "
@@ -219,6 +220,7 @@ def http_tools() -> dict[str, list[dict[str, Any]]]:
             },
             {
                 "name": "catalog_stats",
+                "visitor_label": "How many products there are and the price range",
                 "description": "Catalog figures: how many products and options (sizes/colours) there "
                 "are, and the price range, overall and per category. Use it for 'how many' and "
                 "'what price range' questions.",
@@ -245,6 +247,7 @@ def http_tools() -> dict[str, list[dict[str, Any]]]:
             },
             {
                 "name": "place_order",
+                "visitor_label": "Place an order for you",
                 "description": "Place an order for one product option. Only after the visitor has confirmed "
                 "the product, option, quantity, total, name and email out loud. Payment is by an email "
                 "link sent afterwards.",
@@ -287,6 +290,7 @@ def http_tools() -> dict[str, list[dict[str, Any]]]:
         "eventco": [
             {
                 "name": "get_event_info",
+                "visitor_label": "Dates, venue and tickets",
                 "description": "VoiceFirst Summit 2027 details: dates, venue, address, description, "
                 "tracks and ticket types with prices.",
                 "method": Method.GET,
@@ -302,6 +306,7 @@ def http_tools() -> dict[str, list[dict[str, Any]]]:
             },
             {
                 "name": "list_speakers",
+                "visitor_label": "Who is speaking, and about what",
                 "description": "The conference speakers with title, company, topics and bio; optionally only "
                 "those speaking about a topic.",
                 "method": Method.GET,
@@ -332,6 +337,7 @@ def http_tools() -> dict[str, list[dict[str, Any]]]:
             },
             {
                 "name": "list_sessions",
+                "visitor_label": "The session schedule, by day or track",
                 "description": "The schedule: sessions with time, room, track and speakers; optionally "
                 "one day "
                 f"(1 = {demo_data.DAYS[1]}, 2 = {demo_data.DAYS[2]}) or one track.",

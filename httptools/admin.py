@@ -123,7 +123,21 @@ class HttpToolAdmin(TenantScopedAdmin):
     change_form_template = "httptools/admin/change_form.html"
     change_list_template = "httptools/admin/change_list.html"
     fieldsets = [
-        (None, {"fields": ["tenant", "name", "description", "enabled", "effect", "version", "updated_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "tenant",
+                    "name",
+                    "description",
+                    "visitor_label",
+                    "enabled",
+                    "effect",
+                    "version",
+                    "updated_at",
+                ]
+            },
+        ),
         (
             "Request",
             {

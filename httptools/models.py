@@ -44,6 +44,7 @@ SNAPSHOT_FIELDS = (
     "max_response_bytes",
     "enabled",
     "visitor_email_argument",
+    "visitor_label",
 )
 
 
@@ -56,6 +57,13 @@ class HttpTool(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="http_tools")
     name = models.CharField(max_length=64, help_text="snake_case, unique per tenant; the model calls it by this.")
     description = models.TextField(help_text="For the model: what the tool does and when to use it.")
+    visitor_label = models.CharField(
+        "label for visitors",
+        max_length=120,
+        blank=True,
+        help_text="For the visitor: one short line in the widget's 'What I can do' list, e.g. 'Find products "
+        "and prices'. Leave empty to use one made from the name ('search_products' → 'Search products').",
+    )
     method = models.CharField(max_length=8, choices=Method.choices, default=Method.GET)
     base_url = models.CharField(
         max_length=300, help_text="Scheme, host and port only (https://api.example.com). Fixed when saved."

@@ -46,12 +46,23 @@ def _first_sentence(text: str) -> str:
     return sentence
 
 
+def visitor_label_default(tool_name: str) -> str:
+    """A label made from a tool's name: `search_products` → "Search products", `get_event_info` → "Event info"."""
+    words = [w for w in re.split(r"[_\-\s]+", tool_name) if w]
+    if len(words) > 1 and words[0].lower() in ("get", "fetch", "do"):
+        words = words[1:]
+    text = " ".join(words).lower()
+    return text[:1].upper() + text[1:]
+
+
 def agent_capabilities(*, agent_id: int, tenant_id: int, channel: str = Channel.WIDGET) -> list[str]:
-    """'What I can do': the first sentence of each enabled tool the agent may use on this channel."""
+    """'What I can do': the visitor-facing label of each enabled tool the agent may use on this channel (the
+    model-facing description is for the model only); a tool without one gets a label made from its name."""
     links = AgentTool.objects.filter(agent_id=agent_id, tool__enabled=True, tool__tenant_id=tenant_id)
     links = links.filter(on_widget=True) if channel == Channel.WIDGET else links.filter(on_console=True)
-    descriptions = links.order_by("tool__name").values_list("tool__description", flat=True)
-    return [sentence for sentence in (_first_sentence(d) for d in descriptions) if sentence]
+    rows = links.order_by("tool__name").values_list("tool__visitor_label", "tool__name")
+    labels = [_first_sentence(label) if label.strip() else visitor_label_default(name) for label, name in rows]
+    return [label for label in labels if label]
 
 
 # Which agent the widget talks to and its "what I can do" list change only when staff edit them in admin,

@@ -38,6 +38,7 @@ def shop(redis_conn: Any) -> dict[str, Any]:
     for name, description, fields in [
         ("search_products", "Search the catalog by keyword. Returns up to five products.", {}),
         ("catalog_stats", "How many options there are and the lowest price!  Use for counts.", {}),
+        ("get_store_hours", "Opening hours. Call with store_id.", {"visitor_label": "Opening hours of our stores"}),
         ("internal_refunds", "Refund an order. Staff only.", {"on_widget": False}),
         ("old_tool", "Retired tool.", {"enabled": False}),
     ]:
@@ -69,11 +70,9 @@ def test_it_returns_options_and_a_token_bound_to_tenant_key_origin_and_agent(cli
     assert options["welcomeText"] == "Ask me about our outdoor gear."
     assert options["disclaimerText"].startswith("This assistant is in beta")
     assert options["voiceAvailable"] is True and options["textAvailable"] is True
-    # First sentence of each enabled tool allowed on the widget; console-only and disabled tools are absent.
-    assert options["capabilities"] == [
-        "How many options there are and the lowest price!",
-        "Search the catalog by keyword.",
-    ]
+    # The visitor-facing label of each enabled tool allowed on the widget (made from the name when empty), never
+    # the model-facing description; console-only and disabled tools are absent.
+    assert options["capabilities"] == ["Catalog stats", "Opening hours of our stores", "Search products"]
 
 
 def test_it_answers_cors_for_the_allowed_origin_only(client: Client, shop: Any) -> None:
