@@ -195,8 +195,31 @@
     var wrapper = element("div", "va-visual");
     wrapper.setAttribute("data-tool", event.tool || "");
     wrapper.innerHTML = event.html; // already escaped by the server's template; CSP blocks any script
+    this.carousel(wrapper);
     this.append(wrapper);
     this.scroll();
+  };
+
+  /* Several results read as a compact horizontal row with "Show all", not a stack of tall cards. Any card's
+   * list of three or more items qualifies: the widget never needs to know which visual it shows. */
+  var CAROUSEL_FROM = 3;
+
+  VoiceTranscript.prototype.carousel = function (wrapper) {
+    var lists = wrapper.querySelectorAll(".va-card > ul");
+    Array.prototype.forEach.call(lists, function (list) {
+      var count = list.children.length;
+      if (count < CAROUSEL_FROM) return;
+      list.classList.add("va-carousel");
+      var toggle = element("button", "va-show-all", "Show all " + count);
+      toggle.type = "button";
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.addEventListener("click", function () {
+        var expanded = list.classList.toggle("va-expanded");
+        toggle.setAttribute("aria-expanded", String(expanded));
+        toggle.textContent = expanded ? "Show fewer" : "Show all " + count;
+      });
+      list.parentNode.insertBefore(toggle, list.nextSibling);
+    });
   };
 
   VoiceTranscript.prototype.clear = function () {

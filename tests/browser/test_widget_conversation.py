@@ -125,12 +125,31 @@ def test_messages_read_as_a_conversation(chromium_browser: Any, demo_live: Any, 
     assert frame.locator("#va-transcript .va-line.va-user .va-text").first.inner_text().strip() == phrase
 
     time_of = answer.locator(".va-time")
-    assert time_of.evaluate("(node) => getComputedStyle(node).opacity") == "0"
+    page.mouse.move(5, 5)  # away from the panel: the pointer was left where "Accept and type" was
+    frame.wait_for_function(  # hidden until hovered (after its fade-out, if the pointer just left)
+        "(node) => getComputedStyle(node).opacity === '0'", arg=time_of.element_handle(), timeout=2000
+    )
     answer.hover()
     frame.wait_for_function(
         "(node) => getComputedStyle(node).opacity === '1'", arg=time_of.element_handle(), timeout=2000
     )
     assert time_of.get_attribute("datetime")
     page.screenshot(path=screenshots / "09-conversation.png")
+
+    # Eight results: a sideways row of cards with "Show all 8", which stacks them.
+    row = frame.locator(".va-visual ul.va-carousel").first
+    items = row.locator(":scope > li")
+    assert items.count() == 8
+    first, second = items.nth(0).bounding_box(), items.nth(1).bounding_box()
+    assert first and second and abs(first["y"] - second["y"]) < 2 and second["x"] > first["x"]  # side by side
+    assert row.evaluate("(list) => list.scrollWidth > list.clientWidth")
+    frame.locator(".va-visual .va-show-all").first.scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "15-carousel.png")
+    show_all = frame.locator(".va-visual .va-show-all").first
+    assert show_all.inner_text() == "Show all 8"
+    show_all.click()
+    first, second = items.nth(0).bounding_box(), items.nth(1).bounding_box()
+    assert first and second and second["y"] >= first["y"] + first["height"] - 1  # stacked
+    assert show_all.get_attribute("aria-expanded") == "true"
     assert not page.js_errors, page.js_errors
     page.context.close()
