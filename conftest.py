@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
-from secantus import SecantusDBServer
+from secantus import SecantusDBServer, transactions
 
 from config import mongo as mongo_module
 from config import redis as redis_module
@@ -22,6 +22,14 @@ from tests.support.servers import free_port
 pytest_plugins = ["tests.support.live", "tests.support.factories"]
 
 _services: list[Any] = []
+
+
+# SecantusDB remembers each retryable write for 30 minutes, up to 10,000, and scans (past the cap, sorts) them
+# all on every write: late in a run each write cost about 20 ms instead of 1 (11,000
+# update_one calls, the last 1,000 took 22.7 s at the default cap and 0.8 s at 1,000). A driver's retry comes
+# within seconds, so a smaller memory keeps every retry answered. Fail loudly if an upgrade renames it.
+assert hasattr(transactions, "_RETRYABLE_RECORD_MAX"), "SecantusDB renamed its retryable-write cap"
+transactions._RETRYABLE_RECORD_MAX = 1_000
 
 
 def _start_mongo() -> str:
