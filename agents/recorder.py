@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from channels.db import database_sync_to_async
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
@@ -64,7 +65,9 @@ class RecordWriter:
                 continue
             write, kwargs = self.pending[0]
             try:
-                await asyncio.to_thread(write, **kwargs)
+                # Some writes read SQL (prices, budgets): database_sync_to_async hands the thread's pooled
+                # connection back afterwards, which a bare worker thread would keep for good.
+                await database_sync_to_async(write, thread_sensitive=False)(**kwargs)
             except (PyMongoError, RedisError) as exc:
                 # The store is away: keep the record at the head and try again, so order is kept.
                 self.stats.retried += 1

@@ -6,11 +6,14 @@ import asyncio
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
 from secantus import SecantusDBServer
 
 from agents import recorder as recorder_module
 from agents.recorder import RecordWriter
 from config import mongo as mongo_module
+from tenants.models import Tenant
 from tests.support.servers import free_port
 from transcripts import store
 
@@ -58,3 +61,23 @@ def test_readyz_reports_the_record_writers_counters(client: Any, mongo: Any, red
         assert records["written"] >= 1 and records["dropped"] >= 2 and records["pending"] == 0
     finally:
         loop.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the connection pool is PostgreSQL's")
+async def test_a_record_write_that_reads_sql_hands_its_pooled_connection_back() -> None:
+    """Budget steps and prices read SQL inside record writes. A worker thread that keeps its pooled connection
+    holds it for good: a few such threads drain the pool and every later query waits, then fails."""
+
+    def checked_out() -> int:
+        stats = connection.pool.get_stats()
+        return int(stats["pool_size"]) - int(stats["pool_available"])
+
+    await sync_to_async(Tenant.objects.count)()  # the pool exists and this thread holds its own connection
+    before = await sync_to_async(checked_out)()
+    writer = RecordWriter()
+    for _ in range(8):
+        writer.submit(Tenant.objects.count)
+    assert await writer.drain()
+    assert await sync_to_async(checked_out)() == before
