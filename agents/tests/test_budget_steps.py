@@ -21,7 +21,7 @@ from tests.support.factories import make_agent, make_tenant
 from usage import store as usage_store
 from usage.services import price_for
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.slow]
 
 BUDGET = Decimal("0.15")
 

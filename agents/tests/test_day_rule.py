@@ -19,7 +19,7 @@ from config import mongo as mongo_module
 from tests.support.factories import make_agent, make_live_session, make_tenant
 from usage import budgets, store
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.slow]
 
 USAGE = {
     "total_tokens": 320,

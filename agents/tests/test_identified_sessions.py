@@ -19,7 +19,7 @@ from tenants.models import Tenant
 from tenants.tokens import token_issue
 from tests.support.factories import build_tool, make_agent, make_key, make_live_session, make_tenant
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.slow]
 
 ORIGIN = "http://127.0.0.1:8000"
 HEADERS = [(b"origin", ORIGIN.encode()), (b"host", b"127.0.0.1:8000")]

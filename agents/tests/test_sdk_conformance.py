@@ -15,7 +15,7 @@ from openai import AsyncOpenAI
 from agents.simulator import RealtimeSimulator
 from tests.support.realtime_client import Event, silence, sine, validate_strictly
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
 WEATHER = {
     "type": "function",

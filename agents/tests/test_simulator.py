@@ -20,6 +20,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from agents.simulator import RealtimeSimulator, start_in_thread
 from tests.support.realtime_client import validate_strictly
 
+pytestmark = pytest.mark.slow  # a simulator server per test; no SQL, so it runs once, in the PostgreSQL pass
+
 Event = dict[str, Any]
 RATE = 24000
 

@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 from agents.simulator import RealtimeSimulator
 from tests.support.realtime_client import Event, RealtimeTestClient, done, silence, sine, types
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
 SEARCH_TOOL = {
     "type": "function",

@@ -20,7 +20,7 @@ from tests.support.voice import VoiceClient, open_voice
 from transcripts import store as transcripts
 from usage import store as usage_store
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.slow]
 
 # No tool's words (the demo would search its catalog for "running shoes"): a long spoken reply.
 LONG = "please tell me a very long story about the history of the marathon " * 3
