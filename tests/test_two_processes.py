@@ -56,15 +56,15 @@ def session_doc(session_id: str) -> dict[str, Any] | None:
     return usage_store.session_get(tenant_id=tenant_id, session_id=session_id)
 
 
-async def ended_doc(session_id: str, timeout: float = 30) -> dict[str, Any] | None:
-    """The session's record once it says ended: the server's recorder writes it just after the socket closes.
-    Bounded, not a timing assertion: the last record read is returned either way."""
+async def doc_when(session_id: str, status: str, timeout: float = 30) -> dict[str, Any] | None:
+    """The session's record once it has `status`: the server's recorder writes it just after the socket opens or
+    closes. Bounded, not a timing assertion: the last record read is returned either way."""
     doc = None
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(timeout):
             while True:
                 doc = await sync_to_async(session_doc)(session_id)
-                if doc is not None and doc["status"] == "ended":
+                if doc is not None and doc["status"] == status:
                     return doc
                 await asyncio.sleep(0.2)
     return doc
@@ -98,7 +98,7 @@ async def test_a_key_revoked_in_admin_ends_live_sessions_on_both_processes(two_s
 
     await asyncio.gather(closed(one), closed(two))
     for session_id in (one_id, two_id):
-        doc = await ended_doc(session_id)
+        doc = await doc_when(session_id, "ended")
         assert doc is not None and doc["status"] == "ended" and doc["endReason"] == "key_revoked"
 
 
@@ -107,6 +107,8 @@ async def test_the_reaper_ends_a_killed_processs_sessions_once(two_servers: Any)
     (survivor, survivor_id), (_victim, victim_id) = await asyncio.gather(try_open(first), try_open(second))
     assert survivor_id and victim_id
 
+    # Kill only once the session's record is there, or nothing is left to reap.
+    assert (await doc_when(victim_id, "live") or {}).get("status") == "live"
     second.process.send_signal(signal.SIGKILL)  # no clean-up runs: its session stays "live", its lease held
     second.process.wait()
     stale_after = 3 * 45 * float(SCALE)  # three of the servers' heartbeats without a renewal
