@@ -15,10 +15,12 @@ PACKAGES := config tenants agents httptools transcripts usage widget demo
 SQL_MODEL_TESTS := agents httptools usage demo/tests/test_seed.py tests/test_models_validation.py tests/test_secrets.py \
 	tests/test_admin_pages.py
 POSTGRES_TEST_URL := postgres://postgres@127.0.0.1:5432/voiceagents
-APT_PACKAGES := chromium espeak-ng
+APT_PACKAGES := chromium espeak-ng gettext
+# The languages the widget is translated into (widget/strings.py TRANSLATED_LANGUAGES; English is the source).
+LANGUAGES := de fr es pt
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install run test lint bench docs screenshots clean system-packages postgres
+.PHONY: help install run test lint bench docs screenshots clean system-packages postgres messages
 
 help:
 	@echo "make run    start the development stack (embedded Redis and MongoDB, Daphne, Celery, simulator)"
@@ -27,6 +29,7 @@ help:
 	@echo "make bench  run every bench/bench_*.py"
 	@echo "make docs   build the documentation site (mkdocs build --strict)"
 	@echo "make screenshots  browser tests, then copy their screenshots into docs/screenshots/"
+	@echo "make messages  update the widget's translation files (locale/*/LC_MESSAGES/django.po) and compile them"
 	@echo "make clean  remove caches and build output (keeps .venv and var/)"
 
 $(PY):
@@ -48,7 +51,15 @@ install: $(RUN_STAMP)
 run: $(RUN_STAMP)
 	$(PY) -m config.devstack
 
-# Debian packages the browser and speech tests need; apt-get runs only when one is missing.
+# The widget's translations: extract the marked strings into each language's .po (new ones untranslated, the
+# old ones kept), then compile every .po into the .mo committed beside it, so running the platform needs no
+# gettext. A test fails when a string has no translation or a .mo is older than its .po.
+messages: $(RUN_STAMP) system-packages
+	DEBUG=1 $(PY) manage.py makemessages --no-obsolete --add-location=file $(addprefix -l ,$(LANGUAGES)) \
+		$(addprefix --ignore=,'var/*' 'site/*' 'build/*' 'docs/*' 'bench/*' 'tests/*' '*/tests/*' 'templates/admin/*')
+	DEBUG=1 $(PY) manage.py compilemessages $(addprefix -l ,$(LANGUAGES)) --ignore=$(VENV) --ignore=var
+
+# Debian packages the browser, speech and translation tests need; apt-get runs only when one is missing.
 system-packages:
 	@if ! command -v dpkg >/dev/null; then echo "not Debian: install $(APT_PACKAGES) yourself"; exit 0; fi; \
 	missing=""; for package in $(APT_PACKAGES); do \

@@ -12,6 +12,8 @@ import re
 import uuid
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 WS_PATH = "/ws/voice/"
 # The client offers both subprotocols; the token rides in the second, never in the URL (URLs reach logs).
 SUBPROTOCOL = "voice.v1"
@@ -100,26 +102,29 @@ def user_text(item: Any) -> str | None:
     return text[:MAX_USER_TEXT]
 
 
-BUSY = "The agent is busy, please try again shortly."
-# What the visitor reads for each reason a session is refused, warned or ended.
+BUSY = gettext_noop("The agent is busy, please try again shortly.")
+# What the visitor reads for each reason a session is refused, warned or ended. Marked for translation: the widget
+# shows them in its agent's language by code (widget/strings.py); the socket carries the English text.
 NOTICES = {
     "busy": BUSY,
     "no_agent": BUSY,
-    "upstream_failed": "Sorry, the voice service is having trouble. Please try again in a moment.",
+    "upstream_failed": gettext_noop("Sorry, the voice service is having trouble. Please try again in a moment."),
     "budget_exhausted": BUSY,
-    "budget": "The assistant has to stop here for now. Please come back a little later.",
-    "idle_timeout": "The conversation ended because it was quiet for a while.",
-    "max_duration": "The conversation reached its time limit. Start a new one to continue.",
-    "key_revoked": "This assistant is no longer available on this website.",
-    "tenant_inactive": "This assistant is no longer available on this website.",
-    "session_expired": "The conversation reached its time limit. Start a new one to continue.",
-    "invalid_api_key": "Sorry, the voice service is not configured correctly.",
-    "config_rejected": "Sorry, this assistant is not set up correctly right now. Please try again later.",
-    "response_failed": "Sorry, I could not answer that. Please try again, or type your question.",
-    "transcription_failed": "Sorry, I didn't catch that. Please say it again, or type your message.",
-    "frame_failed": "Sorry, something went wrong with this conversation. Please start a new one.",
-    "message_too_large": "That message was too large to send, so the conversation ended. Please start a new one.",
-    "audio_too_fast": "The conversation ended because audio arrived faster than anyone can speak.",
+    "budget": gettext_noop("The assistant has to stop here for now. Please come back a little later."),
+    "idle_timeout": gettext_noop("The conversation ended because it was quiet for a while."),
+    "max_duration": gettext_noop("The conversation reached its time limit. Start a new one to continue."),
+    "key_revoked": gettext_noop("This assistant is no longer available on this website."),
+    "tenant_inactive": gettext_noop("This assistant is no longer available on this website."),
+    "session_expired": gettext_noop("The conversation reached its time limit. Start a new one to continue."),
+    "invalid_api_key": gettext_noop("Sorry, the voice service is not configured correctly."),
+    "config_rejected": gettext_noop("Sorry, this assistant is not set up correctly right now. Please try again later."),
+    "response_failed": gettext_noop("Sorry, I could not answer that. Please try again, or type your question."),
+    "transcription_failed": gettext_noop("Sorry, I didn't catch that. Please say it again, or type your message."),
+    "frame_failed": gettext_noop("Sorry, something went wrong with this conversation. Please start a new one."),
+    "message_too_large": gettext_noop(
+        "That message was too large to send, so the conversation ended. Please start a new one."
+    ),
+    "audio_too_fast": gettext_noop("The conversation ended because audio arrived faster than anyone can speak."),
 }
 # What a visitor reads for an upstream error: its own message may quote the session config.
 UPSTREAM_ERROR_MESSAGE = "The voice service could not handle that request."

@@ -164,6 +164,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The visitor's widget speaks its agent's language (widget/strings.py); the translations are compiled into
+# locale/<lang>/LC_MESSAGES/django.mo, committed beside their .po files (`make messages`).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

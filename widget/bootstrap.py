@@ -22,6 +22,7 @@ from tenants.tokens import token_issue
 from tenants.validators import normalize_origin
 from usage.rate_limits import RateLimit, rate_limits_hit
 from widget.sightings import sighting_record
+from widget.strings import LAUNCHER_KEYS, widget_catalogue, widget_language
 
 CAPABILITY_MAX_CHARS = 160
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)", re.S)
@@ -81,7 +82,8 @@ def _widget_agent_cached(tenant: Tenant, key_id: int) -> tuple[dict[str, Any] | 
     cached = _agent_cache.get(cache_key)
     if cached and cached[0] > now:
         return cached[1], cached[2]
-    row = widget_agent_candidates(tenant_id=tenant.pk, key_id=key_id).values("pk", "name", "greeting").first()
+    candidates = widget_agent_candidates(tenant_id=tenant.pk, key_id=key_id)
+    row = candidates.values("pk", "name", "greeting", "language").first()
     agent: dict[str, Any] | None = dict(row) if row else None
     capabilities = agent_capabilities(agent_id=agent["pk"], tenant_id=tenant.pk) if agent else []
     with _agent_cache_lock:
@@ -184,6 +186,9 @@ def widget_bootstrap(
             "voice_available": True,
             "text_available": True,
             "simulator": not settings.OPENAI_API_KEY,
+            # The widget speaks the agent's language; the loader's launcher strings come along in it.
+            "language": widget_language(agent["language"]),
+            "strings": widget_catalogue(agent["language"], LAUNCHER_KEYS),
         },
     }
 
@@ -224,3 +229,12 @@ def widget_page_origins(*, key: str) -> list[str] | None:
     except (NotFound, Unauthorized, Forbidden):
         return None
     return widget_key.tenant.origins
+
+
+def widget_page_language(*, key: str) -> str:
+    """The language the widget page speaks for this key: its agent's (the one bootstrap picks), else English."""
+    widget_key = WidgetKey.objects.select_related("tenant").filter(public_id=key).first()
+    if widget_key is None:
+        return widget_language(None)
+    agent, _capabilities = _widget_agent_cached(widget_key.tenant, widget_key.pk)
+    return widget_language(agent["language"] if agent else None)

@@ -40,6 +40,8 @@ class WidgetOptionsOut(CamelSchema):
     voice_available: bool
     text_available: bool
     simulator: bool
+    language: str = Field(description="The language the widget speaks: its agent's when translated, else en.")
+    strings: dict[str, str] = Field(description="The launcher's strings in that language (label, call states).")
 
 
 class BootstrapOut(CamelSchema):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from agents.protocol import browser_protocol
 from widget import bootstrap, preview
+from widget.strings import FALLBACK_LANGUAGE, widget_catalogue
 
 _KEY_SHAPE = re.compile(r"^pk_[A-Za-z0-9_]{1,60}$")
 LOADER_PATH = "widget/loader.js"
@@ -82,9 +83,10 @@ def widget_page(request: HttpRequest) -> HttpResponse:
         response["Content-Security-Policy"] = _page_csp(request, "'none'")
         response["X-Frame-Options"] = "DENY"
         return response
-    response = render(
-        request, "widget/page.html", {"key": key, "allowed_origins": origins, "protocol": browser_protocol()}
-    )
+    language = bootstrap.widget_page_language(key=key)
+    context = {"key": key, "allowed_origins": origins, "protocol": browser_protocol()}
+    context |= {"language": language, "strings": widget_catalogue(language)}
+    response = render(request, "widget/page.html", context)
     response["Content-Security-Policy"] = _page_csp(request, " ".join(origins) if origins else "'none'")
     response["Cache-Control"] = "no-cache"
     response["Referrer-Policy"] = "no-referrer"
@@ -96,7 +98,9 @@ def widget_page(request: HttpRequest) -> HttpResponse:
 @ensure_csrf_cookie
 def console_page(request: HttpRequest) -> HttpResponse:
     """The operator console: talk to any agent the staff user may see, with full diagnostics."""
-    response = render(request, "widget/console.html", {"protocol": browser_protocol()})
+    # Staff read the console in English; the conversation view it shares with the widget reads the same table.
+    context = {"protocol": browser_protocol(), "strings": widget_catalogue(FALLBACK_LANGUAGE)}
+    response = render(request, "widget/console.html", context)
     response["Content-Security-Policy"] = _page_csp(request, "'none'")
     response["Cache-Control"] = "no-store"
     return response

@@ -12,7 +12,8 @@
 
   var PCM_RATE = 24000;
   var PROTOCOL = JSON.parse(document.getElementById("va-protocol").textContent);
-  var BUSY_MESSAGE = PROTOCOL.notices.busy;
+  var t = window.VoiceStrings.t;
+  var BUSY_MESSAGE = t("notice.busy");
 
   function bytesToBase64(buffer) {
     var bytes = new Uint8Array(buffer);
@@ -103,7 +104,7 @@
       self.stopMicrophone();
       self.setState("error");
       self.emit("client.error", { code: "start_failed",
-                                  message: (err && err.message) || "Could not start the conversation." });
+                                  message: (err && err.message) || t("start_failed") });
     });
   };
 
@@ -127,12 +128,12 @@
   function microphoneProblem(err) {
     var name = err && err.name;
     if (name === "NotAllowedError" || name === "SecurityError") {
-      return { code: "microphone_denied", message: "Microphone access was refused, so we switched to text." };
+      return { code: "microphone_denied", message: t("microphone_denied") };
     }
     if (name === "NotFoundError" || name === "OverconstrainedError" || name === "NotReadableError") {
-      return { code: "microphone_missing", message: "No microphone is available, so we switched to text." };
+      return { code: "microphone_missing", message: t("microphone_missing") };
     }
-    return { code: "microphone_unsupported", message: "This browser cannot record audio here, so we switched to text." };
+    return { code: "microphone_unsupported", message: t("microphone_unsupported") };
   }
 
   VoiceClient.prototype.open = function (token) {
@@ -247,9 +248,9 @@
                                      message: BUSY_MESSAGE, retryable: true });
     } else if (closeNotice && this.state !== "ended") {
       this.emit("platform.notice", { type: "platform.notice", level: "error", code: closeNotice,
-                                     message: PROTOCOL.notices[closeNotice] || event.reason, retryable: false });
+                                     message: t("notice." + closeNotice), retryable: false });
     } else if (event.code !== 1000 && this.state !== "ended") {
-      this.emit("client.error", { code: "connection_lost", message: "The connection was lost." });
+      this.emit("client.error", { code: "connection_lost", message: t("connection_lost") });
     }
     this.finish(event.code === 1000 || event.code === PROTOCOL.closeRefused ? "ended" : "error");
   };
@@ -310,7 +311,7 @@
     var self = this;
     var context = this.audioContext();
     if (!navigator.mediaDevices || !context.audioWorklet) {
-      return Promise.reject(new Error("This browser cannot record audio here; type instead."));
+      return Promise.reject(new Error(t("microphone_unsupported")));
     }
     return navigator.mediaDevices.getUserMedia({
       audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true, channelCount: 1 },

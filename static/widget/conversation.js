@@ -7,6 +7,7 @@
 (function () {
   "use strict";
 
+  var t = window.VoiceStrings.t;
   var TYPING_GRACE_MS = 1500; // a completed response may be followed by a tool's answer: wait before hiding
   var TYPING_MAX_MS = 30000; // never a dot animation forever
 
@@ -18,7 +19,7 @@
   }
 
   function clock(date) {
-    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return date.toLocaleTimeString(window.VoiceStrings.locale, { hour: "2-digit", minute: "2-digit" });
   }
 
   /* options: {agentName, avatarUrl} — the agent's side shows the avatar image or the name's initial. */
@@ -41,7 +42,7 @@
       event.preventDefault(); // cards never navigate; their forms speak through the socket
       var form = event.target;
       var submitter = event.submitter || form.querySelector("[data-say]");
-      var say = (submitter && submitter.getAttribute("data-say")) || form.getAttribute("data-say") || "Submit";
+      var say = (submitter && submitter.getAttribute("data-say")) || form.getAttribute("data-say") || t("card_submit");
       var action = (submitter && submitter.getAttribute("data-action")) || form.getAttribute("data-action");
       var fields = [];
       new FormData(form).forEach(function (value, name) {
@@ -88,7 +89,7 @@
   }
 
   VoiceTranscript.prototype.setAgent = function (options) {
-    this.agentName = options.agentName || "Assistant";
+    this.agentName = options.agentName || t("assistant");
     this.avatarUrl = options.avatarUrl || "";
   };
 
@@ -122,14 +123,14 @@
     if (role === "assistant") row.appendChild(this.avatar());
     var bubble = element("div", "va-bubble");
     // Screen readers hear who speaks; the eye sees it from the side and the avatar.
-    bubble.appendChild(element("span", "va-sr", role === "user" ? "You said: " : this.agentName + " said: "));
+    bubble.appendChild(element("span", "va-sr", (role === "user" ? t("you_said") : t("agent_said", { name: this.agentName })) + " "));
     bubble.appendChild(element("span", "va-text"));
     row.appendChild(bubble);
     var now = new Date();
     var time = element("time", "va-time", clock(now));
     time.setAttribute("datetime", now.toISOString());
     row.appendChild(time);
-    row.title = now.toLocaleString();
+    row.title = now.toLocaleString(window.VoiceStrings.locale);
     return row;
   };
 
@@ -147,7 +148,7 @@
     node.classList.toggle("va-unheard", !!line.unheard);
     if (line.pending) text.textContent = "…";
     else if (line.unheard || (line.final && !line.text && line.role === "user")) {
-      text.textContent = "Voice message";
+      text.textContent = t("voice_message");
       node.classList.add("va-unheard");
     } else text.textContent = line.text + (line.interrupted ? " …" : "");
     // Partial lines are hidden from screen readers until final, so each line is announced once.
@@ -167,7 +168,7 @@
         this.typing.removeAttribute("title");
         this.typing.querySelector(".va-time").remove();
         var text = this.typing.querySelector(".va-text");
-        text.setAttribute("aria-label", this.agentName + " is typing");
+        text.setAttribute("aria-label", t("agent_typing", { name: this.agentName }));
         for (var i = 0; i < 3; i++) text.appendChild(element("span", "va-dot"));
         this.typing.querySelector(".va-sr").remove();
         this.container.appendChild(this.typing);
@@ -210,13 +211,13 @@
       var count = list.children.length;
       if (count < CAROUSEL_FROM) return;
       list.classList.add("va-carousel");
-      var toggle = element("button", "va-show-all", "Show all " + count);
+      var toggle = element("button", "va-show-all", t("show_all", { count: count }));
       toggle.type = "button";
       toggle.setAttribute("aria-expanded", "false");
       toggle.addEventListener("click", function () {
         var expanded = list.classList.toggle("va-expanded");
         toggle.setAttribute("aria-expanded", String(expanded));
-        toggle.textContent = expanded ? "Show fewer" : "Show all " + count;
+        toggle.textContent = expanded ? t("show_fewer") : t("show_all", { count: count });
       });
       list.parentNode.insertBefore(toggle, list.nextSibling);
     });

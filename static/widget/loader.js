@@ -18,7 +18,16 @@
   var TOKEN_MARGIN_MS = 30000;
   var HEX = /^#[0-9a-fA-F]{6}$/;
   // Branding from the tag, so the launcher is right from its first paint; the tenant's settings fill the rest.
-  var LABEL = (script.getAttribute("data-label") || "").trim().slice(0, 40) || "Talk to us";
+  // The launcher's strings come in the agent's language with the bootstrap; English until then (or without it).
+  var STRINGS = {
+    launcher_label: "Talk to us", page_title: "Voice assistant",
+    launcher_listening: "{label} (call listening)", launcher_hearing: "{label} (call hearing you)",
+    launcher_thinking: "{label} (call thinking)", launcher_speaking: "{label} (call speaking)",
+    launcher_muted: "{label} (call muted)",
+  };
+  function t(key, label) { return STRINGS[key].replace("{label}", function () { return label || ""; }); }
+  var TAG_LABEL = (script.getAttribute("data-label") || "").trim().slice(0, 40);
+  var LABEL = TAG_LABEL || t("launcher_label");
   var COLOR = HEX.test(script.getAttribute("data-color") || "") ? script.getAttribute("data-color") : "";
   var SIDE = script.getAttribute("data-position") === "left" ? "left" : "right";
   var ICON_NAME = script.getAttribute("data-icon") === "chat" ? "chat" : "mic";
@@ -46,6 +55,7 @@
             error.retryAfter = Number(response.headers.get("Retry-After")) || 0;
             throw error;
           }
+          useStrings(body.options && body.options.strings);
           var color = body.options && body.options.brandColor;
           if (HEX.test(color || "")) brand = color;
           paintBrand();
@@ -60,6 +70,14 @@
       pending.then(function () { pending = null; }, function () { pending = null; });
     }
     return pending;
+  }
+
+  function useStrings(strings) {
+    if (!strings || typeof strings !== "object") return;
+    Object.keys(STRINGS).forEach(function (key) {
+      if (typeof strings[key] === "string" && strings[key]) STRINGS[key] = strings[key];
+    });
+    LABEL = TAG_LABEL || t("launcher_label");
   }
 
   function paintBrand() {
@@ -97,18 +115,17 @@
   }
 
   // The call's state on the launcher, so a visitor who closed the panel still sees it listen and speak.
-  var VOICE_LABELS = { listening: "listening", hearing: "hearing you", thinking: "thinking", speaking: "speaking",
-                       muted: "muted" };
+  var VOICE_STATES = ["listening", "hearing", "thinking", "speaking", "muted"];
 
   function showVoice(state) {
-    if (!VOICE_LABELS.hasOwnProperty(state)) state = "off";
+    if (VOICE_STATES.indexOf(state) < 0) state = "off";
     button.setAttribute("data-voice", state);
-    button.setAttribute("aria-label", state === "off" ? LABEL : LABEL + " (call " + VOICE_LABELS[state] + ")");
+    button.setAttribute("aria-label", state === "off" ? LABEL : t("launcher_" + state, LABEL));
   }
 
   function makeFrame() {
     frame = document.createElement("iframe");
-    frame.title = "Voice assistant";
+    frame.title = t("page_title");
     frame.setAttribute("allow", "microphone; autoplay");
     frame.src = PLATFORM + "/widget/?key=" + encodeURIComponent(KEY) + "#origin=" + encodeURIComponent(location.origin);
     panel.appendChild(frame);
@@ -188,7 +205,7 @@
     panel.className = "va-panel";
     panel.hidden = true;
     panel.setAttribute("role", "dialog");
-    panel.setAttribute("aria-label", "Voice assistant");
+    panel.setAttribute("aria-label", t("page_title"));
     wrap.appendChild(panel);
     wrap.appendChild(button);
     wrap.appendChild(label);

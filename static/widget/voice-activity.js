@@ -11,9 +11,10 @@
 (function () {
   "use strict";
 
+  var t = window.VoiceStrings.t;
   var LABELS = {
-    listening: "Listening…", hearing: "Hearing you…", thinking: "Thinking…", speaking: "Speaking…",
-    muted: "Muted", off: "",
+    listening: t("voice_listening"), hearing: t("voice_hearing"), thinking: t("voice_thinking"),
+    speaking: t("voice_speaking"), muted: t("voice_muted"), off: "",
   };
 
   function VoiceActivity(client, orb, onChange) {

@@ -8,6 +8,7 @@
   var allowedOrigins = JSON.parse(document.getElementById("va-allowed-origins").textContent);
   var expectedOrigin = new URLSearchParams(location.hash.slice(1)).get("origin") || "";
   var $ = function (id) { return document.getElementById(id); };
+  var t = window.VoiceStrings.t;
   var TOKEN_MARGIN_MS = 20000;
   var REFRESH_TIMEOUT_MS = 10000;
 
@@ -34,7 +35,7 @@
 
   // Framed by an allowed site only (CSP frame-ancestors enforces it; this keeps messages on that origin).
   if (window.parent === window || allowedOrigins.indexOf(expectedOrigin) < 0) {
-    fail("This page works inside a website's assistant button.", false);
+    fail(t("framed_only"), false);
     return;
   }
 
@@ -42,11 +43,11 @@
     if (/^#[0-9a-fA-F]{6}$/.test(options.brandColor || "")) {
       document.documentElement.style.setProperty("--va-brand", options.brandColor);
     }
-    $("va-title").textContent = options.tenantName || "Assistant";
+    $("va-title").textContent = options.tenantName || t("assistant");
     setAvatar($("va-avatar"), options);
     $("va-simulator").hidden = !options.simulator;
     // The greeting is the agent's first message in the conversation; the welcome screen does not say it first.
-    $("va-welcome-title").textContent = options.agentName || options.tenantName || "Hello!";
+    $("va-welcome-title").textContent = options.agentName || options.tenantName || t("hello");
     $("va-welcome-text").textContent = options.welcomeText || "";
     $("va-disclaimer").textContent = options.disclaimerText || "";
     var list = $("va-capabilities");
@@ -91,7 +92,7 @@
   function refused(message) {
     var text = message.status === 429 ? VoiceClient.BUSY_MESSAGE
       : message.status === 403 || message.status === 401 || message.status === 404
-        ? "This assistant is not available on this website." : "The assistant could not be reached.";
+        ? t("not_available") : t("unreachable");
     var pending = waiters;
     waiters = [];
     if (pending.length) {
@@ -121,7 +122,7 @@
       waiters.push(waiter);
       setTimeout(function () {
         var index = waiters.indexOf(waiter);
-        if (index >= 0) { waiters.splice(index, 1); reject(new Error("The assistant could not be reached.")); }
+        if (index >= 0) { waiters.splice(index, 1); reject(new Error(t("unreachable"))); }
       }, REFRESH_TIMEOUT_MS);
       toParent({ type: "va:refresh" });
     });
@@ -138,8 +139,7 @@
   }
 
   var STATUS = {
-    connecting: "Connecting…", live: "Connected. Type your message.", ended: "Conversation ended.",
-    error: "Disconnected.",
+    connecting: t("status_connecting"), live: t("status_live"), ended: t("status_ended"), error: t("status_error"),
   };
   var pendingText = ""; // typed while the socket was still opening: sent as soon as it is live
   var activity = null;
@@ -176,7 +176,7 @@
     client.on("client.state", setStatus);
     client.on("client.muted", function (event) {
       $("va-mute").setAttribute("aria-pressed", String(event.muted));
-      $("va-mute").textContent = event.muted ? "Unmute" : "Mute";
+      $("va-mute").textContent = event.muted ? t("unmute") : t("mute");
       setStatus();
     });
     client.on("client.microphone", function (event) {
@@ -195,8 +195,10 @@
     });
     client.on("platform.session", function (event) { if (event.simulator) $("va-simulator").hidden = false; });
     client.on("platform.notice", function (event) {
-      var message = event.code === "busy" ? VoiceClient.BUSY_MESSAGE : event.message;
-      transcript.notice(message || "Something went wrong.", event.level);
+      // The notice's code picks its text in the widget's language; the server's English text is the fallback.
+      var known = event.code && window.VoiceStrings.has("notice." + event.code);
+      var message = known ? t("notice." + event.code) : event.message;
+      transcript.notice(message || t("something_wrong"), event.level);
     });
     client.on("client.error", function (event) { transcript.notice(event.message, "error"); });
     client.on("platform.tool", function (event) {
@@ -227,7 +229,7 @@
   $("va-mute").addEventListener("click", function () { client.setMuted(!client.muted); });
   $("va-end").addEventListener("click", function () { client.end(); $("va-restart").focus(); });
   $("va-restart").addEventListener("click", function () {
-    transcript.notice("New conversation", "info");
+    transcript.notice(t("new_conversation"), "info");
     start(voiceMode);
   });
   $("va-retry").addEventListener("click", function () { show("va-loading"); toParent({ type: "va:refresh" }); });

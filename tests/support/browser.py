@@ -27,8 +27,9 @@ def widget_frame(page: Any) -> Any:
     raise AssertionError(f"no widget iframe appeared; frames: {[f.url for f in page.frames]}")
 
 
-def floating_button(page: Any) -> dict[str, Any]:
-    """The loader's button, found like a screen reader finds it: in the accessibility tree, by role and name.
+def floating_button(page: Any, label: str = BUTTON_LABEL) -> dict[str, Any]:
+    """The loader's button, found like a screen reader finds it: in the accessibility tree, by role and name
+    (`label`, the launcher's label in the agent's language).
 
     Its closed shadow root hides it from DOM selectors; returns its AX node and the centre of its box."""
     cdp = page.context.new_cdp_session(page)
@@ -41,13 +42,13 @@ def floating_button(page: Any) -> dict[str, Any]:
                 for n in nodes
                 if n.get("role", {}).get("value") == "button"
                 # During a call the name says its state: "Talk to us (call listening)".
-                and str(n.get("name", {}).get("value", "")).startswith(BUTTON_LABEL)
+                and str(n.get("name", {}).get("value", "")).startswith(label)
                 and "backendDOMNodeId" in n
             ]
             if found:
                 break
             if time.monotonic() > deadline:
-                raise AssertionError(f"no button named {BUTTON_LABEL!r} in the accessibility tree")
+                raise AssertionError(f"no button named {label!r} in the accessibility tree")
             page.wait_for_timeout(100)
         quad = cdp.send("DOM.getBoxModel", {"backendNodeId": found[0]["backendDOMNodeId"]})["model"]["border"]
         xs, ys = quad[0::2], quad[1::2]
@@ -62,9 +63,9 @@ def floating_button(page: Any) -> dict[str, Any]:
         cdp.detach()
 
 
-def open_widget(page: Any, server: Any, site: str = "productco") -> Any:
+def open_widget(page: Any, server: Any, site: str = "productco", label: str = BUTTON_LABEL) -> Any:
     page.goto(f"{server.http}/demo/{site}/")
-    button = floating_button(page)
+    button = floating_button(page, label)
     assert button["width"] >= 44 and button["height"] >= 44, button  # a comfortable touch target
     page.mouse.click(button["x"], button["y"])
     frame = widget_frame(page)
