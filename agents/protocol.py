@@ -173,14 +173,19 @@ def notice(code: str, *, retryable: bool) -> str:
 ESCALATE_AFTER_TOOL_FAILURES = 2
 
 
+ESCALATION = gettext_noop("Sorry, I can't get that done right now. You can reach a person at {contact}.")
+
+
 def escalation(contact: str) -> str:
-    """`platform.notice`: tools keep failing; the visitor reads a polite line and the agent's human contact."""
+    """`platform.notice`: tools keep failing; the visitor reads a polite line and the agent's human contact (also
+    on its own, so the widget can say the line in its language)."""
     return _event(
         {
             "type": "platform.notice",
             "level": "warning",
             "code": "escalation",
-            "message": f"Sorry, I can't get that done right now. You can reach a person at {contact}.",
+            "message": ESCALATION.format(contact=contact),
+            "contact": contact,
             "retryable": False,
         }
     )

@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from agents.protocol import NOTICES
+from agents.protocol import ESCALATION, NOTICES
 
 FALLBACK_LANGUAGE = "en"
 # The languages the widget speaks besides English; an agent in any other language gets the English widget.
@@ -80,8 +80,10 @@ WIDGET_STRINGS: dict[str, Promise] = {
     "launcher_thinking": _("{label} (call thinking)"),
     "launcher_speaking": _("{label} (call speaking)"),
     "launcher_muted": _("{label} (call muted)"),
-    # The server's notices (agents/protocol.py NOTICES, marked there for translation), by their code.
+    # The server's notices (agents/protocol.py, marked there for translation), by their code; a notice's own
+    # fields fill the placeholders (the escalation's {contact}).
     **{f"notice.{code}": _(text) for code, text in NOTICES.items()},
+    "notice.escalation": _(ESCALATION),
 }
 
 # What the loader needs before (and beside) the widget page: the launcher's label, its states, the panel's name.

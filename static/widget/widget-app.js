@@ -197,7 +197,7 @@
     client.on("platform.notice", function (event) {
       // The notice's code picks its text in the widget's language; the server's English text is the fallback.
       var known = event.code && window.VoiceStrings.has("notice." + event.code);
-      var message = known ? t("notice." + event.code) : event.message;
+      var message = known ? t("notice." + event.code, event) : event.message;
       transcript.notice(message || t("something_wrong"), event.level);
     });
     client.on("client.error", function (event) { transcript.notice(event.message, "error"); });

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils.translation import override
 
+from agents import protocol
 from tests.support.factories import make_agent, make_key, make_tenant
 from widget.strings import LAUNCHER_KEYS, TRANSLATED_LANGUAGES, WIDGET_STRINGS, widget_catalogue, widget_language
 
@@ -96,11 +97,14 @@ def test_the_widget_speaks_the_agents_language_and_english_for_any_other() -> No
 
 
 def test_the_server_notices_are_in_the_table_by_code() -> None:
-    from agents.protocol import NOTICES
-
     table = english()
-    assert {f"notice.{code}" for code in NOTICES} <= set(table)
-    assert all(table[f"notice.{code}"] == text for code, text in NOTICES.items())
+    assert {f"notice.{code}" for code in protocol.NOTICES} <= set(table)
+    assert all(table[f"notice.{code}"] == text for code, text in protocol.NOTICES.items())
+    # The escalation carries its contact beside the English line, to fill the widget's own.
+    notice = json.loads(protocol.escalation("help@shop.example"))
+    assert notice["contact"] == "help@shop.example"
+    assert notice["message"] == table["notice.escalation"].replace("{contact}", "help@shop.example")
+    assert "{contact}" in widget_catalogue("de")["notice.escalation"]
 
 
 # --- the scripts and the page read text only from the table ---------------------------------------------------
