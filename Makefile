@@ -53,10 +53,13 @@ run: $(RUN_STAMP)
 
 # The widget's translations: extract the marked strings into each language's .po (new ones untranslated, the
 # old ones kept), then compile every .po into the .mo committed beside it, so running the platform needs no
-# gettext. A test fails when a string has no translation or a .mo is older than its .po.
+# gettext. A test fails when a string has no translation or a .mo is older than its .po. After a merge that
+# conflicted in them, keep both sides' entries in the .po files and run this again for the .mo files.
 messages: $(RUN_STAMP) system-packages
 	DEBUG=1 $(PY) manage.py makemessages --no-obsolete --add-location=file $(addprefix -l ,$(LANGUAGES)) \
 		$(addprefix --ignore=,'var/*' 'site/*' 'build/*' 'docs/*' 'bench/*' 'tests/*' '*/tests/*' 'templates/admin/*')
+	@# No extraction date in the .po files: branches that each add a string then conflict only where they add it.
+	sed -i '/^"POT-Creation-Date: /d' $(foreach language,$(LANGUAGES),locale/$(language)/LC_MESSAGES/django.po)
 	DEBUG=1 $(PY) manage.py compilemessages $(addprefix -l ,$(LANGUAGES)) --ignore=$(VENV) --ignore=var
 
 # Debian packages the browser, speech and translation tests need; apt-get runs only when one is missing.
