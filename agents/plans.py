@@ -36,6 +36,9 @@ class SessionPlan:
     transcription_model: str = ""
     model_switches: list[str] = field(default_factory=list)
     language: str = "en"  # the agent's ISO 639 code: platform lines the agent says (a budget goodbye) use it
+    # Set by agents.visitor_context: the page's variables, and the tenant's instructions before their block.
+    visitor_context: dict[str, str | int | float] = field(default_factory=dict)
+    base_instructions: str = ""
 
 
 def safety_instructions(agent: Agent) -> str:

@@ -13,6 +13,7 @@ from django.db.models import Max
 from agents.models import PROMPT_TEXT_FIELDS, Agent, Prompt, PromptVersion, WidgetKeyAgent
 from agents.plans import AgentNotReady, SessionPlan, session_plan_build
 from agents.selectors import widget_agent_candidates
+from agents.visitor_context import ContextInvalid, VisitorContext, context_validate, plan_with_context
 from tenants.models import Channel, Tenant, WidgetKey
 from tenants.selectors import tenants_visible_to
 from tenants.services import key_rotate
@@ -108,6 +109,14 @@ def _opens_rate_check(tenant: Tenant, key: WidgetKey | None, ip: str) -> None:
         raise SessionRefused("busy")
 
 
+def _token_context(claims: WidgetClaims) -> VisitorContext:
+    """The page's context the bootstrap put in the token, checked again (signed, but the rules live here)."""
+    try:
+        return context_validate(claims.context)
+    except ContextInvalid:
+        return {}
+
+
 def session_admit(*, claims: WidgetClaims, user: Any, session_id: str, ip: str = "unknown") -> Admission:
     """Check a verified token once (single use), then limits: raises TokenInvalid or SessionRefused."""
     try:
@@ -133,6 +142,8 @@ def session_admit(*, claims: WidgetClaims, user: Any, session_id: str, ip: str =
         plan = session_plan_build(agent=agent, channel=claims.channel)
     except AgentNotReady:
         raise SessionRefused("no_agent") from None
+    if claims.context:
+        plan = plan_with_context(plan, _token_context(claims))
     try:
         if budgets.budget_state(tenant=tenant).remaining <= 0:
             refusal_count(tenant_id=tenant.pk, reason="budget_exhausted")

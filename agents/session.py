@@ -21,7 +21,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from agents import budget_steps, protocol
+from agents import budget_steps, protocol, visitor_context
 from agents.audio_budget import APPEND_ENVELOPE, audio_budget_for
 from agents.audio_budget import CLOSE as AUDIO_CLOSE
 from agents.audio_budget import REFUSE as AUDIO_REFUSE
@@ -91,6 +91,7 @@ class AgentSession(UpstreamFaults):
     _last_activity: float = field(default_factory=time.monotonic)
     _gate: ResponseGate = field(default_factory=ResponseGate)
     _configured: asyncio.Event = field(default_factory=asyncio.Event)
+    _context_updates: int = 0
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -227,8 +228,29 @@ class AgentSession(UpstreamFaults):
                 {"kind": "card_action", "tool": None, "action": action, "text": text.strip(), "status": "clicked"}
             )
             await self._user_turn(text.strip())
+        elif kind == "platform.context":
+            await self._context_update(event.get("context"))
         else:
             await self._client_error("event_not_allowed", f"Event type {kind[:64]!r} is not allowed here.")
+
+    async def _context_update(self, raw: Any) -> None:
+        """The host page's new variables (VoiceAgent.setContext): the instructions are re-sent with them."""
+        try:
+            context = visitor_context.context_validate(raw)
+        except visitor_context.ContextInvalid as exc:
+            await self._client_error("invalid_context", str(exc))
+            return
+        if context == self.plan.visitor_context:
+            return
+        if self._context_updates >= visitor_context.MAX_UPDATES_PER_SESSION:
+            await self._client_error("context_limit", "The page context was updated too often in this conversation.")
+            return
+        self._context_updates += 1
+        self.plan = visitor_context.plan_with_context(self.plan, context)
+        instructions = self.plan.realtime_config["instructions"]
+        await self._send_upstream(
+            {"type": "session.update", "session": {"type": "realtime", "instructions": instructions}}
+        )
 
     async def _audio_refused(self, verdict: int) -> None:
         """Audio past real time plus the burst is dropped; the visitor is told, and a flood ends the session."""

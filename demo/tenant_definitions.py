@@ -23,6 +23,7 @@ TENANTS: dict[str, dict[str, Any]] = {
         "accessories, compare prices, or place an order by voice.",
         "disclaimer_text": "This voice assistant is an AI and can make mistakes; check prices and sizes "
         "before you buy. Conversations are recorded to improve the service.",
+        "privacy_url": "https://productco.example/privacy",
         "requests_per_minute": 30,
         "max_concurrent_sessions": 5,
         "daily_budget_usd": Decimal("10.00"),

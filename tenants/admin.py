@@ -74,7 +74,23 @@ class TenantAdmin(TenantScopedAdmin):
         ("Embedding", {"fields": ["allowed_origins"]}),
         ("Identified visitors and privacy", {"fields": ["identity_link", "store_visitor_email"]}),
         ("Business", {"fields": ["business_links"]}),
-        ("Branding and texts", {"fields": ["brand_color", "logo_url", "welcome_text", "disclaimer_text"]}),
+        (
+            "Branding and texts",
+            {
+                "description": "The widget's defaults on every site; a site's script tag may override the launcher's "
+                "colour, position, label and icon with data-color, data-position, data-label and data-icon.",
+                "fields": [
+                    "brand_color",
+                    "launcher_position",
+                    "launcher_label",
+                    "launcher_icon",
+                    "logo_url",
+                    "welcome_text",
+                    "disclaimer_text",
+                    "privacy_url",
+                ],
+            },
+        ),
         (
             "Limits",
             {

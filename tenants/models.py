@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -18,6 +18,20 @@ from tenants.validators import parse_origins, validate_secret_name
 class Channel(models.TextChoices):
     WIDGET = "widget", "Website widget"
     CONSOLE = "console", "Staff console"
+
+
+class LauncherPosition(models.TextChoices):
+    RIGHT = "right", "Bottom right"
+    LEFT = "left", "Bottom left"
+
+
+class LauncherIcon(models.TextChoices):
+    MIC = "mic", "Microphone"
+    CHAT = "chat", "Speech bubble"
+
+
+LAUNCHER_LABEL_DEFAULT = "Talk to us"
+LAUNCHER_LABEL_MAX = 40
 
 
 class Tenant(models.Model):
@@ -33,6 +47,27 @@ class Tenant(models.Model):
         max_length=7,
         default="#2563eb",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour like #2563eb.")],
+        help_text="The launcher button and the widget's accents, as a hex colour like #2563eb. A site's "
+        "data-color on the script tag overrides it for that page.",
+    )
+    launcher_position = models.CharField(
+        max_length=8,
+        choices=LauncherPosition.choices,
+        default=LauncherPosition.RIGHT,
+        help_text="Where the launcher sits on the page; a site's data-position (left or right) overrides it.",
+    )
+    launcher_label = models.CharField(
+        max_length=LAUNCHER_LABEL_MAX,
+        blank=True,
+        validators=[RegexValidator(r"^[^\r\n]*$", "One line only.")],
+        help_text=f"The short label beside the launcher and its accessible name, at most {LAUNCHER_LABEL_MAX} "
+        f'characters; empty means "{LAUNCHER_LABEL_DEFAULT}". A site\'s data-label overrides it.',
+    )
+    launcher_icon = models.CharField(
+        max_length=8,
+        choices=LauncherIcon.choices,
+        default=LauncherIcon.MIC,
+        help_text="The launcher's icon; a site's data-icon (mic or chat) overrides it.",
     )
     logo_url = models.URLField(blank=True)
     welcome_text = models.TextField(blank=True, help_text="Shown on the widget's welcome screen.")
@@ -40,6 +75,13 @@ class Tenant(models.Model):
         blank=True,
         default="This assistant is in beta and can make mistakes. Conversations are recorded to improve it.",
         help_text="The visitor accepts this before the microphone is asked for.",
+    )
+    privacy_url = models.URLField(
+        blank=True,
+        validators=[URLValidator(schemes=["https"], message="Use an https:// address.")],
+        verbose_name="Privacy policy URL",
+        help_text="An https:// address, linked from the widget's consent screen (opens in a new tab). Leave "
+        "empty for no link.",
     )
     requests_per_minute = models.PositiveIntegerField(
         default=30,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from django.conf import settings
@@ -41,6 +42,8 @@ class WidgetClaims:
     agent_id: int | None = None
     email_hash: str | None = None  # an identified visitor (tenants/identity.py)
     email: str | None = None  # only when the tenant keeps visitors' addresses
+    # The host page's variables (data-context), as bootstrap validated them; checked again at the socket.
+    context: dict[str, Any] | None = None
 
 
 def token_issue(
@@ -52,6 +55,7 @@ def token_issue(
     agent_id: int | None = None,
     email_hash: str | None = None,
     email: str | None = None,
+    context: dict[str, Any] | None = None,
     minutes: int = TOKEN_MINUTES,
     now: float | None = None,
 ) -> tuple[str, WidgetClaims]:
@@ -66,8 +70,9 @@ def token_issue(
         agent_id,
         email_hash,
         email,
+        context or None,
     )
-    payload = {
+    payload: dict[str, Any] = {
         "iss": ISSUER,
         "aud": AUDIENCE,
         "sub": str(tenant_id),
@@ -86,6 +91,8 @@ def token_issue(
         payload["eh"] = email_hash
         if email is not None:
             payload["em"] = email
+    if context:
+        payload["ctx"] = context
     return jwt.encode(payload, settings.WIDGET_TOKEN_SECRET, algorithm=ALGORITHM), claims
 
 
@@ -118,6 +125,7 @@ def token_verify(token: str) -> WidgetClaims:
             agent_id=int(payload["agent"]) if payload.get("agent") is not None else None,
             email_hash=str(payload["eh"]) if payload.get("eh") is not None else None,
             email=str(payload["em"]) if payload.get("em") is not None and payload.get("eh") is not None else None,
+            context=dict(payload["ctx"]) if isinstance(payload.get("ctx"), dict) else None,
         )
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise TokenInvalid(type(exc).__name__) from None

@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 from agents import protocol
 from agents.models import AgentTool
 from agents.selectors import widget_agent_candidates
-from config.errors import Forbidden, NotFound, RateLimited, Unauthorized, Unavailable
+from agents.visitor_context import ContextInvalid, context_validate
+from config.errors import ApiError, Forbidden, NotFound, RateLimited, Unauthorized, Unavailable
 from config.metrics import shared_count
 from tenants.identity import IdentityInvalid, identity_verify
 from tenants.models import Channel, Tenant, WidgetKey
@@ -121,6 +122,7 @@ def widget_bootstrap(
     ip: str,
     user_email: str | None = None,
     user_hash: str | None = None,
+    context: Any = None,
     preview: Callable[[int, str | None], bool] | None = None,
 ) -> dict[str, Any]:
     """Check key, tenant, embedding origin and rate limits; return the widget options and a session token.
@@ -147,6 +149,10 @@ def widget_bootstrap(
         RateLimit("tenant", f"bootstrap:tenant:{tenant.pk}", tenant.tenant_requests_per_minute),
     ]
     _rate_check(tenant.pk, shared, message=protocol.BUSY)
+    try:
+        page_context = context_validate(context)
+    except ContextInvalid as exc:
+        raise ApiError(str(exc), code="invalid_context", status=422) from None
 
     try:
         identity = identity_verify(tenant=tenant, email=user_email, presented_hash=user_hash)
@@ -165,9 +171,11 @@ def widget_bootstrap(
         agent_id=agent["pk"],
         email_hash=identity.email_hash if identity else None,
         email=identity.email if identity and tenant.store_visitor_email else None,
+        context=page_context,
     )
     if not previewing:  # a staff preview is not the customer's site going live
         sighting_record(tenant_id=tenant.pk, key_id=widget_key.pk, origin=embedding_origin)  # "last seen" in admin
+    strings = widget_catalogue(agent["language"], LAUNCHER_KEYS)
     return {
         "token": token,
         "expires_at": claims.expires_at,
@@ -181,6 +189,10 @@ def widget_bootstrap(
             "greeting": agent["greeting"],
             "welcome_text": tenant.welcome_text,
             "disclaimer_text": tenant.disclaimer_text,
+            "privacy_url": tenant.privacy_url,
+            "launcher_position": tenant.launcher_position,
+            "launcher_label": tenant.launcher_label or strings["launcher_label"],  # else "Talk to us", translated
+            "launcher_icon": tenant.launcher_icon,
             "capabilities": capabilities,
             # Both ways in are always offered; the consumer refuses with a notice when limits bite.
             "voice_available": True,
@@ -188,7 +200,7 @@ def widget_bootstrap(
             "simulator": not settings.OPENAI_API_KEY,
             # The widget speaks the agent's language; the loader's launcher strings come along in it.
             "language": widget_language(agent["language"]),
-            "strings": widget_catalogue(agent["language"], LAUNCHER_KEYS),
+            "strings": strings,
         },
     }
 

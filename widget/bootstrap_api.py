@@ -46,6 +46,7 @@ def widget_bootstrap(request: HttpRequest, response: HttpResponse, payload: Boot
             ip=_client_ip(request),
             user_email=payload.user_email,
             user_hash=payload.user_hash,
+            context=payload.context,
             preview=lambda tenant_id, embedding: preview_allowed(
                 request=request, tenant_id=tenant_id, origin=embedding
             ),

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 # A row id as SQL and MongoDB both store it (a signed 64-bit integer): a larger one is a 422, not an overflow.
@@ -26,6 +26,15 @@ class BootstrapIn(Schema):
     # An identified visitor (data-user-email and data-user-hash on the snippet); both optional.
     user_email: str | None = Field(default=None, alias="userEmail", max_length=254)
     user_hash: str | None = Field(default=None, alias="userHash", max_length=128)
+    # The host page's variables (data-context, VoiceAgent.setContext). Typed loosely here on purpose: the one
+    # validator the socket uses too (agents.visitor_context) checks it, and a refusal stays readable cross-origin.
+    context: Annotated[
+        Any, WithJsonSchema({"type": "object", "additionalProperties": {"type": ["string", "number"]}})
+    ] = Field(
+        default=None,
+        description="Page variables for the agent: at most 20 keys (simple names), string or number values, "
+        "2 KB as JSON. Refused with 422 invalid_context otherwise.",
+    )
 
 
 class WidgetOptionsOut(CamelSchema):
@@ -36,6 +45,12 @@ class WidgetOptionsOut(CamelSchema):
     greeting: str
     welcome_text: str
     disclaimer_text: str
+    privacy_url: str = Field(
+        description="The tenant's privacy policy (https), linked on the consent screen; may be empty."
+    )
+    launcher_position: str = Field(description="left or right; the script tag's data-position overrides it.")
+    launcher_label: str = Field(description="The launcher's label; the script tag's data-label overrides it.")
+    launcher_icon: str = Field(description="mic or chat; the script tag's data-icon overrides it.")
     capabilities: list[str]
     voice_available: bool
     text_available: bool

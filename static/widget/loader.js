@@ -26,12 +26,30 @@
     launcher_muted: "{label} (call muted)",
   };
   function t(key, label) { return STRINGS[key].replace("{label}", function () { return label || ""; }); }
-  var TAG_LABEL = (script.getAttribute("data-label") || "").trim().slice(0, 40);
-  var LABEL = TAG_LABEL || t("launcher_label");
-  var COLOR = HEX.test(script.getAttribute("data-color") || "") ? script.getAttribute("data-color") : "";
-  var SIDE = script.getAttribute("data-position") === "left" ? "left" : "right";
-  var ICON_NAME = script.getAttribute("data-icon") === "chat" ? "chat" : "mic";
-  var host, wrap, button, panel, frame, pending = null, cached = null, open = false, brand = "";
+  /* Branding: the tag's data-* attributes win; the tenant's settings (from the bootstrap, which answers before
+   * the launcher is first drawn) fill the rest, so the launcher is right from its first paint. */
+  var TAG = {
+    label: (script.getAttribute("data-label") || "").trim().slice(0, 40),
+    color: HEX.test(script.getAttribute("data-color") || "") ? script.getAttribute("data-color") : "",
+    side: /^(left|right)$/.test(script.getAttribute("data-position") || "") ? script.getAttribute("data-position") : "",
+    icon: /^(mic|chat)$/.test(script.getAttribute("data-icon") || "") ? script.getAttribute("data-icon") : "",
+  };
+  var tenant = { label: "", color: "", side: "", icon: "" };
+  // Page variables for the agent (data-context JSON, VoiceAgent.setContext); the platform checks them.
+  var CONTEXT = readContext(script.getAttribute("data-context"));
+  var host, wrap, button, label, panel, frame, pending = null, cached = null, open = false;
+
+  function readContext(raw) {
+    if (!raw) return null;
+    try {
+      var value = JSON.parse(raw);
+      if (value && typeof value === "object" && !Array.isArray(value)) return value;
+    } catch (err) { /* reported below */ }
+    if (window.console) console.warn("voice widget: data-context ignored: it must be a JSON object, like {\"productId\": \"p-041\"}");
+    return null;
+  }
+
+  function launcherLabel() { return TAG.label || tenant.label || t("launcher_label"); }
 
   function bootstrap() {
     // A token opens one socket only, so a cached answer is handed out once, and only while fresh.
@@ -45,9 +63,17 @@
         // Customers' sites send no cookies; on the platform's own pages (the install page's staff preview) the
         // staff session goes along, since it is what admits the preview.
         method: "POST", mode: "cors", credentials: PLATFORM === location.origin ? "same-origin" : "omit", cache: "no-store",
-        headers: { "Content-Type": "application/json" }, body: JSON.stringify(Object.assign({ key: KEY }, IDENTITY)),
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(Object.assign({ key: KEY }, IDENTITY, CONTEXT ? { context: CONTEXT } : {})),
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
+          if (!response.ok && body.error && body.error.code === "invalid_context" && CONTEXT) {
+            // A page's mistake must not take the assistant away: say why once, and go on without the context.
+            if (window.console) console.warn("voice widget: page context refused: " + body.error.message);
+            CONTEXT = null;
+            pending = null;
+            return bootstrap();
+          }
           if (!response.ok) {
             var error = new Error((body.error && body.error.message) || "Unavailable");
             error.status = response.status;
@@ -56,9 +82,7 @@
             throw error;
           }
           useStrings(body.options && body.options.strings);
-          var color = body.options && body.options.brandColor;
-          if (HEX.test(color || "")) brand = color;
-          paintBrand();
+          tenantBranding(body.options || {});
           return body;
         });
       }, function () {
@@ -77,11 +101,24 @@
     Object.keys(STRINGS).forEach(function (key) {
       if (typeof strings[key] === "string" && strings[key]) STRINGS[key] = strings[key];
     });
-    LABEL = TAG_LABEL || t("launcher_label");
   }
 
-  function paintBrand() {
-    if (wrap && (COLOR || brand)) wrap.style.setProperty("--va-brand", COLOR || brand);
+  function tenantBranding(options) {
+    tenant.color = HEX.test(options.brandColor || "") ? options.brandColor : "";
+    tenant.label = typeof options.launcherLabel === "string" ? options.launcherLabel.trim().slice(0, 40) : "";
+    tenant.side = options.launcherPosition === "left" ? "left" : "";
+    tenant.icon = options.launcherIcon === "chat" ? "chat" : "";
+    paintLauncher();
+  }
+
+  function paintLauncher() {
+    if (!wrap) return;
+    var color = TAG.color || tenant.color;
+    if (color) wrap.style.setProperty("--va-brand", color);
+    wrap.className = "va-root" + ((TAG.side || tenant.side) === "left" ? " va-left" : "");
+    button.innerHTML = (TAG.icon || tenant.icon) === "chat" ? CHAT : ICON;
+    label.textContent = launcherLabel();
+    showVoice(button.getAttribute("data-voice") || "off");
   }
 
   function prefetch() {
@@ -109,9 +146,14 @@
     if (event.origin !== PLATFORM || !frame || event.source !== frame.contentWindow) return;
     var message = event.data;
     if (!message || typeof message !== "object") return;
-    if (message.type === "va:ready" || message.type === "va:refresh") deliver();
+    if (message.type === "va:ready") { deliver(); frameReady(); }
+    else if (message.type === "va:refresh") deliver();
     else if (message.type === "va:close") toggle(false);
     else if (message.type === "va:voice") showVoice(message.state);
+    else if (message.type === "va:event") fromFrame(message.name, message.detail);
+    else if (message.type === "va:context-error" && typeof message.message === "string" && window.console) {
+      console.warn("voice widget: page context refused: " + message.message.slice(0, 300));
+    }
   }
 
   // The call's state on the launcher, so a visitor who closed the panel still sees it listen and speak.
@@ -120,7 +162,8 @@
   function showVoice(state) {
     if (VOICE_STATES.indexOf(state) < 0) state = "off";
     button.setAttribute("data-voice", state);
-    button.setAttribute("aria-label", state === "off" ? LABEL : t("launcher_" + state, LABEL));
+    var name = launcherLabel();
+    button.setAttribute("aria-label", state === "off" ? name : t("launcher_" + state, name));
   }
 
   function makeFrame() {
@@ -132,6 +175,7 @@
   }
 
   function toggle(show) {
+    var changed = open !== show;
     open = show;
     if (show && !frame) makeFrame();
     panel.hidden = !show;
@@ -140,7 +184,8 @@
     button.setAttribute("aria-expanded", String(show));
     if (show && frame) frame.focus();
     // Closing only hides the panel: the conversation goes on (End in the panel ends it).
-    if (!show) button.focus();
+    if (!show && changed) button.focus();
+    if (changed) emit(show ? "open" : "close", {});
   }
 
   var CSS = [
@@ -187,19 +232,15 @@
     var style = document.createElement("style");
     style.textContent = CSS;
     wrap = document.createElement("div");
-    wrap.className = "va-root" + (SIDE === "left" ? " va-left" : "");
-    paintBrand();
     button = document.createElement("button");
     button.type = "button";
     button.className = "va-button";
-    button.setAttribute("aria-label", LABEL);
     button.setAttribute("aria-expanded", "false");
-    button.innerHTML = ICON_NAME === "chat" ? CHAT : ICON;
     // The short label beside the button; the button's accessible name says the same.
-    var label = document.createElement("span");
+    label = document.createElement("span");
     label.className = "va-label";
-    label.textContent = LABEL;
     label.setAttribute("aria-hidden", "true");
+    paintLauncher();
     label.addEventListener("click", function () { toggle(!open); });
     panel = document.createElement("div");
     panel.className = "va-panel";
@@ -217,9 +258,112 @@
     root.addEventListener("keydown", function (event) { if (event.key === "Escape" && open) toggle(false); });
     window.addEventListener("message", onMessage);
     document.body.appendChild(host);
+    apiMounted();
   }
 
+  /* The host page's API, window.VoiceAgent (docs/widget.md, "The JavaScript API"). Calls made before the
+   * launcher is shown wait for it (dropped if the platform refuses this page); calls a page queued in
+   * `VoiceAgent.q` before this script loaded run first, in order. Events reach `VoiceAgent.on(name, fn)`
+   * listeners and window as DOM CustomEvents named "voiceagent:" + name, with the same detail. */
+  var listeners = {};
+  var EVENTS = { ready: 1, open: 1, close: 1, message: 1, "card-action": 1 };
+  var waiting = [], mounted = false, refused = false, toFrame = [], frameLive = false;
+
+  function emit(name, detail) {
+    (listeners[name] || []).slice().forEach(function (fn) {
+      try { fn(detail); } catch (err) { setTimeout(function () { throw err; }); } // a page's bug is its own
+    });
+    window.dispatchEvent(new CustomEvent("voiceagent:" + name, { detail: detail }));
+  }
+
+  function whenMounted(fn) {
+    if (mounted) fn();
+    else if (!refused) waiting.push(fn);
+  }
+
+  function apiMounted() {
+    mounted = true;
+    var calls = waiting;
+    waiting = [];
+    calls.forEach(function (fn) { fn(); });
+    emit("ready", {});
+  }
+
+  function apiRefused() { refused = true; waiting = []; }
+
+  // Commands for the panel wait until its page has loaded and said va:ready.
+  function command(message) {
+    if (frameLive) post(message);
+    else toFrame.push(message);
+  }
+
+  function frameReady() {
+    frameLive = true;
+    if (CONTEXT) post({ type: "va:context", context: CONTEXT });
+    var queued = toFrame;
+    toFrame = [];
+    queued.forEach(post);
+  }
+
+  /* What the panel reports, checked again here: only known events, only plain data, never the page's markup. */
+  function fromFrame(name, detail) {
+    if (!detail || typeof detail !== "object") return;
+    if (name === "message" && (detail.role === "user" || detail.role === "assistant") && typeof detail.text === "string") {
+      emit("message", { role: detail.role, text: detail.text });
+    } else if (name === "card-action") {
+      var plain = {};
+      Object.keys(detail).slice(0, 20).forEach(function (key) {
+        var value = detail[key];
+        if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") plain[key] = value;
+      });
+      emit("card-action", plain);
+    }
+  }
+
+  function openPanel() { toggle(true); }
+
+  var api = {
+    version: 1,
+    open: function () { whenMounted(openPanel); },
+    close: function () { whenMounted(function () { toggle(false); }); },
+    // Opens the panel; the call starts once the visitor has accepted the consent screen (never bypassed).
+    startVoice: function () { whenMounted(function () { openPanel(); command({ type: "va:command", command: "startVoice" }); }); },
+    // Opens the panel and sends the text as the visitor's message (after the consent screen, if not yet accepted).
+    sendText: function (text) {
+      if (typeof text !== "string" || !text.trim()) return;
+      text = text.slice(0, 2000);
+      whenMounted(function () { openPanel(); command({ type: "va:command", command: "sendText", text: text }); });
+    },
+    // Replaces the page's variables for the agent; the next answer knows them (checked by the platform).
+    setContext: function (context) {
+      if (!context || typeof context !== "object" || Array.isArray(context)) {
+        if (window.console) console.warn("voice widget: setContext needs an object, like {productId: \"p-041\"}");
+        return;
+      }
+      try { CONTEXT = JSON.parse(JSON.stringify(context)); } catch (err) { return; }
+      cached = null; // a token minted before carries the old context
+      if (frameLive) post({ type: "va:context", context: CONTEXT });
+    },
+    on: function (name, fn) {
+      if (!EVENTS.hasOwnProperty(name) || typeof fn !== "function") return;
+      (listeners[name] = listeners[name] || []).push(fn);
+      if (name === "ready" && mounted) fn({});
+    },
+    off: function (name, fn) {
+      listeners[name] = (listeners[name] || []).filter(function (f) { return f !== fn; });
+    },
+  };
+  // The queue pattern: entries are [method, ...arguments]; later pushes run at once.
+  function run(entry) {
+    if (entry && typeof api[entry[0]] === "function" && entry[0] !== "q") api[entry[0]].apply(api, [].slice.call(entry, 1));
+  }
+  api.q = { push: run };
+  var stub = window.VoiceAgent;
+  window.VoiceAgent = api;
+  if (stub && stub.q && typeof stub.q.length === "number") [].slice.call(stub.q).forEach(run);
+
   if (!/^pk_[A-Za-z0-9_]+$/.test(KEY)) {
+    apiRefused();
     if (window.console) console.warn("voice widget: no launcher: the script tag needs data-key=\"pk_...\"");
     return;
   }
@@ -248,6 +392,7 @@
     whenBodyReady(mount);
   }, function (error) {
     if (error.status === 429) { whenBodyReady(mount); return; } // busy for now: the panel says so and retries
+    apiRefused();
     if (window.console) console.warn(refusedLine(error));
   });
 })();

@@ -50,6 +50,10 @@
     $("va-welcome-title").textContent = options.agentName || options.tenantName || t("hello");
     $("va-welcome-text").textContent = options.welcomeText || "";
     $("va-disclaimer").textContent = options.disclaimerText || "";
+    // The tenant's privacy policy beside the consent text; https only (the platform checks it too).
+    var privacy = /^https:\/\/[^\s]+$/.test(options.privacyUrl || "") ? options.privacyUrl : "";
+    if (privacy) $("va-privacy").href = privacy;
+    $("va-privacy-line").hidden = !privacy;
     var list = $("va-capabilities");
     list.textContent = "";
     (options.capabilities || []).forEach(function (text) {
@@ -113,6 +117,10 @@
       receive(data);
     } else if (message.type === "va:bootstrap-error") {
       refused(message);
+    } else if (message.type === "va:command") {
+      bridge.command(message);
+    } else if (message.type === "va:context") {
+      bridge.setContext(message.context);
     }
   });
 
@@ -173,6 +181,7 @@
     transcript = new VoiceTranscript($("va-transcript"), client,
                                      { agentName: options.tenantName, avatarUrl: options.logoUrl });
     activity = new VoiceActivity(client, $("va-orb"), showVoice);
+    bridge.attach(client);
     client.on("client.state", setStatus);
     client.on("client.muted", function (event) {
       $("va-mute").setAttribute("aria-pressed", String(event.muted));
@@ -238,6 +247,9 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") toParent({ type: "va:close" });
   });
+
+  // The host page's API (host-bridge.js); created after the listeners above, so an accepted consent comes first.
+  var bridge = new VoiceHostBridge({ $: $, toParent: toParent });
 
   toParent({ type: "va:ready" });
 })();

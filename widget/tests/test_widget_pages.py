@@ -95,7 +95,8 @@ def test_the_loader_is_small_and_served_as_javascript(client: Client) -> None:
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
-    assert len(response.content) < 14 * 1024  # branding, the call ring and the refusal line fit in 14 KB, uncompressed
+    # Branding, the call ring, the refusal line and the host page's API fit in 20 KB uncompressed (7 KB gzipped).
+    assert len(response.content) < 20 * 1024
 
 
 def test_the_loader_contains_no_external_urls(client: Client) -> None:
