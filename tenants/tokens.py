@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -21,6 +22,14 @@ REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "kid", "ch", "origi
 # The one header token_issue mints. Anything more (jku, jwk, x5u, x5c, crit, kid, ...) asks the verifier to
 # fetch or trust a key, or to honour an extension, that the platform never uses: refused before the signature.
 MINTED_HEADER = {"alg": ALGORITHM, "typ": "JWT"}
+
+
+class _Utf8Json(json.JSONEncoder):
+    """Claims as UTF-8, not \\u escapes: page context in another script stays as small in the token (and in the
+    socket's subprotocol header) as it was checked to be."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{**options, "ensure_ascii": False})
 
 
 class TokenInvalid(Exception):
@@ -93,7 +102,8 @@ def token_issue(
             payload["em"] = email
     if context:
         payload["ctx"] = context
-    return jwt.encode(payload, settings.WIDGET_TOKEN_SECRET, algorithm=ALGORITHM), claims
+    token = jwt.encode(payload, settings.WIDGET_TOKEN_SECRET, algorithm=ALGORITHM, json_encoder=_Utf8Json)
+    return token, claims
 
 
 def token_verify(token: str) -> WidgetClaims:

@@ -4,6 +4,7 @@ privacy link, and the launcher wearing the tenant's branding from its first pain
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,12 @@ FIRST_PAINT = """(() => {
   };
   requestAnimationFrame(look);
 })();"""
+
+# The largest context allowed, in 4-byte characters: the token carrying it rides in the socket's header.
+FULL_CONTEXT_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Full context</title></head>
+<body><h1>A customer page</h1>
+<script src="{platform}/widget.js" data-key="pk_demo_productco" data-context='{context}' async></script>
+</body></html>"""
 
 TAG_OVERRIDES = """<!doctype html><html><head><meta charset="utf-8"><title>Overrides</title></head>
 <body><h1>A customer page</h1>
@@ -137,7 +144,7 @@ def productco_branded(demo_live: Any) -> None:
     )
 
 
-def test_the_launcher_wears_the_tenants_settings_from_its_first_paint_and_the_tag_still_wins(
+def test_the_launcher_wears_the_tenants_settings_from_its_first_paint_the_tag_wins_and_context_rides_along(
     productco_branded: None, chromium_browser: Any, demo_live: Any, screenshots: Path
 ) -> None:
     page = new_page(chromium_browser, viewport={"width": 1280, "height": 800})
@@ -170,5 +177,22 @@ def test_the_launcher_wears_the_tenants_settings_from_its_first_paint_and_the_ta
     assert [line for line in lines if line.startswith("voice widget:")] == [
         "voice widget: page context refused: Context value 'cart' is a dict; only strings and numbers are allowed."
     ]
+
+    # A data-context at the 2 KB limit (in 4-byte characters) is accepted, and its token opens the socket.
+    context = json.dumps({"note": "🥾" * 508}, ensure_ascii=False)
+    page.route(
+        demo_live.http + "/full-context",
+        lambda route: route.fulfill(
+            content_type="text/html; charset=utf-8",
+            body=FULL_CONTEXT_PAGE.format(platform=demo_live.http, context=context),
+        ),
+    )
+    page.goto(demo_live.http + "/full-context")
+    page.wait_for_function("() => !!window.__firstPaint", timeout=TIMEOUT_MS)
+    page.evaluate("() => VoiceAgent.open()")
+    frame = widget_frame(page)
+    frame.locator("#va-start-text").click()
+    wait_widget(frame, STATE_IS, "live")
+    assert not [line for line in lines if "context refused" in line and "cart" not in line]
     assert not page.js_errors, page.js_errors
     page.context.close()

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.urls import reverse
 
 from tenants.models import Tenant
 from tenants.tokens import token_verify
-from tests.support.factories import make_agent, make_key, make_tenant
+from tests.support.factories import make_agent, make_key, make_tenant, make_user
 
 URL = "/api/widget/bootstrap"
 SHOP = "https://shop.example.com"
@@ -111,3 +112,13 @@ def test_admin_refuses_bad_launcher_and_privacy_settings(field: str, value: str,
     with pytest.raises(ValidationError) as refused:
         tenant.full_clean()
     assert message in " ".join(refused.value.message_dict[field])
+
+
+def test_the_install_page_keeps_the_snippet_plain_and_names_the_overrides_and_page_context(client: Client) -> None:
+    tenant = make_tenant(allowed_origins=SHOP, brand_color="#0f766e")
+    key = make_key(tenant)
+    client.force_login(make_user(superuser=True))
+    page = client.get(reverse("admin:tenants_tenant_install", args=[tenant.pk])).content.decode()
+    # No data-color in the snippet: the tenant's settings apply, and a change in admin reaches pasted snippets.
+    assert f"data-key=&quot;{key.public_id}&quot; async&gt;" in page and "data-color=&quot;" not in page
+    assert "<code>data-context=" in page and "window.VoiceAgent" in page
