@@ -71,7 +71,7 @@ def wait_host(page: Any, predicate: str, arg: Any = None) -> None:
 
 
 def test_the_host_page_drives_the_widget_through_the_javascript_api(
-    chromium_browser: Any, demo_live: Any, screenshots: Path
+    chromium_browser: Any, demo_live: Any, screenshots: Path, phrase: str
 ) -> None:
     page = new_page(chromium_browser, viewport={"width": 1280, "height": 800})
     lines: list[str] = []
@@ -121,10 +121,18 @@ def test_the_host_page_drives_the_widget_through_the_javascript_api(
     wait_host(page, "() => window.__host.api.some((e) => e.name === 'close')")
     # Closed, sendText opens the panel and sends at once: the visitor already accepted.
     before = len(host_events(page, "message"))
-    page.evaluate("() => VoiceAgent.sendText('Catalog stats')")
+    page.evaluate("(text) => VoiceAgent.sendText(text)", phrase)
     wait_host(page, "(n) => window.__host.api.filter((e) => e.name === 'message').length > n + 1", before)
-    assert host_events(page, "message")[before] == {"role": "user", "text": "Catalog stats"}
+    assert host_events(page, "message")[before] == {"role": "user", "text": phrase}
     assert len(host_events(page, "open")) == 2
+    # A card's button: the page hears the action the visitor took.
+    card = frame.locator(".va-visual .va-product").first
+    card.wait_for(state="visible")
+    card.locator("button", has_text="Order this").first.click()
+    wait_host(page, "() => window.__host.api.some((e) => e.name === 'card-action')")
+    action = host_events(page, "card-action")[0]
+    assert action["text"].startswith("I would like to order the "), action
+    assert host_events(page, "card-action", via="dom") == [action]
     # startVoice in a typed conversation turns the microphone on.
     page.evaluate("() => VoiceAgent.startVoice()")
     frame.locator("#va-voicebar").wait_for(state="visible")
