@@ -323,7 +323,6 @@
   function openPanel() { toggle(true); }
 
   var api = {
-    version: 1,
     open: function () { whenMounted(openPanel); },
     close: function () { whenMounted(function () { toggle(false); }); },
     // Opens the panel; the call starts once the visitor has accepted the consent screen (never bypassed).
@@ -350,7 +349,7 @@
       if (name === "ready" && mounted) fn({});
     },
     off: function (name, fn) {
-      listeners[name] = (listeners[name] || []).filter(function (f) { return f !== fn; });
+      if (EVENTS.hasOwnProperty(name)) listeners[name] = (listeners[name] || []).filter(function (f) { return f !== fn; });
     },
   };
   // The queue pattern: entries are [method, ...arguments]; later pushes run at once.

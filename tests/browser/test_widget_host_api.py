@@ -91,7 +91,7 @@ def test_the_host_page_drives_the_widget_through_the_javascript_api(
     assert frame.locator("#va-pending").is_visible()
     assert frame.locator("#va-pending-text").inner_text() == f"Tell me about the {product_name}"
     link = frame.locator("#va-privacy")
-    assert link.is_visible() and link.inner_text() == "Privacy policy"
+    assert link.is_visible() and link.inner_text().split() == "Privacy policy (opens in a new tab)".split()
     assert link.get_attribute("href") == "https://productco.example/privacy"
     assert link.get_attribute("target") == "_blank" and "noopener" in (link.get_attribute("rel") or "")
     page.screenshot(
