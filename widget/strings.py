@@ -33,6 +33,9 @@ WIDGET_STRINGS: dict[str, Promise] = {
     "accept_talk": _("Accept and talk"),
     "accept_type": _("Accept and type"),
     "microphone_hint": _("The microphone is only asked for after you choose to talk."),
+    "privacy_policy": _("Privacy policy"),
+    "opens_new_tab": _("(opens in a new tab)"),
+    "sent_once_you_accept": _("Sent once you accept:"),
     # The conversation.
     "mute": _("Mute"),
     "unmute": _("Unmute"),

@@ -95,7 +95,7 @@ def test_the_host_page_drives_the_widget_through_the_javascript_api(
     assert link.get_attribute("href") == "https://productco.example/privacy"
     assert link.get_attribute("target") == "_blank" and "noopener" in (link.get_attribute("rel") or "")
     page.screenshot(
-        path=screenshots / "16-consent-privacy-link.png", clip={"x": 860, "y": 80, "width": 420, "height": 720}
+        path=screenshots / "18-consent-privacy-link.png", clip={"x": 860, "y": 80, "width": 420, "height": 720}
     )
 
     frame.locator("#va-start-text").click()
@@ -166,7 +166,7 @@ def test_the_launcher_wears_the_tenants_settings_from_its_first_paint_the_tag_wi
     assert first["label"] == "Ask ProductCo" and first["name"] == "Ask ProductCo", first
     page.wait_for_timeout(300)  # let the label's box settle for the picture
     page.screenshot(
-        path=screenshots / "17-launcher-tenant-branding.png", clip={"x": 0, "y": 640, "width": 360, "height": 160}
+        path=screenshots / "19-launcher-tenant-branding.png", clip={"x": 0, "y": 640, "width": 360, "height": 160}
     )
 
     # A page whose tag says otherwise: data-position, data-label and data-icon win; the colour stays the tenant's.

@@ -150,7 +150,10 @@ LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
 def reads_as_words(text: str) -> bool:
-    """ "Close", "Try again", "Loading…" do; codes, class names and methods ("info", "va-error-text", "POST") do not."""
+    """ "Close", "Try again", "Loading…" do; codes, class names and methods ("info", "va-error-text", "POST",
+    "sendText") do not."""
+    if re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)+", text):  # a camelCase name: a command or method, not text
+        return False
     words = re.search(r"[A-Za-z]{2,}", text) and re.search(r"[a-z]", text)
     return bool(words) and bool(re.search(r"[A-Z]|[a-z] [a-z]|[.!?…:]$", text))
 
