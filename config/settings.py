@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import (
     database_from_url,
     env_bool,
+    env_choice,
     env_fernet_key,
     env_float,
     env_int,
@@ -88,6 +89,8 @@ REALTIME_URL = env_url(
     schemes={"ws", "wss"},
     default="wss://api.openai.com/v1/realtime" if OPENAI_API_KEY else "ws://127.0.0.1:8765/v1/realtime",
 )
+# The local realtime simulator's voice (manage.py realtime_sim): eSpeak NG speech, or the soft tone tests may use.
+SIMULATOR_VOICE = env_choice("SIMULATOR_VOICE", "espeak", ("espeak", "tone"))
 # The upstream socket uses a proxy only when this names one: HTTPS_PROXY/ALL_PROXY in the environment are ignored.
 REALTIME_PROXY = env_url("REALTIME_PROXY", schemes={"http", "https", "socks5", "socks5h", "socks4", "socks4a"})
 OPENAI_EDITOR_MODEL = env_str("OPENAI_EDITOR_MODEL", "gpt-4.1-mini")

@@ -4,7 +4,10 @@ and a yes, and says a tool result in a sentence instead of dumping it."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -153,3 +156,14 @@ def test_a_spoken_turn_it_cannot_understand_is_answered_honestly_once() -> None:
     assert first.text == SPEECH_HONEST
     again = plan("productco", spoken(), assistant(first.text), spoken())
     assert again.text == SPEECH_AGAIN
+
+
+@pytest.mark.parametrize("tenant", ["productco", "eventco"])
+def test_every_phrase_the_demo_page_suggests_calls_a_tool(tenant: str) -> None:
+    page = (Path(__file__).resolve().parents[1] / "demo" / "templates" / "demo" / f"{tenant}.html").read_text()
+    suggestions = page.split('id="try-asking"', 1)[1].split("</ul>", 1)[0]
+    phrases = [html.unescape(p) for p in re.findall(r"<li>(.*?)</li>", suggestions) if "(" not in p]
+    assert len(phrases) >= 3, phrases
+    for phrase in phrases:
+        decided = plan(tenant, user(phrase))
+        assert decided.kind == "function_call", (phrase, decided)

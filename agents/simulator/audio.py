@@ -1,4 +1,4 @@
-"""Audio helpers: formats, RMS, G.711 and the synthetic assistant voice (a soft tone)."""
+"""Audio helpers: formats, RMS, G.711 and the soft tone the assistant may speak with (speech.py has its voice)."""
 
 from __future__ import annotations
 
@@ -124,19 +124,27 @@ def tone_samples(start_ms: int, end_ms: int, total_ms: int) -> array[int]:
     return out
 
 
+def encode_pcm(samples: array[int]) -> bytes:
+    """PCM16 little-endian bytes of native samples."""
+    data = array("h", samples)
+    if sys.byteorder == "big":
+        data.byteswap()
+    return data.tobytes()
+
+
+def g711_encode(fmt: Any, samples: array[int]) -> bytes:
+    """G.711 (μ-law or A-law, as the format says) of samples already at 8 kHz."""
+    encode = _ulaw_encode if format_type(fmt) == "audio/pcmu" else _alaw_encode
+    return bytes(encode(s) for s in samples)
+
+
 def encode_samples(fmt: Any, samples: array[int]) -> bytes:
     """Encode 24 kHz samples into the session output format."""
-    kind = format_type(fmt)
-    if kind == "audio/pcm":
-        data = array("h", samples)
-        if sys.byteorder == "big":
-            data.byteswap()
-        return data.tobytes()
-    narrow = samples[::3]  # 24 kHz -> 8 kHz; the tone is far below 4 kHz so no filter is needed
-    encode = _ulaw_encode if kind == "audio/pcmu" else _alaw_encode
-    return bytes(encode(s) for s in narrow)
+    if format_type(fmt) == "audio/pcm":
+        return encode_pcm(samples)
+    return g711_encode(fmt, samples[::3])  # 24 kHz -> 8 kHz; the tone is far below 4 kHz so no filter is needed
 
 
 def assistant_audio(fmt: Any, start_ms: int, end_ms: int, total_ms: int) -> bytes:
-    """Encoded assistant audio for [start_ms, end_ms) of a reply lasting total_ms."""
+    """Encoded tone for [start_ms, end_ms) of a reply lasting total_ms."""
     return encode_samples(fmt, tone_samples(start_ms, end_ms, total_ms))

@@ -26,6 +26,7 @@ class Item:
     truncated: bool = False
     markers_used: bool = False
     audio_format: Any = None
+    speech: Any = None  # assistant: the `speech.Speech` its audio came from
 
     @property
     def id(self) -> str:
@@ -242,6 +243,9 @@ class Conversation:
             if part.get("type") == "input_audio" and item.audio:
                 part["audio"] = base64.b64encode(item.audio).decode()
             elif part.get("type") == "output_audio" and item.audio_ms:
-                audio = assistant_audio(item.audio_format, 0, item.audio_ms, item.audio_ms)
+                if item.speech is not None:
+                    audio = item.speech.chunk(0, item.audio_ms)
+                else:
+                    audio = assistant_audio(item.audio_format, 0, item.audio_ms, item.audio_ms)
                 part["audio"] = base64.b64encode(audio).decode()
         return data

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .conversation import Item
+from .phrases import everywhere, say
 from .summaries import summarise
 from .text import MARKER_RE, MARKERS, content_words, find_markers, stem, stems, strip_markers, words
 from .tool_choice import Facts, ToolCall, choose_tool, decide, fill_object, function_tools
@@ -31,8 +32,8 @@ __all__ = [  # the words, tool choice and summaries live in their own modules; t
     "words",
 ]
 
-PREAMBLE = "Let me look that up for you."
-SECOND_MESSAGE = "Is there anything else I can help you with?"
+PREAMBLE = say("en", "preamble")
+SECOND_MESSAGE = say("en", "second")
 SUMMARY_CHARS = 200
 
 
@@ -42,28 +43,25 @@ def text_tokens(text: str) -> int:
 
 
 # --- replies ---------------------------------------------------------------------------------
-# No "(simulator)" suffix: the widget's header badge says once that the simulator answers.
+# Every line is in the agent's language where phrases.py has it. No "(simulator)" suffix: the widget's
+# header badge says once that the simulator answers.
 
-DEMO_LIMITS = "I'm the offline demo, so I can only answer what the site's tools can look up"
-SPEECH_HONEST = (
-    "Sorry, I'm the offline demo and can't understand speech, only typed messages. "
-    "Please type your question in the box below."
-)
-SPEECH_AGAIN = "I still can't understand speech here; please type your question."
+SPEECH_HONEST = say("en", "speech_honest")
+SPEECH_AGAIN = say("en", "speech_again")
 
 
-def text_reply(user_text: str, tools: Any = None) -> str:
+def text_reply(user_text: str, tools: Any = None, language: str = "en") -> str:
     """Reply to a typed message no tool matches: say honestly what the demo can do."""
-    said = strip_markers(user_text).rstrip(" .!?") or "nothing"
+    said = strip_markers(user_text).rstrip(" .!?") or "…"
     names = [" ".join(words(str(t["name"]))) for t in function_tools(tools)][:4]
     if names:
-        return f"{DEMO_LIMITS} ({', '.join(names)}), so I can't answer “{said}”. Try asking about one of those."
-    return f"I'm the offline demo without an AI service, so I can't really answer “{said}”."
+        return say(language, "demo_limits", names=", ".join(names), said=said)
+    return say(language, "no_tools", said=said)
 
 
-def audio_reply(duration_ms: int, *, said_before: bool = False) -> str:
+def audio_reply(duration_ms: int, *, said_before: bool = False, language: str = "en") -> str:
     """Reply to a spoken message: the simulator cannot recognise speech, and says so once; then briefly."""
-    return SPEECH_AGAIN if said_before else SPEECH_HONEST
+    return say(language, "speech_again" if said_before else "speech_honest")
 
 
 EXACTLY_RE = re.compile(r"\bexactly:\s*", re.IGNORECASE)
@@ -81,14 +79,14 @@ def scripted_reply(instructions: str) -> str | None:
     return text[matches[-1].end() :].strip().strip("\"'") or None
 
 
-def greeting_reply() -> str:
+def greeting_reply(language: str = "en") -> str:
     """Reply when the conversation has no user turn to answer (e.g. a scripted greeting)."""
-    return "Hello! How can I help you today?"
+    return say(language, "greeting")
 
 
-def tool_output_reply(output: str, *, tool_name: str = "", user_text: str = "") -> str:
+def tool_output_reply(output: str, *, tool_name: str = "", user_text: str = "", language: str = "en") -> str:
     """Follow-up answer after a `function_call_output`: one or two sentences about it."""
-    reply = summarise(output, tool_name=tool_name, user_text=user_text)
+    reply = summarise(output, tool_name=tool_name, user_text=user_text, language=language)
     return reply if len(reply) <= 2 * SUMMARY_CHARS else reply[: 2 * SUMMARY_CHARS].rstrip() + "…"
 
 
@@ -120,8 +118,11 @@ class Plan:
         return [("message", self.text), *([("message", self.second)] if self.second else [])]
 
 
-def plan_response(instructions: str, context: Sequence[Item], tools: Any, tool_choice: Any) -> Plan:
-    """Decide the reply deterministically from the response-level `instructions` and the last relevant items."""
+def plan_response(
+    instructions: str, context: Sequence[Item], tools: Any, tool_choice: Any, *, language: str = "en"
+) -> Plan:
+    """Decide the reply deterministically from the response-level `instructions` and the last relevant items,
+    in `language` (the agent's) where the simulator knows it."""
     markers = find_markers(instructions)
     user = next((i for i in reversed(context) if i.role == "user"), None)
     if user is not None and not user.markers_used:
@@ -135,13 +136,13 @@ def plan_response(instructions: str, context: Sequence[Item], tools: Any, tool_c
     if "fail" in markers:
         return Plan("fail", mishear="mishear" in markers)
     scripted = scripted_reply(instructions)
-    plan = Plan("message", scripted) if scripted else _reply(context, tools, tool_choice)
+    plan = Plan("message", scripted) if scripted else _reply(context, tools, tool_choice, language)
     plan.drop, plan.incomplete = "drop" in markers, "incomplete" in markers
     plan.mishear = "mishear" in markers
     if "preamble" in markers and plan.kind == "function_call":
-        plan.preamble = PREAMBLE
+        plan.preamble = say(language, "preamble")
     if "twice" in markers and plan.kind == "message":
-        plan.second = SECOND_MESSAGE
+        plan.second = say(language, "second")
     return plan
 
 
@@ -181,26 +182,26 @@ def _call_of(context: Sequence[Item], call_id: Any) -> str:
     return str(call.data.get("name", "")) if call is not None else ""
 
 
-def _reply(context: Sequence[Item], tools: Any, tool_choice: Any) -> Plan:
+def _reply(context: Sequence[Item], tools: Any, tool_choice: Any, language: str) -> Plan:
     last = context[-1] if context else None
     if last is not None and last.data.get("type") == "function_call_output":
         facts, _ = _facts(context)
         name = _call_of(context, last.data.get("call_id"))
-        return Plan(
-            "message", tool_output_reply(str(last.data.get("output", "")), tool_name=name, user_text=facts.last)
-        )
+        output = str(last.data.get("output", ""))
+        return Plan("message", tool_output_reply(output, tool_name=name, user_text=facts.last, language=language))
     if last is None or last.role != "user":
         call = choose_tool("", tools, tool_choice)
-        return Plan("function_call", call=call) if call else Plan("message", greeting_reply())
+        return Plan("function_call", call=call) if call else Plan("message", greeting_reply(language))
     parts = last.data["content"]
     user_text = " ".join(str(p.get("text") or "") for p in parts if p.get("type") == "input_text")
     if not strip_markers(user_text) and any(p.get("type") == "input_audio" for p in parts):
-        said_before = any(i.role == "assistant" and SPEECH_HONEST in _text_of(i) for i in context)
-        return Plan("message", audio_reply(last.audio_ms, said_before=said_before))
+        honest = everywhere("speech_honest")
+        said_before = any(i.role == "assistant" and any(h in _text_of(i) for h in honest) for i in context)
+        return Plan("message", audio_reply(last.audio_ms, said_before=said_before, language=language))
     facts, last_assistant = _facts(context)
     decision = decide(user_text, tools, tool_choice, facts=facts, last_assistant=last_assistant)
     if decision.call is not None:
         return Plan("function_call", call=decision.call)
     if decision.say:
         return Plan("message", decision.say)
-    return Plan("message", text_reply(user_text, tools))
+    return Plan("message", text_reply(user_text, tools, language))

@@ -13,8 +13,8 @@ from typing import Any, Literal, Protocol
 
 from websockets.exceptions import ConnectionClosed
 
-from . import replies, session_config
-from .audio import OUTPUT_CHUNK_MS, assistant_audio
+from . import replies, session_config, speech
+from .audio import OUTPUT_CHUNK_MS
 from .conversation import Conversation, Item
 from .errors import ClientError
 from .ids import new_id
@@ -39,8 +39,6 @@ RESPONSE_KEYS = frozenset(
         "parallel_tool_calls",
     }
 )
-MS_PER_CHAR = 60  # assistant speech length per reply character
-MAX_REPLY_AUDIO_MS = 20_000
 TEXT_DELTA_MS = 25  # model time per text delta, for pacing text-only replies
 DROP_AFTER_DELTAS = 3
 # The real API's `response.cancel` returns at once; the cancelled response's last events and its
@@ -70,6 +68,7 @@ class Response:
     out_text_tokens: int = 0
     out_audio_ms: int = 0
     lagged: bool = False
+    language: str = "en"  # what the reply says and speaks in
     after_done: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run after `response.done`
 
 
@@ -84,6 +83,7 @@ class Session(Protocol):
     conversation: Conversation
     realtime_factor: float
     audio_started: bool
+    voice: speech.VoiceKind
 
     async def emit(self, type_: str, **fields: Any) -> None: ...
 
@@ -174,7 +174,10 @@ class ResponseStreamer:
         tools = params["tools"] if "tools" in params else cfg["tools"]
         tool_choice = params["tool_choice"] if "tool_choice" in params else cfg["tool_choice"]
         context = self._context(params)
-        plan = replies.plan_response(str(params.get("instructions") or ""), context, tools, tool_choice)
+        language = session_config.language_of(cfg, str(instructions))
+        plan = replies.plan_response(
+            str(params.get("instructions") or ""), context, tools, tool_choice, language=language
+        )
         if plan.kind == "expire":
             await self.session.expire("Your session hit the maximum duration of 60 minutes.")
             return None
@@ -196,6 +199,7 @@ class ResponseStreamer:
             metadata=params.get("metadata"),
             plan=plan,
             usage_in=usage_in,
+            language=language,
         )
         if in_conversation:
             self.active = resp
@@ -356,8 +360,20 @@ class ResponseStreamer:
 
         words = re.findall(r"\S+\s*", text) or [text]
         total_ms = 0
+        fmt = resp.audio_output.get("format")
+        voice: speech.Speech | None = None
         if audio_mode:
-            total_ms = max(50, ceil_div(min(MS_PER_CHAR * len(text), MAX_REPLY_AUDIO_MS), 50) * 50)
+            voice = await speech.render(
+                text,
+                kind=self.session.voice,
+                fmt=fmt,
+                language=resp.language,
+                voice=resp.audio_output.get("voice"),
+                speed=session_config.get_path(self.session.config, "audio", "output", "speed"),
+            )
+            total_ms = voice.total_ms
+            if stored is not None:
+                stored.speech = voice
         # Steps are (transcript/text delta, audio chunk ms); transcript deltas lead the audio they describe.
         steps: list[tuple[str, int]] = []
         if audio_mode:
@@ -377,7 +393,6 @@ class ResponseStreamer:
         # Usage counts every item of the response: this one adds to what earlier items sent.
         base_text, base_ms = resp.out_text_tokens, resp.out_audio_ms
         sent_text, sent_ms, hit_limit = "", 0, False
-        fmt = resp.audio_output.get("format")
         for deltas, (delta_text, chunk_ms) in enumerate(steps, start=1):
             if resp.cancel_reason is not None:
                 break
@@ -386,8 +401,8 @@ class ResponseStreamer:
                 if projected > limit:
                     hit_limit = True
                     break
-            if chunk_ms:
-                audio = assistant_audio(fmt, sent_ms, sent_ms + chunk_ms, total_ms)
+            if chunk_ms and voice is not None:
+                audio = voice.chunk(sent_ms, sent_ms + chunk_ms)
                 sent_ms += chunk_ms
                 resp.out_audio_ms = base_ms + sent_ms
                 if stored is not None and not stored.truncated:

@@ -18,6 +18,7 @@ from websockets.typing import Subprotocol
 
 from .session import RealtimeSession
 from .session_config import DEFAULT_MODEL
+from .speech import VoiceKind
 
 REALTIME_PATH = "/v1/realtime"
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # the real API accepts appends of up to 15 MiB
@@ -50,8 +51,10 @@ class RealtimeSimulator:
         api_key: str | None = None,
         audio_realtime_factor: float = 4.0,
         session_limit_seconds: float | None = None,
+        voice: VoiceKind = "espeak",
     ) -> None:
         self.api_key = api_key
+        self.voice = voice
         self.audio_realtime_factor = audio_realtime_factor
         self.session_limit_seconds = session_limit_seconds
         self._server: Server | None = None
@@ -120,6 +123,7 @@ class RealtimeSimulator:
             model=model,
             realtime_factor=self.audio_realtime_factor,
             session_limit_seconds=self.session_limit_seconds,
+            voice=self.voice,
         )
         await session.run()
 

@@ -22,6 +22,7 @@ from .conversation import Conversation, Item
 from .errors import ClientError
 from .ids import new_id, obfuscation
 from .responses import ResponseStreamer
+from .speech import VoiceKind
 from .token_usage import transcription_usage
 from .vad import EnergyVad, VadSettings
 
@@ -45,10 +46,17 @@ class RealtimeSession:
     """Handles one connection: parses client events, dispatches each to its handler, keeps the session state."""
 
     def __init__(
-        self, ws: ServerConnection, *, model: str, realtime_factor: float, session_limit_seconds: float | None
+        self,
+        ws: ServerConnection,
+        *,
+        model: str,
+        realtime_factor: float,
+        session_limit_seconds: float | None,
+        voice: VoiceKind = "espeak",
     ) -> None:
         self.ws = ws
         self.realtime_factor = realtime_factor
+        self.voice: VoiceKind = voice  # eSpeak NG speech, or the soft tone
         self.session_limit_seconds = session_limit_seconds
         lifetime = session_limit_seconds if session_limit_seconds is not None else 3600
         self.config = session_config.default_session(model, int(time.time() + math.ceil(lifetime)))

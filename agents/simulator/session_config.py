@@ -149,6 +149,19 @@ def output_format(config: JSON) -> Any:
     return get_path(config, "audio", "output", "format")
 
 
+SPEAK_RE = re.compile(r"^\s*(?:#\s*Language\s*)?Speak ([a-z]{2,3})\b", re.IGNORECASE | re.MULTILINE)
+
+
+def language_of(config: JSON, instructions: str = "") -> str:
+    """The language to answer in, as a model would gather it: the input transcription's, else the last
+    "Speak xx" line of the instructions (the platform writes "Speak de unless the visitor …"), else English."""
+    language = get_path(config, "audio", "input", "transcription", "language")
+    if isinstance(language, str) and language in ISO_639_1:
+        return language
+    found = SPEAK_RE.findall(instructions or str(config.get("instructions") or ""))
+    return found[-1].lower() if found else "en"
+
+
 def apply_session_update(config: JSON, patch: Any, *, audio_started: bool) -> JSON:
     """Check the `session` of a `session.update` and return `config` with it merged in; ClientError if refused."""
     if not isinstance(patch, dict):

@@ -1,21 +1,26 @@
 """What the simulator says after a tool result: one or two natural sentences built from the result's shape (a
 list: how many and the first few names with prices or times; a record with an id and a status: done; figures:
-the counts and the price range; a tool error: a polite line), never a dump of the JSON."""
+the counts and the price range; a tool error: a polite line), never a dump of the JSON; in the agent's language
+where `phrases.py` has it."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from .phrases import PLACE_WORDS, known, say, term
+from .phrases import money as money_in
 from .text import stem, words
 
 FIRST_FEW = 3
 PRICE_KEYS = ("price", "total", "amount", "cost")
 TIME_KEYS = ("start", "time", "starts_at", "date")
 SECOND_KEYS = ("company", "title", "category", "room")
-# "VoiceFirst Summit 2027 is on 18 and 19 March 2027 at Harbour Hall in Lisbon."
-PLACE_WORDS = (("dates", "on"), ("date", "on"), ("venue", "at"), ("location", "at"), ("city", "in"))
-CHEAPEST_WORDS = frozenset({"cheapest", "cheap", "lowest", "least", "inexpensive", "affordable"})
+PLACES = ("dates", "date", "venue", "location", "city")
+# The visitor asked for the cheapest (English, and the plain-letter words of the other languages).
+CHEAPEST_WORDS = frozenset(
+    {"cheapest", "cheap", "lowest", "least", "inexpensive", "affordable", "billigste", "billigsten", "barato"}
+)
 
 
 def _number(value: Any) -> float | None:
@@ -24,10 +29,6 @@ def _number(value: Any) -> float | None:
     if isinstance(value, (int, float)):
         return float(value)
     return None
-
-
-def money(value: float, currency: str) -> str:
-    return f"{value:.2f} {currency}".strip() if value != int(value) or currency else f"{value:g}"
 
 
 def noun_of(tool_name: str) -> str:
@@ -65,98 +66,106 @@ def _currency(record: dict[str, Any], fallback: str) -> str:
     return value if isinstance(value, str) else fallback
 
 
-def _describe(record: dict[str, Any], currency: str) -> str:
-    label = _label(record) or "one"
+def _describe(record: dict[str, Any], currency: str, language: str) -> str:
+    label = _label(record) or "–"
     for key in PRICE_KEYS:
         price = _number(record.get(key))
         if price is not None:
-            return f"{label} at {money(price, _currency(record, currency))}"
+            return say(language, "at_price", label=label, price=money_in(price, _currency(record, currency), language))
     for key in TIME_KEYS:
         if isinstance(record.get(key), str) and record[key]:
             room = record.get("room")
-            return f"{label} at {record[key]}" + (f" in {room}" if isinstance(room, str) and room else "")
+            where = say(language, "in_room", room=room) if isinstance(room, str) and room else ""
+            return say(language, "at_time", label=label, time=record[key]) + where
     for key in SECOND_KEYS:
         if isinstance(record.get(key), str) and record[key] and record[key] != label:
             return f"{label} ({record[key]})"
     return label
 
 
-def joined(parts: list[str]) -> str:
+def joined(parts: list[str], language: str = "en") -> str:
     if len(parts) <= 1:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return ", ".join(parts[:-1]) + say(language, "and") + parts[-1]
 
 
-def _list_reply(records: list[dict[str, Any]], total: int, noun: str, user_text: str, currency: str) -> str:
+def _list_reply(
+    records: list[dict[str, Any]], total: int, noun: str, user_text: str, currency: str, language: str
+) -> str:
     if not records:
-        return f"I couldn't find any {noun} matching that. Try other words, or ask me what there is."
+        return say(language, "none_found", noun=noun)
     if CHEAPEST_WORDS & set(words(user_text)) and any(_number(r.get("price")) is not None for r in records):
         priced = [r for r in records if _number(r.get("price")) is not None]
         cheapest = min(priced, key=lambda r: _number(r.get("price")) or 0.0)
-        others = [_describe(r, currency) for r in priced if r is not cheapest][: FIRST_FEW - 1]
-        tail = f" Next come {joined(others)}." if others else ""
-        return f"The cheapest is {_describe(cheapest, currency)}.{tail}"
-    shown = [_describe(r, currency) for r in records[:FIRST_FEW]]
-    thing = noun if total != 1 else _singular(noun)
-    more = " The cards show all of them." if total > FIRST_FEW else ""
-    return f"I found {total} {thing}: {joined(shown)}.{more}"
+        others = [_describe(r, currency, language) for r in priced if r is not cheapest][: FIRST_FEW - 1]
+        tail = say(language, "next", items=joined(others, language)) if others else ""
+        return say(language, "cheapest", item=_describe(cheapest, currency, language)) + tail
+    shown = joined([_describe(r, currency, language) for r in records[:FIRST_FEW]], language)
+    more = say(language, "cards_all") if total > FIRST_FEW else ""
+    if total == 1:
+        return say(language, "found_one", noun=_singular(noun), items=shown) + more
+    return say(language, "found_many", total=total, noun=noun, items=shown) + more
 
 
-def _record_reply(record: dict[str, Any], noun: str, currency: str) -> str:
+def _record_reply(record: dict[str, Any], noun: str, currency: str, language: str) -> str:
     reference = next(
         (str(v) for k, v in record.items() if (k == "id" or k.endswith("_id")) and isinstance(v, (str, int))), None
     )
     status = record.get("status")
     if reference and isinstance(status, str):
         total = next((_number(record.get(k)) for k in ("total", "amount") if _number(record.get(k)) is not None), None)
-        cost = f" The total is {money(total, _currency(record, currency))}." if total is not None else ""
-        return f"Done: your {_singular(noun)} {reference} is {status.replace('_', ' ')}.{cost}"
+        shown = money_in(total, _currency(record, currency), language) if total is not None else ""
+        cost = say(language, "total_is", money=shown) if total is not None else ""
+        said = term(language, status.replace("_", " "))
+        return say(language, "done", noun=_singular(noun), ref=reference, status=said) + cost
     figures = []
     low, high = _number(record.get("lowest_price")), _number(record.get("highest_price"))
     for key, value in record.items():
         number = _number(value)
         if number is None or key in ("lowest_price", "highest_price"):
             continue
-        name = " ".join(w for w in words(key) if w != "total")
+        name = " ".join(term(language, w) for w in words(key) if w != "total")
         figures.append(f"{number:g} {name}")
     if low is not None and high is not None:
-        figures.append(f"prices from {money(low, currency)} to {money(high, currency)}")
+        prices = {"low": money_in(low, currency, language), "high": money_in(high, currency, language)}
+        figures.append(say(language, "prices", **prices))
     counted = any(key.startswith("total") or key.endswith("count") for key in record)
     if figures and counted:
-        return f"There are {joined(figures[:FIRST_FEW])}."
+        return say(language, "there_are", figures=joined(figures[:FIRST_FEW], language))
     if figures:  # measurements rather than counts: "temp c 21"
-        shown = [f"{' '.join(words(k))} {v:g}" for k, v in record.items() if _number(v) is not None]
-        return f"Here is what I found: {joined(shown[:FIRST_FEW])}."
+        values = [f"{' '.join(words(k))} {v:g}" for k, v in record.items() if _number(v) is not None]
+        return say(language, "found_values", details=joined(values[:FIRST_FEW], language))
     label = _label(record)
-    placed = [f"{word} {record[key]}" for key, word in PLACE_WORDS if isinstance(record.get(key), str) and record[key]]
+    place_words = PLACE_WORDS[known(language)]
+    placed = [f"{place_words[key]} {record[key]}" for key in PLACES if isinstance(record.get(key), str) and record[key]]
     if label and placed:
-        return f"{label} is {' '.join(placed[:3])}."
+        return say(language, "event", label=label, placed=" ".join(placed[:3]))
     details = [
         f"{' '.join(words(k))} {v}"
         for k, v in record.items()
         if isinstance(v, str) and v and v != label and len(v) <= 80 and k not in ("currency", "image", "url")
     ][:2]
     if label:
-        return f"{label}: {joined(details)}." if details else f"Here is {label}."
-    return f"Here is what I found: {joined(details)}." if details else "Done."
+        return f"{label}: {joined(details, language)}." if details else say(language, "here_is", label=label)
+    return say(language, "found_values", details=joined(details, language)) if details else say(language, "done_plain")
 
 
-def tool_error_reply(error: Any) -> str:
+def tool_error_reply(error: Any, language: str = "en") -> str:
     """A tool failed or its arguments were refused: never the model-facing details, a polite line."""
-    return "Sorry, I couldn't get that just now. Please try again in a moment, or ask me something else."
+    return say(language, "tool_error")
 
 
-def summarise(output: str, *, tool_name: str = "", user_text: str = "") -> str:
-    """One or two sentences about a tool result, for the visitor to hear."""
+def summarise(output: str, *, tool_name: str = "", user_text: str = "", language: str = "en") -> str:
+    """One or two sentences about a tool result, for the visitor to hear, in `language` where it is known."""
     try:
         value = json.loads(output)
     except (ValueError, TypeError):
         text = " ".join(output.split())
         if "call the tool" in text.lower():  # an instruction for the model, never for the visitor
-            return "Before I do that, please confirm: shall I go ahead?"
-        return f"Here is what I found: {text[:160]}." if text else "I found nothing."
+            return say(language, "confirm_first")
+        return say(language, "found_values", details=text[:160]) if text else say(language, "found_nothing")
     if isinstance(value, dict) and "error" in value:
-        return tool_error_reply(value["error"])
+        return tool_error_reply(value["error"], language)
     noun = noun_of(tool_name)
     currency = str(value.get("currency")) if isinstance(value, dict) and isinstance(value.get("currency"), str) else ""
     # A record of its own (a name, or figures besides a count) is described; otherwise its main list.
@@ -167,7 +176,7 @@ def summarise(output: str, *, tool_name: str = "", user_text: str = "") -> str:
     if records is not None:
         count = value.get("count") if isinstance(value, dict) else None
         total = count if isinstance(count, int) and not isinstance(count, bool) else len(records)
-        return _list_reply(records, total, noun, user_text, currency)
+        return _list_reply(records, total, noun, user_text, currency, language)
     if isinstance(value, dict):
-        return _record_reply(value, noun, currency)
-    return f"Here is what I found: {value}."
+        return _record_reply(value, noun, currency, language)
+    return say(language, "found_values", details=value)

@@ -50,7 +50,7 @@ async def sdk_factory() -> AsyncIterator[Any]:
     simulators: list[RealtimeSimulator] = []
 
     async def open_(factor: float = 0) -> AsyncIterator[Sdk]:
-        simulator = RealtimeSimulator(audio_realtime_factor=factor)
+        simulator = RealtimeSimulator(audio_realtime_factor=factor, voice="tone")
         await simulator.start()
         simulators.append(simulator)
         client = AsyncOpenAI(api_key="sk-test", websocket_base_url=simulator.url.removesuffix("/realtime"))

@@ -18,6 +18,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from agents.simulator import RealtimeSimulator, start_in_thread
+from agents.simulator.speech import VoiceKind
 from tests.support.realtime_client import validate_strictly
 
 pytestmark = pytest.mark.slow  # a simulator server per test; no SQL, so it runs once, in the PostgreSQL pass
@@ -135,8 +136,10 @@ def check_usage(usage: Event) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running(audio_realtime_factor: float) -> AsyncIterator[RealtimeSimulator]:
-    simulator = RealtimeSimulator(audio_realtime_factor=audio_realtime_factor)
+async def running(audio_realtime_factor: float, voice: VoiceKind = "tone") -> AsyncIterator[RealtimeSimulator]:
+    # The tone: these tests are about the protocol, and eSpeak made them cost 60 % more CPU
+    # (test_simulator_speech.py checks the speech).
+    simulator = RealtimeSimulator(audio_realtime_factor=audio_realtime_factor, voice=voice)
     await simulator.start()
     try:
         yield simulator
@@ -609,7 +612,7 @@ async def test_sim_fail_incomplete_and_expire(client: Client) -> None:
 
 @pytest.mark.asyncio
 async def test_session_limit_expires(sim: RealtimeSimulator) -> None:
-    short = RealtimeSimulator(audio_realtime_factor=0, session_limit_seconds=0.3)
+    short = RealtimeSimulator(audio_realtime_factor=0, session_limit_seconds=0.3, voice="tone")
     await short.start()
     try:
         c = await open_client(short)
@@ -666,7 +669,7 @@ async def test_concurrent_connections_are_independent(paced: RealtimeSimulator) 
 
 @pytest.mark.asyncio
 async def test_api_key_checks() -> None:
-    strict = RealtimeSimulator(api_key="sk-right", audio_realtime_factor=0)
+    strict = RealtimeSimulator(api_key="sk-right", audio_realtime_factor=0, voice="tone")
     await strict.start()
     try:
         for key in ("sk-wrong", None):
@@ -707,7 +710,7 @@ async def test_openai_sdk_client(sim: RealtimeSimulator) -> None:
 
 
 def test_start_in_thread_serves_and_stops() -> None:
-    url, stop = start_in_thread(audio_realtime_factor=0)
+    url, stop = start_in_thread(audio_realtime_factor=0, voice="tone")
     assert url.startswith("ws://127.0.0.1:") and url.endswith("/v1/realtime")
 
     async def talk() -> str:

@@ -38,7 +38,7 @@ async def _open(simulator: RealtimeSimulator) -> RealtimeTestClient:
 
 @pytest_asyncio.fixture
 async def fast() -> AsyncIterator[RealtimeTestClient]:
-    simulator = RealtimeSimulator(audio_realtime_factor=0)
+    simulator = RealtimeSimulator(audio_realtime_factor=0, voice="tone")
     await simulator.start()
     client = await _open(simulator)
     yield client
@@ -48,7 +48,7 @@ async def fast() -> AsyncIterator[RealtimeTestClient]:
 
 @pytest_asyncio.fixture
 async def paced() -> AsyncIterator[RealtimeTestClient]:
-    simulator = RealtimeSimulator(audio_realtime_factor=10)
+    simulator = RealtimeSimulator(audio_realtime_factor=10, voice="tone")
     await simulator.start()
     client = await _open(simulator)
     yield client

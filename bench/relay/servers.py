@@ -33,7 +33,7 @@ def simulator_main(ready: Any, factor: Any, received: Any, sent: Any) -> None:
     sim.RealtimeSession.realtime_factor = property(lambda self: factor.value, lambda self, value: None)  # type: ignore
 
     async def run() -> None:
-        server = RealtimeSimulator()
+        server = RealtimeSimulator(voice="tone")
         ready.put(await server.start("127.0.0.1", 0))
         await asyncio.Future()
 

@@ -56,6 +56,8 @@ def test_productco_questions_get_cards_and_sentences_and_an_order_completes(
     page = new_page(chromium_browser, viewport={"width": 1280, "height": 900})
     frame = open_widget(page, demo_live)
     start_typing(frame)
+    badge = frame.locator("#va-simulator")
+    assert badge.count() == 1 and badge.is_visible()  # the simulator answers: said once, in the header
     catalog = demo_data.products("")
 
     cheapest = min(catalog, key=lambda p: p["price"])
@@ -92,6 +94,7 @@ def test_productco_questions_get_cards_and_sentences_and_an_order_completes(
     assert "Order placed" in order.inner_text()
     order.evaluate("(card) => card.scrollIntoView({block: 'end'})")
     page.screenshot(path=screenshots / "11-demo-order-placed.png")
+    assert not [t for t in frame.locator(ANSWERS).all_inner_texts() if "(simulator)" in t]  # never after a reply
     assert not page.js_errors, page.js_errors
     page.context.close()
 

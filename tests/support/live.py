@@ -35,7 +35,7 @@ def database_url(settings_dict: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="session")
 def simulator_url() -> Iterator[str]:
-    url, stop = start_in_thread(audio_realtime_factor=8.0)
+    url, stop = start_in_thread(audio_realtime_factor=8.0, voice="tone")
     yield url
     stop()
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from agents.simulator import RealtimeSimulator
+from agents.simulator.speech import VOICE_KINDS
 
 
 class Command(BaseCommand):
@@ -29,12 +31,19 @@ class Command(BaseCommand):
             default=None,
             help="End each session after this many seconds with a session_expired error.",
         )
+        parser.add_argument(
+            "--voice",
+            choices=VOICE_KINDS,
+            default=settings.SIMULATOR_VOICE,
+            help="Speak replies with eSpeak NG, or with a soft tone. Default: SIMULATOR_VOICE (espeak).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         simulator = RealtimeSimulator(
             api_key=options["api_key"],
             audio_realtime_factor=options["realtime_factor"],
             session_limit_seconds=options["session_limit"],
+            voice=options["voice"],
         )
         try:
             asyncio.run(self._serve(simulator, options["host"], options["port"]))
