@@ -63,6 +63,14 @@ def plan(tenant: str, *items: Item) -> Plan:
         ("eventco", "speakers about security", "list_speakers", {"topic": "security"}),
         ("eventco", "sessions on day 2", "list_sessions", {"day": 2}),
         ("eventco", "where is the conference", "get_event_info", {}),
+        # Words around the question are no argument: "speaking" names the tool, "talk about" leads to the topic,
+        # "anything" and "most" are no search words; numbers said as words count.
+        ("eventco", "who is speaking", "list_speakers", {}),
+        ("eventco", "which speakers talk about AI", "list_speakers", {"topic": "ai"}),
+        ("eventco", "schedule for day two", "list_sessions", {"day": 2}),
+        ("eventco", "talks on the second day", "list_sessions", {"day": 2}),
+        ("productco", "anything under 50", "search_products", {"max_price": 50}),
+        ("productco", "most expensive tent", "search_products", {"category": "tents", "sort": "priciest"}),
     ],
 )
 def test_it_picks_the_tool_the_words_ask_for_with_arguments_from_the_schema(

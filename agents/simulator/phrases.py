@@ -10,6 +10,7 @@ LANGUAGES = ("en", "de", "fr", "es", "pt")
 # fmt: off
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
+        "voice_message": "(voice message, {seconds} s)",
         "greeting": "Hello! How can I help you today?",
         "speech_honest": "Sorry, I'm the offline demo and can't understand speech, only typed messages. "
                          "Please type your question in the box below.",
@@ -42,6 +43,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "done_plain": "Done.",
     },
     "de": {
+        "voice_message": "(Sprachnachricht, {seconds} s)",
         "greeting": "Hallo! Wie kann ich Ihnen heute helfen?",
         "speech_honest": "Entschuldigung, ich bin die Offline-Demo und verstehe keine gesprochene Sprache, nur "
                          "getippte Nachrichten. Bitte tippen Sie Ihre Frage unten in das Feld.",
@@ -77,6 +79,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "done_plain": "Erledigt.",
     },
     "fr": {
+        "voice_message": "(message vocal, {seconds} s)",
         "greeting": "Bonjour ! Comment puis-je vous aider aujourd'hui ?",
         "speech_honest": "Désolé, je suis la démo hors ligne et je ne comprends pas la parole, seulement les "
                          "messages écrits. Veuillez taper votre question dans le champ ci-dessous.",
@@ -111,6 +114,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "done_plain": "C'est fait.",
     },
     "es": {
+        "voice_message": "(mensaje de voz, {seconds} s)",
         "greeting": "¡Hola! ¿En qué puedo ayudarle hoy?",
         "speech_honest": "Lo siento, soy la demo sin conexión y no entiendo la voz, solo mensajes escritos. "
                          "Escriba su pregunta en el cuadro de abajo.",
@@ -144,6 +148,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "done_plain": "Hecho.",
     },
     "pt": {
+        "voice_message": "(mensagem de voz, {seconds} s)",
         "greeting": "Olá! Como posso ajudar hoje?",
         "speech_honest": "Desculpe, sou a demonstração offline e não entendo voz, só mensagens escritas. "
                          "Escreva a sua pergunta na caixa abaixo.",

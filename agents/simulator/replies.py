@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .conversation import Item
-from .phrases import everywhere, say
+from .phrases import everywhere, known, say
 from .summaries import summarise
 from .text import MARKER_RE, MARKERS, content_words, find_markers, stem, stems, strip_markers, words
 from .tool_choice import Facts, ToolCall, choose_tool, decide, fill_object, function_tools
@@ -90,9 +90,10 @@ def tool_output_reply(output: str, *, tool_name: str = "", user_text: str = "", 
     return reply if len(reply) <= 2 * SUMMARY_CHARS else reply[: 2 * SUMMARY_CHARS].rstrip() + "…"
 
 
-def transcript_placeholder(duration_ms: int) -> str:
+def transcript_placeholder(duration_ms: int, language: str = "en") -> str:
     """Input transcription placeholder; the simulator cannot recognise speech."""
-    return f"(voice message, {duration_ms / 1000:.1f} s)"
+    seconds = f"{duration_ms / 1000:.1f}"
+    return say(language, "voice_message", seconds=seconds if known(language) == "en" else seconds.replace(".", ","))
 
 
 # --- the plan of a response ----------------------------------------------------------------

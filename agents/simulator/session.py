@@ -304,7 +304,8 @@ class RealtimeSession:
                     },
                 )
                 return
-            transcript = replies.transcript_placeholder(duration)
+            language = session_config.language_of(self.config)
+            transcript = replies.transcript_placeholder(duration, language)
             half = len(transcript) // 2
             for piece in (transcript[:half], transcript[half:]):
                 await self.emit(

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .text import content_words, said_yes, stem, stems, strip_markers, words
+from .text import STOPWORDS, content_words, said_yes, stem, stems, strip_markers, words
 
 NAME_WEIGHT = 3  # a word of the tool's name says more than a word of its description
 # "under 100", "below 80 euros", "max 50": a number that caps a price-like parameter.
@@ -37,7 +37,12 @@ FILLER = frozenset(
     | set(FLOOR_CUES)
     | set(SORT_SYNONYMS)
     | {"than", "day", "all", "list", "every", "look", "lookup", "search", "buy", "have", "sell", "stock", "got"}
+    | {"anything", "something", "everything", "most", "talk", "talks", "talking", "speaking", "giving"}
 )
+# "day two", "the second day": numbers said as words (only after a word that can be their cue, so "this one"
+# is no number).
+CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # The cue in any case, the name capitalised: "my name is Ann Example" (not "I am looking for …").
 NAME_RE = re.compile(r"(?i:my name is|name is|i am|i'm|name[:=])\s*([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,3})")
@@ -289,6 +294,12 @@ def _numbers_with_cues(text: str) -> list[tuple[float, str]]:
         if cue == "to" and len(before) > 1 and before[-2] == "up":
             cue = "upto"
         found.append((float(match.group(1).replace(",", ".")), cue))
+    said = words(text)
+    for index, word in enumerate(said):
+        if word in ORDINALS and index + 1 < len(said) and said[index + 1] not in STOPWORDS:
+            found.append((float(ORDINALS[word]), said[index + 1]))  # "second day" → (2, "day")
+        elif word in CARDINALS and index > 0 and said[index - 1] not in STOPWORDS:
+            found.append((float(CARDINALS[word]), said[index - 1]))  # "day two" → (2, "day")
     return found
 
 
@@ -467,12 +478,29 @@ def _free_text(name: str, prop: dict[str, Any], required: bool, filler: _Filler)
             return _MISSING  # several details to tell apart: ask rather than guess which words are which
     # A search phrase: the words no other argument, cue or the tool's own name took.
     taken = stems(filler.tool_name) | filler.used_words | {stem(w) for w in FILLER}
-    spare = [w for w in content_words(_normalised(filler.facts.last)) if stem(w) not in taken and not w.isdigit()]
+    said = _normalised(filler.facts.last)
+    if re.search(r"\babout\b", said):  # "speakers who talk about AI": the topic is what comes after "about"
+        said = re.split(r"\babout\b", said)[-1]
+    spare = [
+        w
+        for w in content_words(said)
+        if stem(w) not in taken and not _names_tool(w, filler.tool_name) and not w.isdigit()
+    ]
+    spare = [w for w in spare if w not in CARDINALS and w not in ORDINALS]
     if not spare:
         return _MISSING if required else _OMIT
     phrase = " ".join(spare)
     limit = prop.get("maxLength")
     return phrase[: int(limit)] if isinstance(limit, int) else phrase
+
+
+def _names_tool(word: str, tool_name: str) -> bool:
+    """A form of a word of the tool's name: "speaking" for `list_speakers`, "booked" for `book_table`."""
+    word_stem = stem(word)
+    return any(
+        min(len(word_stem), len(part)) >= 4 and (part.startswith(word_stem) or word_stem.startswith(part))
+        for part in stems(tool_name)
+    )
 
 
 def _form_field(text: str, name: str) -> str | None:

@@ -11,7 +11,7 @@ import pytest
 
 from agents.simulator.conversation import Item
 from agents.simulator.phrases import LANGUAGES, PHRASES, say
-from agents.simulator.replies import plan_response
+from agents.simulator.replies import plan_response, transcript_placeholder
 from agents.simulator.session_config import default_session, language_of
 from agents.simulator.summaries import summarise
 
@@ -136,6 +136,12 @@ def test_fixed_lines_follow_the_language_and_speech_is_owned_up_to_once() -> Non
         unknown.text
         == "Soy la demo sin conexión, sin servicio de IA, así que no puedo responder de verdad a «Cuéntame un chiste»."
     )
+
+
+def test_a_spoken_turn_is_transcribed_as_a_voice_message_in_the_language() -> None:
+    assert transcript_placeholder(2900, "de") == "(Sprachnachricht, 2,9 s)"
+    assert transcript_placeholder(1300, "pt") == "(mensagem de voz, 1,3 s)"
+    assert transcript_placeholder(1300, "it") == transcript_placeholder(1300) == "(voice message, 1.3 s)"
 
 
 def test_the_language_is_the_transcriptions_else_the_instructions_speak_line() -> None:
