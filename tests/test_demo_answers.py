@@ -114,6 +114,68 @@ def test_an_order_is_completed_through_the_missing_details_a_read_back_and_a_yes
     }
 
 
+@pytest.mark.parametrize(
+    ("language", "ask", "answer", "name", "question", "yes"),
+    [
+        (
+            "de",
+            "Dafür brauche ich noch „Option“ (S oder M), Ihren Namen und Ihre E-Mail-Adresse.",
+            "M bitte, ich heiße Anna Schmidt, anna@example.com",
+            "Anna Schmidt",
+            "Soll ich das jetzt erledigen?",
+            "Ja",
+        ),
+        (
+            "fr",
+            "Pour cela, il me faut encore « option » (S ou M), votre nom et votre adresse e-mail.",
+            "M, je m'appelle Anne Martin, anne@example.com",
+            "Anne Martin",
+            "Dois-je le faire maintenant ?",
+            "Oui",
+        ),
+        (
+            "es",
+            "Para ello todavía necesito «opción» (S o M), su nombre y su correo electrónico.",
+            "M, me llamo Ana García, ana@example.com",
+            "Ana García",
+            "¿Lo hago ahora?",
+            "Sí",
+        ),
+        (
+            "pt",
+            "Para isso ainda preciso de «opção» (S ou M), o seu nome e o seu e-mail.",
+            "M, chamo-me Ana Silva, ana@example.com",
+            "Ana Silva",
+            "Faço isso agora?",
+            "Sim",
+        ),
+    ],
+)
+def test_an_agent_in_another_language_asks_reads_back_and_takes_its_yes(
+    language: str, ask: str, answer: str, name: str, question: str, yes: str
+) -> None:
+    found = {
+        "count": 1,
+        "items": [{"id": "p-041", "name": "Merino Running Socks", "price": 19.9, "options": ["S", "M"]}],
+    }
+    context = [
+        user("cheapest socks"),
+        Item(data={"id": "o", "type": "function_call_output", "call_id": "c", "output": json.dumps(found)}),
+        user("I would like to order the Merino Running Socks"),  # what the card's "Order this" says
+    ]
+    tools_ = tools("productco")
+    asked = plan_response("", context, tools_, "auto", language=language)
+    assert asked.text == ask
+    context += [assistant(asked.text), user(answer)]
+    read_back = plan_response("", context, tools_, "auto", language=language)
+    assert read_back.text.endswith(question) and "Merino Running Socks" in read_back.text and name in read_back.text
+    context += [assistant(read_back.text), user(yes)]
+    placed = plan_response("", context, tools_, "auto", language=language)
+    assert placed.call is not None and placed.call.name == "place_order"
+    arguments = json.loads(placed.call.arguments)
+    assert arguments["customer_name"] == name and arguments["confirmed"] is True
+
+
 def test_a_turn_after_an_order_was_placed_does_not_place_it_again() -> None:
     placed = [
         user("I would like to order the Sun Cap"),

@@ -10,6 +10,14 @@ LANGUAGES = ("en", "de", "fr", "es", "pt")
 # fmt: off
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
+        "ask": "To {action}, I still need {details}.",
+        "readback": "So that is: {details}.",
+        "confirm_question": "Shall I {action} now?",
+        "your_name": "your name",
+        "your_email": "your email address",
+        "your_field": "your {label}",
+        "the_field": "the {label}",
+        "or": " or ",
         "voice_message": "(voice message, {seconds} s)",
         "greeting": "Hello! How can I help you today?",
         "speech_honest": "Sorry, I'm the offline demo and can't understand speech, only typed messages. "
@@ -43,6 +51,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "done_plain": "Done.",
     },
     "de": {
+        "ask": "Dafür brauche ich noch {details}.",
+        "readback": "Also: {details}.",
+        "confirm_question": "Soll ich das jetzt erledigen?",
+        "your_name": "Ihren Namen",
+        "your_email": "Ihre E-Mail-Adresse",
+        "your_field": "„{label}“",
+        "the_field": "„{label}“",
+        "or": " oder ",
         "voice_message": "(Sprachnachricht, {seconds} s)",
         "greeting": "Hallo! Wie kann ich Ihnen heute helfen?",
         "speech_honest": "Entschuldigung, ich bin die Offline-Demo und verstehe keine gesprochene Sprache, nur "
@@ -79,6 +95,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "done_plain": "Erledigt.",
     },
     "fr": {
+        "ask": "Pour cela, il me faut encore {details}.",
+        "readback": "Donc : {details}.",
+        "confirm_question": "Dois-je le faire maintenant ?",
+        "your_name": "votre nom",
+        "your_email": "votre adresse e-mail",
+        "your_field": "« {label} »",
+        "the_field": "« {label} »",
+        "or": " ou ",
         "voice_message": "(message vocal, {seconds} s)",
         "greeting": "Bonjour ! Comment puis-je vous aider aujourd'hui ?",
         "speech_honest": "Désolé, je suis la démo hors ligne et je ne comprends pas la parole, seulement les "
@@ -114,6 +138,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "done_plain": "C'est fait.",
     },
     "es": {
+        "ask": "Para ello todavía necesito {details}.",
+        "readback": "Entonces: {details}.",
+        "confirm_question": "¿Lo hago ahora?",
+        "your_name": "su nombre",
+        "your_email": "su correo electrónico",
+        "your_field": "«{label}»",
+        "the_field": "«{label}»",
+        "or": " o ",
         "voice_message": "(mensaje de voz, {seconds} s)",
         "greeting": "¡Hola! ¿En qué puedo ayudarle hoy?",
         "speech_honest": "Lo siento, soy la demo sin conexión y no entiendo la voz, solo mensajes escritos. "
@@ -148,6 +180,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "done_plain": "Hecho.",
     },
     "pt": {
+        "ask": "Para isso ainda preciso de {details}.",
+        "readback": "Então: {details}.",
+        "confirm_question": "Faço isso agora?",
+        "your_name": "o seu nome",
+        "your_email": "o seu e-mail",
+        "your_field": "«{label}»",
+        "the_field": "«{label}»",
+        "or": " ou ",
         "voice_message": "(mensagem de voz, {seconds} s)",
         "greeting": "Olá! Como posso ajudar hoje?",
         "speech_honest": "Desculpe, sou a demonstração offline e não entendo voz, só mensagens escritas. "
@@ -196,18 +236,34 @@ PLACE_WORDS: dict[str, dict[str, str]] = {
 
 # Words a result's field names and statuses often carry, for the sentences that name them.
 GLOSSARY: dict[str, dict[str, str]] = {
-    "de": {"products": "Produkte", "options": "Optionen", "categories": "Kategorien", "sessions": "Vorträge",
-           "speakers": "Sprecher", "orders": "Bestellungen", "items": "Artikel", "received": "eingegangen",
-           "confirmed": "bestätigt", "pending": "offen", "cancelled": "storniert", "shipped": "versandt"},
-    "fr": {"products": "produits", "options": "options", "categories": "catégories", "sessions": "sessions",
-           "speakers": "intervenants", "orders": "commandes", "items": "articles", "received": "reçue",
-           "confirmed": "confirmée", "pending": "en attente", "cancelled": "annulée", "shipped": "expédiée"},
-    "es": {"products": "productos", "options": "opciones", "categories": "categorías", "sessions": "sesiones",
-           "speakers": "ponentes", "orders": "pedidos", "items": "artículos", "received": "recibido",
-           "confirmed": "confirmado", "pending": "pendiente", "cancelled": "cancelado", "shipped": "enviado"},
-    "pt": {"products": "produtos", "options": "opções", "categories": "categorias", "sessions": "sessões",
-           "speakers": "oradores", "orders": "encomendas", "items": "artigos", "received": "recebida",
-           "confirmed": "confirmada", "pending": "pendente", "cancelled": "cancelada", "shipped": "enviada"},
+    "de": {
+        "product": "Produkt", "option": "Option", "quantity": "Menge", "name": "Name", "email": "E-Mail",
+        "size": "Größe", "products": "Produkte", "options": "Optionen", "categories": "Kategorien",
+        "sessions": "Vorträge", "speakers": "Sprecher", "orders": "Bestellungen", "items": "Artikel",
+        "received": "eingegangen", "confirmed": "bestätigt", "pending": "offen", "cancelled": "storniert",
+        "shipped": "versandt",
+    },
+    "fr": {
+        "product": "produit", "option": "option", "quantity": "quantité", "name": "nom", "email": "e-mail",
+        "size": "taille", "products": "produits", "options": "options", "categories": "catégories",
+        "sessions": "sessions", "speakers": "intervenants", "orders": "commandes", "items": "articles",
+        "received": "reçue", "confirmed": "confirmée", "pending": "en attente", "cancelled": "annulée",
+        "shipped": "expédiée",
+    },
+    "es": {
+        "product": "producto", "option": "opción", "quantity": "cantidad", "name": "nombre", "email": "correo",
+        "size": "talla", "products": "productos", "options": "opciones", "categories": "categorías",
+        "sessions": "sesiones", "speakers": "ponentes", "orders": "pedidos", "items": "artículos",
+        "received": "recibido", "confirmed": "confirmado", "pending": "pendiente", "cancelled": "cancelado",
+        "shipped": "enviado",
+    },
+    "pt": {
+        "product": "produto", "option": "opção", "quantity": "quantidade", "name": "nome", "email": "e-mail",
+        "size": "tamanho", "products": "produtos", "options": "opções", "categories": "categorias",
+        "sessions": "sessões", "speakers": "oradores", "orders": "encomendas", "items": "artigos",
+        "received": "recebida", "confirmed": "confirmada", "pending": "pendente", "cancelled": "cancelada",
+        "shipped": "enviada",
+    },
 }
 # fmt: on
 

@@ -200,7 +200,7 @@ def _reply(context: Sequence[Item], tools: Any, tool_choice: Any, language: str)
         said_before = any(i.role == "assistant" and any(h in _text_of(i) for h in honest) for i in context)
         return Plan("message", audio_reply(last.audio_ms, said_before=said_before, language=language))
     facts, last_assistant = _facts(context)
-    decision = decide(user_text, tools, tool_choice, facts=facts, last_assistant=last_assistant)
+    decision = decide(user_text, tools, tool_choice, facts=facts, last_assistant=last_assistant, language=language)
     if decision.call is not None:
         return Plan("function_call", call=decision.call)
     if decision.say:

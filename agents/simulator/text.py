@@ -25,7 +25,7 @@ STOPWORDS = frozenset((
 def words(text: str) -> list[str]:
     """Lower-case words of a text, splitting snake_case, kebab-case and camelCase."""
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
-    return re.findall(r"[a-z0-9']+", text.lower().replace("_", " ").replace("-", " "))
+    return re.findall(r"[\w']+", text.lower().replace("_", " ").replace("-", " "))  # letters of any language
 
 
 def stem(word: str) -> str:
@@ -61,8 +61,13 @@ def strip_markers(text: str) -> str:
     return " ".join(MARKER_RE.sub(" ", text).split())
 
 
+YES_WORDS = frozenset(
+    {"yes", "yeah", "yep", "sure", "ok", "okay", "correct", "go"}
+    | {"ja", "genau", "gerne", "oui", "d'accord", "sí", "si", "claro", "vale", "sim"}
+)
+
+
 def said_yes(text: str) -> bool:
+    """Yes, in English, German, French, Spanish or Portuguese ("confirm", "bestätigen", "confirmer", "confirmo")."""
     said = set(words(text))
-    return bool(said & {"yes", "yeah", "yep", "sure", "ok", "okay", "correct", "go"}) or any(
-        w.startswith("confirm") for w in said
-    )
+    return bool(said & YES_WORDS) or any(w.startswith(("confirm", "bestätig")) for w in said)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .phrases import PHRASES, known, say, term
 from .text import STOPWORDS, content_words, said_yes, stem, stems, strip_markers, words
 
 NAME_WEIGHT = 3  # a word of the tool's name says more than a word of its description
@@ -45,7 +46,10 @@ CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "se
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # The cue in any case, the name capitalised: "my name is Ann Example" (not "I am looking for …").
-NAME_RE = re.compile(r"(?i:my name is|name is|i am|i'm|name[:=])\s*([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,3})")
+NAME_RE = re.compile(
+    r"(?i:my name is|name is|i am|i'm|name[:=]|ich heiße|ich heisse|name ist|je m'appelle|mon nom est|me llamo|"
+    r"mi nombre es|chamo-me|meu nome é)\s*([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,3})"
+)
 FIELD_RE = re.compile(r"\b([a-z_]+):\s*([^,()]+)")  # "customer_email: ann@example.com" from a card form
 HISTORY_TURNS = 6
 
@@ -167,23 +171,35 @@ def humanised(tool_name: str) -> str:
     return f"{parts[0]} the {' '.join(parts[1:])}"
 
 
-def ask_prefix(tool_name: str) -> str:
-    return f"To {humanised(tool_name)}, I still need"
+def ask_prefix(tool_name: str, language: str = "en") -> str:
+    """ "To place the order, I still need" (English names the action; the other languages say "for that")."""
+    return say(language, "ask", action=humanised(tool_name), details="\0").split("\0")[0].rstrip()
 
 
-def readback_question(tool_name: str) -> str:
-    return f"Shall I {humanised(tool_name)} now?"
+def readback_question(tool_name: str, language: str = "en") -> str:
+    return say(language, "confirm_question", action=humanised(tool_name))
 
 
-def continued_tool(last_assistant: str, candidates: list[dict[str, Any]], facts: Facts) -> dict[str, Any] | None:
+def _names_action(language: str) -> bool:
+    return "{action}" in PHRASES[known(language)]["ask"]
+
+
+def continued_tool(
+    last_assistant: str, candidates: list[dict[str, Any]], facts: Facts, language: str = "en"
+) -> dict[str, Any] | None:
     """The tool our previous reply asked about (missing details, or a read-back awaiting a yes).
 
-    Found from our words when they are whole, else from the visitor's earlier turns since the last call: one
-    that clearly named a tool we then did not call (our reply may have been cut short by the next turn)."""
-    for tool in candidates:
-        name = str(tool["name"])
-        if last_assistant.startswith(ask_prefix(name)) or last_assistant.endswith(readback_question(name)):
-            return tool
+    Found from our words when they are whole and name it, else from the visitor's earlier turns since the last
+    call: one that clearly named a tool we then did not call (our reply may have been cut short by the next
+    turn); in a language whose question names no tool, else the first tool such a question can be about."""
+    ours = [
+        tool
+        for tool in candidates
+        if last_assistant.startswith(ask_prefix(str(tool["name"]), language))
+        or last_assistant.endswith(readback_question(str(tool["name"]), language))
+    ]
+    if ours and _names_action(language):
+        return ours[0]
     for turn in facts.turns[1 : facts.since_call]:
         scored = [(tool_score(turn, tool), index) for index, tool in enumerate(candidates)]
         best, index = max(scored, key=lambda pair: (pair[0], -pair[1]))
@@ -192,7 +208,12 @@ def continued_tool(last_assistant: str, candidates: list[dict[str, Any]], facts:
             params = tool.get("parameters")
             required = params.get("required") if isinstance(params, dict) else None
             return tool if required or _needs_confirmation(tool) else None
-    return None
+    return next((tool for tool in ours if _required(tool) or _needs_confirmation(tool)), None)
+
+
+def _required(tool: dict[str, Any]) -> bool:
+    params = tool.get("parameters")
+    return bool(params.get("required")) if isinstance(params, dict) else False
 
 
 @dataclass
@@ -211,8 +232,15 @@ def choose_tool(
 
 
 def decide(
-    user_text: str, tools: Any, tool_choice: Any, *, facts: Facts | None = None, last_assistant: str = ""
+    user_text: str,
+    tools: Any,
+    tool_choice: Any,
+    *,
+    facts: Facts | None = None,
+    last_assistant: str = "",
+    language: str = "en",
 ) -> Decision:
+    """Call a tool, or say (in `language`) what it still needs or what it will do, awaiting a yes."""
     candidates = function_tools(tools)
     if tool_choice == "none" or not candidates:
         return Decision()
@@ -222,7 +250,7 @@ def decide(
     if isinstance(tool_choice, dict):
         chosen = next((t for t in candidates if t.get("name") == tool_choice.get("name")), None)
     else:
-        previous = continued_tool(last_assistant, candidates, facts)
+        previous = continued_tool(last_assistant, candidates, facts, language)
         best = 0
         for tool in candidates:
             score = tool_score(user_text, tool)
@@ -238,11 +266,11 @@ def decide(
     name = str(chosen["name"])
     params = chosen.get("parameters")
     schema = params if isinstance(params, dict) else {}
-    args, missing = fill_object(schema, facts, tool_name=name, use_history=continuing)
+    args, missing = fill_object(schema, facts, tool_name=name, use_history=continuing, language=language)
     if missing:
-        return Decision(say=f"{ask_prefix(name)} {_joined_list(missing)}.")
+        return Decision(say=say(language, "ask", action=humanised(name), details=_joined_list(missing, language)))
     if _needs_confirmation(chosen) and not said_yes(facts.last):
-        return Decision(say=f"{_readback(args, facts)} {readback_question(name)}")
+        return Decision(say=f"{_readback(args, facts, language)} {readback_question(name, language)}")
     return Decision(call=ToolCall(name, json.dumps(args)))
 
 
@@ -251,20 +279,20 @@ def _needs_confirmation(tool: dict[str, Any]) -> bool:
     return "confirm" in str(tool.get("description", "")).lower() or "confirmed" in _properties(tool)
 
 
-def _readback(args: dict[str, Any], facts: Facts) -> str:
+def _readback(args: dict[str, Any], facts: Facts, language: str = "en") -> str:
     record = facts.mentioned()
     parts = []
     for key, value in args.items():
         if isinstance(value, bool):
             continue  # the confirmation flag itself is not read back
         shown = _label(record) if record is not None and value == record.get("id") else value
-        label = " ".join(w for w in words(key) if w not in ("customer", "user", "visitor", "id"))
+        label = " ".join(term(language, w) for w in words(key) if w not in ("customer", "user", "visitor", "id"))
         parts.append(f"{label} {shown}")
-    return "So that is: " + ", ".join(parts) + "."
+    return say(language, "readback", details=", ".join(parts))
 
 
-def _joined_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _joined_list(items: list[str], language: str = "en", last: str = "and") -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + say(language, last) + items[-1]
 
 
 def _schema_type(schema: dict[str, Any]) -> str | None:
@@ -311,13 +339,14 @@ class _Filler:
     numbers: list[tuple[float, str]] = field(default_factory=list)
     used_words: set[str] = field(default_factory=set)
     lone_free_text: bool = False  # one required free-text parameter ("city"): the spare words are for it
+    language: str = "en"  # of what we ask for
 
     def texts(self) -> list[str]:
         return self.facts.turns if self.use_history else self.facts.turns[:1]
 
 
 def fill_object(
-    schema: dict[str, Any], facts: Facts, *, tool_name: str = "", use_history: bool = False
+    schema: dict[str, Any], facts: Facts, *, tool_name: str = "", use_history: bool = False, language: str = "en"
 ) -> tuple[dict[str, Any], list[str]]:
     """Arguments for an object schema, and what the visitor still has to say for the required ones.
 
@@ -327,7 +356,7 @@ def fill_object(
     if not isinstance(props, dict):
         return {}, []
     required = set(schema.get("required") or [])
-    filler = _Filler(facts=facts, tool_name=tool_name, use_history=use_history)
+    filler = _Filler(facts=facts, tool_name=tool_name, use_history=use_history, language=language)
     filler.numbers = _numbers_with_cues(facts.last)
     out: dict[str, Any] = {}
     missing: dict[str, str] = {}
@@ -525,10 +554,15 @@ def _ask_for(name: str, prop: dict[str, Any], filler: _Filler) -> str:
     parts = words(name)
     personal = parts and parts[0] in ("customer", "user", "visitor", "contact")
     label = " ".join(parts[1:] if personal else parts)
-    if label == "email":
-        label = "email address"
-    phrase = f"your {label}" if personal or label in ("name", "email address") else f"the {label}"
+    language = filler.language
+    if label == "name":
+        phrase = say(language, "your_name")
+    elif label in ("email", "email address"):
+        phrase = say(language, "your_email")
+    else:
+        label = " ".join(term(language, w) for w in label.split())
+        phrase = say(language, "your_field" if personal else "the_field", label=label)
     choices = _choices(name, filler) or [str(o) for o in prop.get("enum") or []]
     if 1 < len(choices) <= 8:
-        phrase += f" ({_joined_list(choices).replace(' and ', ' or ')})"
+        phrase += f" ({_joined_list(choices, language, last='or')})"
     return phrase
