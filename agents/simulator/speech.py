@@ -199,7 +199,7 @@ def engine() -> ESpeak | None:
     return _engine
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=32)  # about 500 KB a reply of 10 s; the demo repeats far fewer phrases
 def speech_samples(text: str, language: str, variant: str, speed: float, rate: int) -> array[int] | None:
     """The reply spoken and resampled to `rate`, at most 30 s; None without eSpeak. Cached: phrases repeat."""
     espeak = engine()
