@@ -8,19 +8,20 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
-PACKAGES := config tenants agents httptools transcripts usage widget demo
+PACKAGES := config tenants agents httptools transcripts usage widget demo docsgen
 # SQL-model tests: the apps with SQL models, plus the cross-app tests of their rules, secrets and admin. The SQLite
 # pass leaves out the tests marked slow (they start servers: relay drills, the simulator), which run once, on PostgreSQL;
 # agents/tests/test_voice_live.py keeps the live path covered on SQLite, the development database.
 SQL_MODEL_TESTS := agents httptools usage demo/tests/test_seed.py tests/test_models_validation.py tests/test_secrets.py \
 	tests/test_admin_pages.py
+DOCS_PORT ?= 8001
 POSTGRES_TEST_URL := postgres://postgres@127.0.0.1:5432/voiceagents
 APT_PACKAGES := chromium espeak-ng gettext
 # The languages the widget is translated into (widget/strings.py TRANSLATED_LANGUAGES; English is the source).
 LANGUAGES := de fr es pt
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install run test lint bench docs screenshots clean system-packages postgres messages
+.PHONY: help install run test lint bench docs docs-serve screenshots clean system-packages postgres messages
 
 help:
 	@echo "make run    start the development stack (embedded Redis and MongoDB, Daphne, Celery, simulator)"
@@ -28,6 +29,7 @@ help:
 	@echo "make lint   ruff (lint and format check), import contracts and mypy only"
 	@echo "make bench  run every bench/bench_*.py"
 	@echo "make docs   build the documentation site (mkdocs build --strict)"
+	@echo "make docs-serve  preview the documentation site on http://127.0.0.1:8001/, rebuilt on every save"
 	@echo "make screenshots  browser tests, then copy their screenshots into docs/screenshots/"
 	@echo "make messages  update the widget's translation files (locale/*/LC_MESSAGES/django.po) and compile them"
 	@echo "make clean  remove caches and build output (keeps .venv and var/)"
@@ -112,6 +114,10 @@ bench: $(DEV_STAMP)
 
 docs: $(DEV_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# Port 8001, so the preview runs beside `make run` (8000).
+docs-serve: $(DEV_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 # The browser tests write their screenshots to build/screenshots/; only a fully green run replaces the ones
 # docs/widget.md shows.

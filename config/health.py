@@ -12,6 +12,7 @@ from httptools.reachability import refusal_warnings
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: 200 `{"status": "alive"}` whenever the process answers; it checks no dependency."""
     return JsonResponse({"status": "alive"})
 
 

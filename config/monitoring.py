@@ -67,6 +67,7 @@ def _bearer_ok(request: HttpRequest) -> bool:
 
 @require_GET
 def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus text: open on loopback, elsewhere only with `Authorization: Bearer $METRICS_TOKEN`."""
     if not (_is_loopback(request) or _bearer_ok(request)):
         if not settings.METRICS_TOKEN:
             message = "/metrics is open only on loopback; set METRICS_TOKEN to scrape it from elsewhere.\n"

@@ -1,0 +1,130 @@
+"""What a page names that the code must have: environment variables, management commands, URL paths and
+`platform.*` events. Each is looked up in the running code (settings, `get_commands`, the URL resolver, the
+protocol), so a renamed or removed one makes the page fail the docs build and the tests."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+import shlex
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.urls import Resolver404, resolve
+
+from agents.protocol import WS_PATH
+from docsgen import commands, environment, protocol
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("config", "tenants", "agents", "httptools", "transcripts", "usage", "widget", "demo")
+# Upper-case names the docs may mention that are neither our settings nor our constants, and why.
+OUTSIDE_NAMES = {
+    "HTTPS_PROXY": "the standard proxy variable the realtime socket ignores",
+    "ALL_PROXY": "the standard proxy variable the realtime socket ignores",
+    "REMOTE_ADDR": "the peer address a request carries",
+    "DJANGO_SETTINGS_MODULE": "Django's own",
+    "NO_MKDOCS_2_WARNING": "silences MkDocs' notice about its version 2",
+}
+OUR_HOSTS = re.compile(r"^(127\.0\.0\.1|localhost|\[::1\]|voice\.example\.com|voice-\d\.internal)(:\d+|:\$PORT)?$")
+FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1\s*$", re.M | re.S)
+BACKTICKED = re.compile(r"`([^`\n]+)`")
+SETTING_LIKE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+DOLLAR_NAME = re.compile(r"\$\{?([A-Z][A-Z0-9_]{2,})")
+ASSIGNED_NAME = re.compile(r"(?<![\w-])([A-Z][A-Z0-9_]{2,})=")
+COMMAND = re.compile(r"manage\.py\s+([a-z][a-z0-9_]*)([^`\n|]*)")
+MODULE_RUN = re.compile(r"python3?(?:\.\d+)? -m ([a-z_][a-z0-9_.]*)")
+URL = re.compile(
+    r"(?:(?:https?|wss?)://(?P<host>[^/\s`'\"<>)]+)|(?<![\w.:/-]))"
+    r"(?P<path>/(?:api|admin|healthz|readyz|metrics|widget|console|demo|ws|static)\b[^\s`'\")<>|,]*)"
+)
+EVENT = re.compile(r"\bplatform\.[a-z_]+\b")
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@cache
+def known_upper_names() -> frozenset[str]:
+    """Environment variables, Django settings and every module-level upper-case constant of the project."""
+    names = set(environment.names()) | {name for name in dir(settings) if name.isupper()} | set(OUTSIDE_NAMES)
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "tests" in path.parts or "migrations" in path.parts:
+                continue
+            for node in ast.parse(path.read_text()).body:
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                names |= {t.id for t in targets if isinstance(t, ast.Name) and t.id.isupper()}
+    return frozenset(names)
+
+
+def _path_exists(path: str) -> bool:
+    path = re.sub(r"[?#].*$", "", path).rstrip(".")
+    path = re.sub(r"\{[^}]*\}|<[^>]*>|…|\.\.\.", "x", path)
+    if path.startswith("/ws/"):
+        return path == WS_PATH
+    if path.startswith(settings.STATIC_URL):
+        relative = path.removeprefix(settings.STATIC_URL)
+        return any((Path(directory) / relative).exists() for directory in settings.STATICFILES_DIRS)
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return getattr(match.func, "__name__", "") != "catch_all_view"  # admin's catch-all answers anything under /admin/
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _prose(markdown: str) -> str:
+    """The page with its fenced blocks blanked (line numbers kept): names in prose are references."""
+    return FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), markdown)
+
+
+def problems(markdown: str) -> list[Problem]:
+    """Every name on the page the code does not have."""
+    found: list[Problem] = []
+    prose = _prose(markdown)
+    env_names = environment.names()
+    for match in BACKTICKED.finditer(prose):
+        token = match.group(1).strip()
+        if (SETTING_LIKE.fullmatch(token) or token in env_names) and token not in known_upper_names():
+            found.append(Problem(_line(prose, match.start()), f"`{token}` is no setting or name the code has"))
+    for pattern in (DOLLAR_NAME, ASSIGNED_NAME):
+        for match in pattern.finditer(markdown):
+            name = match.group(1)
+            if name not in env_names and name not in OUTSIDE_NAMES and not name.startswith("BENCH_"):
+                found.append(Problem(_line(markdown, match.start()), f"{name} is not an environment variable we read"))
+    for match in COMMAND.finditer(markdown):
+        name, rest = match.group(1), match.group(2).split("#", 1)[0].strip()
+        if name not in commands.commands():
+            found.append(Problem(_line(markdown, match.start()), f"manage.py has no command {name!r}"))
+        elif rest.startswith("-"):
+            try:
+                commands.parse(name, shlex.split(rest.replace("[", "").replace("]", "")))
+            except ValueError as exc:
+                found.append(Problem(_line(markdown, match.start()), str(exc)))
+    for match in MODULE_RUN.finditer(markdown):
+        module = match.group(1)
+        if importlib.util.find_spec(module.split(".")[0]) is None or importlib.util.find_spec(module) is None:
+            found.append(Problem(_line(markdown, match.start()), f"no module {module!r} to run with python -m"))
+    for match in URL.finditer(markdown):
+        host, path = match.group("host"), match.group("path")
+        if host and not OUR_HOSTS.match(host):
+            continue
+        if not _path_exists(path):
+            found.append(Problem(_line(markdown, match.start()), f"the server answers no {path}"))
+    events = protocol.platform_events()
+    for match in EVENT.finditer(markdown):
+        if match.group(0) not in events:
+            found.append(Problem(_line(markdown, match.start()), f"{match.group(0)} is no event the server has"))
+    return found
