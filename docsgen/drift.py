@@ -66,6 +66,12 @@ def known_upper_names() -> frozenset[str]:
     return frozenset(names)
 
 
+@cache
+def make_variables() -> frozenset[str]:
+    """The Makefile's variables, which `make NAME=value` may set."""
+    return frozenset(re.findall(r"^([A-Z][A-Z0-9_]*)\s*[:?+]?=", (ROOT / "Makefile").read_text(), re.M))
+
+
 def _path_exists(path: str) -> bool:
     path = re.sub(r"[?#].*$", "", path).rstrip(".")
     path = re.sub(r"\{[^}]*\}|<[^>]*>|…|\.\.\.", "x", path)
@@ -102,7 +108,7 @@ def problems(markdown: str) -> list[Problem]:
     for pattern in (DOLLAR_NAME, ASSIGNED_NAME):
         for match in pattern.finditer(markdown):
             name = match.group(1)
-            if name not in env_names and name not in OUTSIDE_NAMES and not name.startswith("BENCH_"):
+            if name not in env_names | OUTSIDE_NAMES.keys() | make_variables():
                 found.append(Problem(_line(markdown, match.start()), f"{name} is not an environment variable we read"))
     for match in COMMAND.finditer(markdown):
         name, rest = match.group(1), match.group(2).split("#", 1)[0].strip()
@@ -118,7 +124,7 @@ def problems(markdown: str) -> list[Problem]:
         if importlib.util.find_spec(module.split(".")[0]) is None or importlib.util.find_spec(module) is None:
             found.append(Problem(_line(markdown, match.start()), f"no module {module!r} to run with python -m"))
     for match in URL.finditer(markdown):
-        host, path = match.group("host"), match.group("path")
+        host, path = match.group("host"), match.group("path").rstrip(".,;:")
         if host and not OUR_HOSTS.match(host):
             continue
         if not _path_exists(path):

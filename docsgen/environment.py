@@ -158,19 +158,19 @@ def variables(files: list[Path] | None = None) -> list[Variable]:
                     default=_default(call, reader),
                     fallback=ast.unparse(fallbacks[id(call)]) if id(call) in fallbacks else "",
                     bounds=_bounds(call),
-                    source=f"{path.relative_to(ROOT)}:{call.lineno}",
+                    source=f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name}:{call.lineno}",
                 ),
             )
     return list(found.values())
 
 
-def names() -> set[str]:
-    return {variable.name for variable in variables()}
+def names(files: list[Path] | None = None) -> set[str]:
+    return {variable.name for variable in variables(files)}
 
 
-def undocumented() -> list[str]:
+def undocumented(files: list[Path] | None = None) -> list[str]:
     """Variables the settings read that `MEANINGS` does not describe, and meanings of variables no longer read."""
-    read = names()
+    read = names(files)
     return [
         f"{name} is read by the settings but has no meaning in docsgen/environment.py"
         for name in sorted(read - set(MEANINGS))

@@ -14,7 +14,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"^<!-- reference: ([a-z-]+) -->$", re.M)
 log = logging.getLogger("mkdocs.hooks.docsgen")
-GENERATORS: dict[str, Callable[[], str]] = {}
 
 
 def on_startup(**kwargs: Any) -> None:
@@ -27,17 +26,19 @@ def on_startup(**kwargs: Any) -> None:
     import django
 
     django.setup()
+
+
+def generators() -> dict[str, Callable[[], str]]:
+    """The reference a page gets with `<!-- reference: NAME -->` on a line of its own."""
     from docsgen import commands, descriptors, environment, http_api, protocol
 
-    GENERATORS.update(
-        {
-            "environment": environment.markdown,
-            "commands": commands.markdown,
-            "http-api": http_api.markdown,
-            "protocol": protocol.markdown,
-            "descriptors": descriptors.markdown,
-        }
-    )
+    return {
+        "environment": environment.markdown,
+        "commands": commands.markdown,
+        "http-api": http_api.markdown,
+        "protocol": protocol.markdown,
+        "descriptors": descriptors.markdown,
+    }
 
 
 def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
@@ -48,9 +49,10 @@ def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
 
     def generate(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name not in GENERATORS:
-            log.warning(f"{page.file.src_uri}: no reference generator {name!r} (known: {', '.join(GENERATORS)})")
+        known = generators()
+        if name not in known:
+            log.warning(f"{page.file.src_uri}: no reference generator {name!r} (known: {', '.join(known)})")
             return match.group(0)
-        return GENERATORS[name]()
+        return known[name]()
 
     return MARKER.sub(generate, markdown)

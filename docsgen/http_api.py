@@ -15,7 +15,8 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 @cache
 def schema() -> dict[str, Any]:
-    return dict(api.get_openapi_schema(path_prefix="/api/"))
+    """The schema as `/api/openapi.json` serves it (through JSON: status codes become strings)."""
+    return dict(json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/"), default=str)))
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
