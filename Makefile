@@ -98,7 +98,7 @@ test: $(DEV_STAMP) system-packages postgres
 	echo "== ruff format --check ."; $(BIN)/ruff format --check . || status=1; \
 	echo "== lint-imports (app layers, no cycles)"; $(BIN)/lint-imports --no-cache --no-logo || status=1; \
 	echo "== mypy $(PACKAGES)"; DEBUG=1 $(BIN)/mypy $(PACKAGES) || status=1; \
-	echo "== mkdocs build --strict"; NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet || status=1; \
+	echo "== mkdocs build --strict"; NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict || status=1; \
 	echo "== pytest on SQLite: $(SQL_MODEL_TESTS)"; \
 	env -u DATABASE_URL $(BIN)/pytest $(SQL_MODEL_TESTS) -m "not browser and not slow" || status=1; \
 	echo "== pytest on PostgreSQL: the whole suite"; \
