@@ -8,12 +8,13 @@ import ast
 import importlib.util
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 
 from agents.protocol import WS_PATH
 from docsgen import commands, environment, protocol
@@ -27,6 +28,7 @@ OUTSIDE_NAMES = {
     "REMOTE_ADDR": "the peer address a request carries",
     "DJANGO_SETTINGS_MODULE": "Django's own",
     "NO_MKDOCS_2_WARNING": "silences MkDocs' notice about its version 2",
+    "UPPER_SNAKE_CASE": "the style tenant secret names are written in",
 }
 OUR_HOSTS = re.compile(r"^(127\.0\.0\.1|localhost|\[::1\]|voice\.example\.com|voice-\d\.internal)(:\d+|:\$PORT)?$")
 FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1\s*$", re.M | re.S)
@@ -41,6 +43,9 @@ URL = re.compile(
     r"(?P<path>/(?:api|admin|healthz|readyz|metrics|widget|console|demo|ws|static)\b[^\s`'\")<>|,]*)"
 )
 EVENT = re.compile(r"\bplatform\.[a-z_]+\b")
+DATA_ATTRIBUTE = re.compile(r"(?<![\w-])data-[a-z][a-z0-9-]*[a-z0-9]")
+JS_API = re.compile(r"\bVoiceAgent\.([A-Za-z_]\w*)")
+SECRET_NAME = re.compile(r"\{\{secret:([A-Z][A-Z0-9_]*)\}\}")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,61 @@ def make_variables() -> frozenset[str]:
     return frozenset(re.findall(r"^([A-Z][A-Z0-9_]*)\s*[:?+]?=", (ROOT / "Makefile").read_text(), re.M))
 
 
+@cache
+def routes() -> tuple[tuple[str, ...], ...]:
+    """Every route the server answers, as path segments (`<...>` stands for any one segment)."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(patterns: Sequence[URLPattern | URLResolver], prefix: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern).lstrip("^").rstrip("$")
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif getattr(getattr(pattern, "callback", None), "__name__", "") != "catch_all_view":
+                found.append(tuple(route.split("/")))
+
+    walk(get_resolver().url_patterns, "")
+    return tuple(found)
+
+
+def _segment_matches(route: str, segment: str) -> bool:
+    if route.startswith("<"):
+        return True
+    if route.startswith("("):
+        try:
+            return re.fullmatch(route, segment) is not None
+        except re.error:
+            return False
+    return route == segment
+
+
+def _is_prefix(path: str) -> bool:
+    """A base URL such as an API's `servers` entry: the start of routes the server answers, segment by segment."""
+    segments = path.strip("/").split("/")
+    return any(
+        len(route) > len(segments) and all(_segment_matches(r, s) for r, s in zip(route, segments, strict=False))
+        for route in routes()
+    )
+
+
+@cache
+def data_attributes() -> frozenset[str]:
+    """Every `data-*` attribute the platform's scripts, templates and Python name."""
+    sources = [*(ROOT / "static").rglob("*.js"), *ROOT.glob("*/templates/**/*.html"), *ROOT.glob("templates/**/*.html")]
+    sources += [path for package in PACKAGES for path in (ROOT / package).rglob("*.py") if "tests" not in path.parts]
+    vendored = ROOT / "static" / "vendor"
+    return frozenset(
+        name
+        for path in sources
+        if not path.is_relative_to(vendored)
+        for name in DATA_ATTRIBUTE.findall(path.read_text(errors="replace"))
+    )
+
+
+def _loader_source() -> str:
+    return (ROOT / "static" / "widget" / "loader.js").read_text()
+
+
 def _path_exists(path: str) -> bool:
     path = re.sub(r"[?#].*$", "", path).rstrip(".")
     path = re.sub(r"\{[^}]*\}|<[^>]*>|…|\.\.\.", "x", path)
@@ -83,8 +143,9 @@ def _path_exists(path: str) -> bool:
     try:
         match = resolve(path)
     except Resolver404:
-        return False
-    return getattr(match.func, "__name__", "") != "catch_all_view"  # admin's catch-all answers anything under /admin/
+        return _is_prefix(path)
+    # Admin's catch-all answers anything under /admin/ (with a redirect or a 404).
+    return getattr(match.func, "__name__", "") != "catch_all_view" or _is_prefix(path)
 
 
 def _line(text: str, offset: int) -> int:
@@ -101,9 +162,11 @@ def problems(markdown: str) -> list[Problem]:
     found: list[Problem] = []
     prose = _prose(markdown)
     env_names = environment.names()
+    examples = set(SECRET_NAME.findall(markdown))  # a tenant secret the page names in a header is an example
     for match in BACKTICKED.finditer(prose):
         token = match.group(1).strip()
-        if (SETTING_LIKE.fullmatch(token) or token in env_names) and token not in known_upper_names():
+        known = token in known_upper_names() or token in examples
+        if (SETTING_LIKE.fullmatch(token) or token in env_names) and not known:
             found.append(Problem(_line(prose, match.start()), f"`{token}` is no setting or name the code has"))
     for pattern in (DOLLAR_NAME, ASSIGNED_NAME):
         for match in pattern.finditer(markdown):
@@ -129,6 +192,14 @@ def problems(markdown: str) -> list[Problem]:
             continue
         if not _path_exists(path):
             found.append(Problem(_line(markdown, match.start()), f"the server answers no {path}"))
+    attributes = data_attributes()
+    for match in DATA_ATTRIBUTE.finditer(markdown):
+        if match.group(0) not in attributes:
+            found.append(Problem(_line(markdown, match.start()), f"no script or template uses {match.group(0)}"))
+    loader = _loader_source()
+    for match in JS_API.finditer(markdown):
+        if not re.search(rf"\b{match.group(1)}\b", loader):
+            found.append(Problem(_line(markdown, match.start()), f"the loader has no VoiceAgent.{match.group(1)}"))
     events = protocol.platform_events()
     for match in EVENT.finditer(markdown):
         if match.group(0) not in events:

@@ -116,6 +116,9 @@ def _default(call: ast.Call, reader: str) -> str:
 def _bounds(call: ast.Call) -> str:
     keywords = {kw.arg: kw.value for kw in call.keywords}
     parts = []
+    for extra in [*call.args[2:], *(v for k, v in keywords.items() if k == "choices")]:
+        if isinstance(extra, ast.Tuple | ast.List | ast.Set):
+            parts.append("one of " + ", ".join(f"`{_literal(item)}`" for item in extra.elts))
     if "minimum" in keywords or "maximum" in keywords:
         low, high = keywords.get("minimum"), keywords.get("maximum")
         parts.append(f"{_literal(low) if low is not None else '…'} to {_literal(high) if high is not None else '…'}")
@@ -140,10 +143,17 @@ def variables(files: list[Path] | None = None) -> list[Variable]:
                     f"{path.name}:{node.lineno} reads os.{node.attr} directly; use a reader from config.env "
                     "so the variable is typed and documented"
                 )
+        # Every function the settings import from config.env is a reader, a new one included.
+        readers = set(KINDS) | {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "config.env"
+            for alias in node.names
+        }
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
         for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
             reader = call.func.id  # type: ignore[attr-defined]
-            if reader not in KINDS:
+            if reader not in readers:
                 continue
             if not call.args or not isinstance(call.args[0], ast.Constant) or not isinstance(call.args[0].value, str):
                 raise SettingsSourceError(
@@ -190,7 +200,8 @@ def markdown() -> str:
         raise SettingsSourceError("; ".join(problems))
     lines = ["| variable | type | default | meaning |", "|---|---|---|---|"]
     for variable in variables():
-        kind = KINDS[variable.reader] + (f" ({variable.bounds})" if variable.bounds else "")
+        kind = KINDS.get(variable.reader, variable.reader.removeprefix("env_").replace("_", " "))
+        kind += f" ({variable.bounds})" if variable.bounds else ""
         default = f"`{variable.default}`" if variable.default else "empty"
         if variable.fallback:
             default = f"`{variable.fallback}`" if not variable.default else f"{default}, else `{variable.fallback}`"

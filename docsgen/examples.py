@@ -109,13 +109,63 @@ def _shell_line(words: list[str]) -> list[str]:
     return [f"{shlex.join(words)!r}: no check for this python line (docsgen/examples.py)"]
 
 
+HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
+# Plain file commands a tutorial uses to set something up: a block of only these runs in a scratch directory.
+SCRATCH_COMMANDS = {"cd", "mkdir", "cat", "echo", "printf", "cp", "mv", "touch", "ls"}
+SEPARATORS = {"&&", "||", ";", "|", ">", ">>", "<", "&"}
+
+
+def _commands(code: str) -> list[list[str]]:
+    """The block's simple commands (heredoc bodies dropped, split at `&&`, `;`, `|`), each as its words."""
+    lines, terminator = [], None
+    for line in code.replace("\\\n", " ").splitlines():
+        if terminator is not None:
+            terminator = None if line.strip() == terminator else terminator
+            continue
+        heredoc = HEREDOC.search(line)
+        if heredoc:
+            terminator, line = heredoc.group(1), line[: heredoc.start()]
+        lines.append(line)
+    found: list[list[str]] = []
+    for line in lines:
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.commenters, lexer.whitespace_split = "#", True
+        words: list[str] = []
+        expect_target = False
+        for token in lexer:
+            if token in SEPARATORS:
+                if token in {">", ">>", "<"}:
+                    expect_target = True
+                    continue
+                found.append(words)
+                words = []
+            elif expect_target:
+                expect_target = False  # a redirection's file, not an argument
+            else:
+                words.append(token)
+        found.append(words)
+    return [words for words in found if words]
+
+
 def check_shell(block: Block) -> list[str]:
+    try:
+        commands_ = _commands(block.code)
+    except ValueError as exc:
+        return [f"not a shell command line: {exc}"]
+    programs = {words[0] for words in commands_ if not ENV_PREFIX.match(words[0])}
+    if programs and programs <= SCRATCH_COMMANDS:
+        with tempfile.TemporaryDirectory() as scratch:
+            result = subprocess.run(  # noqa: S603 - the docs' own setup commands, in a scratch directory
+                ["/bin/bash", "-euo", "pipefail", "-c", block.code],
+                cwd=scratch,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        return [] if result.returncode == 0 else [f"the commands failed: {result.stderr.strip()[-300:]}"]
     problems = []
-    for logical in block.code.replace("\\\n", " ").splitlines():
-        try:
-            words = shlex.split(logical, comments=True)
-        except ValueError as exc:
-            problems.append(f"{logical!r}: {exc}")
+    for words in commands_:
+        if words[0] in SCRATCH_COMMANDS:
             continue
         problems += _shell_line(words)
     return problems

@@ -29,9 +29,12 @@ def test_invented_names_fail_and_real_ones_pass() -> None:
             "line 6: the server answers no /api/widget/boot",
             "line 6: the server answers no /admin/nothing/",
             "line 7: platform.hello is no event the server has",
-            "line 8: METRICS_TOKN is not an environment variable we read",
-            "line 8: no module 'config.servr' to run with python -m",
-            "line 11: manage.py invoice: argument --format: invalid choice: 'pdf' (choose from 'table', 'csv', 'json')",
+            "line 8: no script or template uses data-colour",
+            "line 8: the loader has no VoiceAgent.explode",
+            "line 9: METRICS_TOKN is not an environment variable we read",
+            "line 9: no module 'config.servr' to run with python -m",
+            "line 30: no script or template uses data-colour",
+            "line 12: manage.py invoice: argument --format: invalid choice: 'pdf' (choose from 'table', 'csv', 'json')",
         ]
     )
 

@@ -49,3 +49,10 @@ def test_a_marked_python_example_runs() -> None:
     failing = examples.Block("page.md", 1, "python", "import json\n\njson.loads('{')\n", "run")
     assert examples.check(failing)[0].startswith("running it failed: JSONDecodeError")
     assert examples.check(examples.Block("page.md", 1, "python", "import json\n\njson.loads('{')\n", "")) == []
+
+
+def test_setup_commands_run_in_a_scratch_directory() -> None:
+    setup = "mkdir site && cd site\ncat > index.html <<'EOF'\n<h1>Shop</h1>\nEOF\nls index.html\n"
+    assert examples.check(examples.Block("page.md", 1, "bash", setup, "")) == []
+    wrong = examples.check(examples.Block("page.md", 1, "bash", "mkdir site\ncd elsewhere\n", ""))
+    assert len(wrong) == 1 and wrong[0].startswith("the commands failed:") and "elsewhere" in wrong[0]

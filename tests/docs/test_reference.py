@@ -48,6 +48,12 @@ def test_a_new_variable_cannot_be_left_out(tmp_path: Path) -> None:
     assert "VOICE_NEW_LIMIT is read by the settings but has no meaning in docsgen/environment.py" in (
         environment.undocumented([settings])
     )
+    settings.write_text(
+        'from config.env import env_choice\nVOICE = env_choice("VOICE_STYLE", "espeak", ("espeak", "tone"))\n'
+    )
+    assert [(v.name, v.reader, v.default, v.bounds) for v in environment.variables([settings])] == [
+        ("VOICE_STYLE", "env_choice", "espeak", "one of `espeak`, `tone`")
+    ]
     settings.write_text('import os\nNEW_LIMIT = os.environ.get("VOICE_NEW_LIMIT")\n')
     with pytest.raises(environment.SettingsSourceError, match=r"reads os\.environ directly"):
         environment.variables([settings])
