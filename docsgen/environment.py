@@ -50,6 +50,8 @@ MEANINGS = {
     "unset: the embedded one",
     "OPENAI_API_KEY": "the OpenAI key; unset means the local realtime simulator answers voice sessions",
     "REALTIME_URL": "where voice sessions go upstream",
+    "SIMULATOR_VOICE": "the simulator's voice: `espeak` (eSpeak NG speech in the agent's language, from the "
+    "`espeakng-loader` wheel) or `tone` (a plain tone, cheaper, for tests)",
     "REALTIME_PROXY": "a proxy for the upstream realtime socket; unset means none, whatever `HTTPS_PROXY` or "
     "`ALL_PROXY` say",
     "OPENAI_EDITOR_MODEL": "the model behind Draft with AI, the tool descriptor editor in admin",
