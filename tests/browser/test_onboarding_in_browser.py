@@ -81,11 +81,11 @@ def checklist(page: Any) -> dict[str, bool]:
     }
 
 
-def pick_autocomplete(page: Any, field: str, text: str) -> None:
+def pick_autocomplete(page: Any, field: str, typed: str, choice: str) -> None:
     """Choose an option of an admin autocomplete (select2) field by typing, as a user does."""
     page.locator(f"#id_{field} + .select2 .select2-selection").click()
-    page.locator(".select2-search__field").fill(text)
-    page.locator(".select2-results__option", has_text=text).first.click()
+    page.locator(".select2-search__field").fill(typed)
+    page.locator(".select2-results__option", has_text=choice).first.click()
 
 
 def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
@@ -144,7 +144,7 @@ def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
     page.locator("#id_tenant").select_option(label="Acme Events")
     page.locator("#id_name").fill("Acme Agent")
     page.locator("#id_greeting").fill("Hello! Ask me about our speakers.")
-    pick_autocomplete(page, "prompt", "Acme assistant (Acme Events)")
+    pick_autocomplete(page, "prompt", "Acme", "Acme assistant (Acme Events)")
     page.locator("input[name=_continue]").click()
     page.locator(".messagelist .success").wait_for()
     agent_url = page.url
@@ -176,7 +176,7 @@ def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
     page.goto(base + "/admin/agents/agent/")
     page.locator("a", has_text="Acme Agent").first.click()
     page.locator("#agent_tools-group .add-row a", has_text="Add another Agent tool").click()
-    pick_autocomplete(page, "agent_tools-0-tool", "list_speakers (Acme Events)")
+    pick_autocomplete(page, "agent_tools-0-tool", "list", "list_speakers (Acme Events)")
     assert page.locator("#id_agent_tools-0-on_widget").is_checked()
     assert page.locator("#id_agent_tools-0-on_console").is_checked()
     page.locator("input[name=_continue]").click()
@@ -251,5 +251,12 @@ def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
     assert "ready, visitors can talk to the agent" in page.locator("#setup-checklist h2").inner_text()
     page.screenshot(path=screenshots / "admin-06-tenant-ready.png", full_page=True)
     page.screenshot(path=screenshots / "tutorial-10-tenant-ready.png")
+
+    # The conversation in the console's sessions list, once the tenant is chosen.
+    page.goto(base + "/console/")
+    page.locator("#tenant option", has_text="Acme Events").first.wait_for(state="attached")
+    page.locator("#tenant").select_option(label="Acme Events")
+    page.locator("#sessions tbody tr[data-session]", has_text="Acme Agent").first.wait_for()
+    page.screenshot(path=screenshots / "tutorial-11-console-sessions.png", full_page=True)
     assert not errors, errors
     context.close()
