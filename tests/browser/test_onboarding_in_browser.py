@@ -226,9 +226,9 @@ def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
     assert not checklist(page)["Snippet seen live"]  # a staff preview is not the site going live
 
     # 7. The tutorial's page with the snippet pasted in, on the allowed origin; ask for the speakers.
-    page_source = re.search(r"cat > index.html <<'EOF'\n(.*?)\nEOF", TUTORIAL.read_text(), flags=re.S)
-    assert page_source is not None
-    customer_site.html = page_source.group(1).replace("PASTE THE SNIPPET HERE", snippet)
+    pages = re.findall(r"```html\n(.*?)\n```", TUTORIAL.read_text(), flags=re.S)
+    page_source = next(html for html in pages if "PASTE THE SNIPPET HERE" in html)
+    customer_site.html = page_source.replace("PASTE THE SNIPPET HERE", snippet)
     visitor = context.new_page()
     visitor.on("pageerror", lambda error: errors.append(str(error)))
     visitor.goto(customer_site.origin + "/")
