@@ -118,6 +118,8 @@ def test_a_new_tenant_is_onboarded_in_admin_and_its_visitor_talks_to_the_agent(
     page.locator("#id_allowed_origins").fill(customer_site.origin)
     page.locator("#widget_keys-group .add-row a", has_text="Add another Widget key").click()
     page.locator("#id_widget_keys-0-label").fill("Acme website")
+    assert page.locator("#id_widget_keys-0-public_id").input_value().startswith("pk_")  # "keep the one it comes with"
+    assert page.locator("#id_widget_keys-0-channel").input_value() == "widget"
     page.locator("input[name=_continue]").click()
     page.locator("#setup-checklist").wait_for()
     tenant_url = page.url
