@@ -23,11 +23,13 @@ from tests.support.servers import free_port
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+TUTORIAL_SITE_PORT = 8080  # docs/tutorials/first-customer.md serves Acme's page on http://localhost:8080
+
+
 class CustomerSite:
     """A page of the customer's own on another origin; `html` is what they pasted."""
 
     def __init__(self) -> None:
-        self.port = free_port()
         self.html = "<!doctype html><title>Acme</title><h1>Acme</h1>"
         site = self
 
@@ -43,7 +45,11 @@ class CustomerSite:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        try:  # the tutorial's port, so the screenshots show what the page says; any free one if it is taken
+            self.server = ThreadingHTTPServer(("127.0.0.1", TUTORIAL_SITE_PORT), Handler)
+        except OSError:
+            self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.port = self.server.server_address[1]
 
     @property
     def origin(self) -> str:
