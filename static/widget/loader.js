@@ -225,12 +225,24 @@
   var ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 ' +
     '3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11h-2z"/></svg>';
 
+  /* A constructed stylesheet, not a <style> element: the host page's Content-Security-Policy governs inline
+   * <style> (a strict style-src would leave the launcher unstyled), not styles built through the CSSOM. */
+  function styleRoot(root) {
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+      return;
+    } catch (err) { /* a browser without constructable stylesheets (Safari before 16.4) */ }
+    var style = document.createElement("style");
+    style.textContent = CSS;
+    root.appendChild(style);
+  }
+
   function mount() {
     host = document.createElement("voice-agent-widget");
     host.style.setProperty("all", "initial", "important");
     var root = host.attachShadow({ mode: "closed" });
-    var style = document.createElement("style");
-    style.textContent = CSS;
     wrap = document.createElement("div");
     button = document.createElement("button");
     button.type = "button";
@@ -250,7 +262,7 @@
     wrap.appendChild(panel);
     wrap.appendChild(button);
     wrap.appendChild(label);
-    root.appendChild(style);
+    styleRoot(root);
     root.appendChild(wrap);
     button.addEventListener("click", function () { toggle(!open); });
     button.addEventListener("pointerenter", prefetch);
