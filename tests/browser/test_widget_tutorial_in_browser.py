@@ -95,7 +95,8 @@ def test_the_tutorial_page_works_under_its_documented_csp(
     customer_site: CustomerSite, chromium_browser: Any, demo_live: Any, screenshots: Path, phrase: str
 ) -> None:
     assert "wss:" not in customer_site.policy and "ws:" not in customer_site.policy
-    page = new_page(chromium_browser, viewport={"width": 1280, "height": 800})
+    # Wide enough that the page's "Last answer" line stays clear of the open panel in the picture.
+    page = new_page(chromium_browser, viewport={"width": 1600, "height": 800})
     page.context.add_init_script(VIOLATIONS)
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
