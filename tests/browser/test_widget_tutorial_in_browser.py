@@ -123,7 +123,7 @@ def test_the_tutorial_page_works_under_its_documented_csp(
     page.wait_for_function("(first) => document.getElementById('last-answer').textContent.trim() !== first", arg=first)
     frame.locator(".va-visual").first.wait_for(state="visible")
     page.wait_for_timeout(300)  # let the cards' images settle for the picture
-    page.screenshot(path=screenshots / "20-tutorial-strict-csp.png")
+    page.screenshot(path=screenshots / "widget-tutorial-strict-csp.png")
 
     assert page.evaluate("() => window.__violations") == []
     assert frame.evaluate("() => window.__violations") == []
