@@ -10,10 +10,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from agents import protocol
+from agents.resume import ResumeRefused, ResumeSeed, resume_seed, resume_token_issue
 from agents.services import Admission, SessionRefused, session_admit, session_still_allowed
 from agents.session import AgentSession, SessionLimits, new_session_id
 from agents.session_records import VisitorIdentity
-from tenants.tokens import TokenInvalid, token_verify
+from tenants.tokens import TokenInvalid, WidgetClaims, token_verify
 from usage import timers
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,8 @@ class VoiceConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         offered: list[str] = list(self.scope.get("subprotocols") or [])
         tokens = [p[len(protocol.TOKEN_PREFIX) :] for p in offered if p.startswith(protocol.TOKEN_PREFIX)]
-        if protocol.SUBPROTOCOL not in offered or len(tokens) != 1:
+        resumes = [p[len(protocol.RESUME_PREFIX) :] for p in offered if p.startswith(protocol.RESUME_PREFIX)]
+        if protocol.SUBPROTOCOL not in offered or len(tokens) != 1 or len(resumes) > 1:
             await self.close()  # refused before the handshake completes: the browser sees a failed open
             return
         session_id = new_session_id()
@@ -44,16 +46,42 @@ class VoiceConsumer(AsyncWebsocketConsumer):
             await self.close(protocol.CLOSE_REFUSED)
             return
         await self.accept(protocol.SUBPROTOCOL)
-        await self._start(admission)
+        seed, refusal_code = await self._resume(resumes[0] if resumes else None, claims, session_id)
+        await self._start(admission, claims, seed=seed, resume_refusal=refusal_code)
+
+    async def _resume(
+        self, token: str | None, claims: WidgetClaims, session_id: str
+    ) -> tuple[ResumeSeed | None, str | None]:
+        """The conversation this socket continues, checked by the server (agents/resume.py), or why not."""
+        if token is None or claims.channel != "widget":
+            return None, None
+        try:
+            seed = await database_sync_to_async(resume_seed)(token=token, widget=claims, new_session_id=session_id)
+            return seed, None
+        except ResumeRefused as refusal:
+            logger.info("resume refused for %s: %s", session_id, refusal.why)
+            return None, refusal.code
 
     def _client_ip(self) -> str:
         # The peer address only, as bootstrap uses REMOTE_ADDR: forwarded headers are client-controlled.
         client = self.scope.get("client") or ("unknown", 0)
         return str(client[0])
 
-    async def _start(self, admission: Admission) -> None:
+    async def _start(
+        self, admission: Admission, claims: WidgetClaims, *, seed: ResumeSeed | None, resume_refusal: str | None
+    ) -> None:
         plan = admission.plan
         simulator = not settings.OPENAI_API_KEY
+        resume_token = None
+        if plan.channel == "widget":
+            resume_token = resume_token_issue(
+                session_id=admission.session_id,
+                tenant_id=claims.tenant_id,
+                key_id=claims.key_id,
+                channel=claims.channel,
+                origin=claims.origin,
+                valid_seconds=admission.max_duration_seconds + protocol.RESUME_WINDOW_SECONDS + 60,
+            )
         await self.send(
             protocol.session_started(
                 session_id=admission.session_id,
@@ -61,8 +89,13 @@ class VoiceConsumer(AsyncWebsocketConsumer):
                 tenant_name=plan.tenant_name,
                 agent_name=plan.agent_name,
                 simulator=simulator,
+                resume_token=resume_token,
+                resumed_from=seed.previous_session_id if seed else None,
             )
         )
+        if seed is not None or resume_refusal is not None:
+            level = "warning" if resume_refusal else "info"
+            await self.send(protocol.notice(resume_refusal or "resumed", retryable=False, level=level))
 
         async def still_allowed() -> str | None:
             return await database_sync_to_async(session_still_allowed)(admission=admission)
@@ -72,10 +105,12 @@ class VoiceConsumer(AsyncWebsocketConsumer):
             session_id=admission.session_id,
             key_id=admission.key_id,
             origin=admission.origin,
+            seed=seed,
             limits=SessionLimits(
                 max_duration_seconds=admission.max_duration_seconds,
                 idle_timeout_seconds=admission.idle_timeout_seconds,
                 heartbeat_seconds=timers.heartbeat_seconds(),
+                idle_warning_seconds=settings.SESSION_IDLE_WARNING_SECONDS * settings.SESSION_TIME_SCALE,
             ),
             retention_days=admission.retention_days,
             upstream_url=settings.REALTIME_URL,

@@ -18,6 +18,9 @@ WS_PATH = "/ws/voice/"
 # The client offers both subprotocols; the token rides in the second, never in the URL (URLs reach logs).
 SUBPROTOCOL = "voice.v1"
 TOKEN_PREFIX = "token."
+# A third, optional subprotocol carries the resume token of the conversation this socket continues
+# (agents/resume.py); like the token, never in the URL.
+RESUME_PREFIX = "resume."
 
 CLOSE_NORMAL = 1000
 # Admitted to tell the visitor why, then closed: busy, over budget, no agent. The client shows the notice.
@@ -125,9 +128,19 @@ NOTICES = {
         "That message was too large to send, so the conversation ended. Please start a new one."
     ),
     "audio_too_fast": gettext_noop("The conversation ended because audio arrived faster than anyone can speak."),
+    # A conversation continued after a page change, or not (agents/resume.py).
+    "resumed": gettext_noop("Welcome back: your conversation continues."),
+    "resume_expired": gettext_noop("Your earlier conversation had expired, so this is a new one."),
+    "resume_refused": gettext_noop("Your earlier conversation could not be continued, so this is a new one."),
 }
+# The idle timeout's warning and its end, with the real length in them (`idle_warning`, `idle_ended`).
+STILL_THERE = "Still there? The conversation ends soon if nobody speaks or types."
+IDLE_ENDED = "The conversation ended because it was quiet for {quiet}."
 # What a visitor reads for an upstream error: its own message may quote the session config.
 UPSTREAM_ERROR_MESSAGE = "The voice service could not handle that request."
+
+
+RESUME_WINDOW_SECONDS = 30 * 60
 
 
 def browser_protocol() -> dict[str, Any]:
@@ -144,6 +157,9 @@ def browser_protocol() -> dict[str, Any]:
             str(CLOSE_POLICY): "audio_too_fast",
         },
         "notices": NOTICES,
+        "resumePrefix": RESUME_PREFIX,
+        # How long after a page change the widget tries to continue (the server checks it again).
+        "resumeWindowSeconds": RESUME_WINDOW_SECONDS,
     }
 
 
@@ -156,12 +172,13 @@ def _event(payload: dict[str, Any]) -> str:
     return json.dumps({"type": payload["type"], "event_id": event_id(), **payload}, default=str)
 
 
-def notice(code: str, *, retryable: bool) -> str:
-    """`platform.notice`: a line for the visitor; unknown codes read as a service problem."""
+def notice(code: str, *, retryable: bool, level: str | None = None) -> str:
+    """`platform.notice`: a line for the visitor; unknown codes read as a service problem. The level is
+    "warning" for retryable problems, "error" for the rest, unless given ("info")."""
     return _event(
         {
             "type": "platform.notice",
-            "level": "warning" if retryable else "error",
+            "level": level or ("warning" if retryable else "error"),
             "code": code,
             "message": NOTICES.get(code, NOTICES["upstream_failed"]),
             "retryable": retryable,
@@ -238,7 +255,18 @@ def transcription_failed(item_id: Any, code: str) -> str:
     )
 
 
-def session_started(*, session_id: str, channel: str, tenant_name: str, agent_name: str, simulator: bool) -> str:
+def session_started(
+    *,
+    session_id: str,
+    channel: str,
+    tenant_name: str,
+    agent_name: str,
+    simulator: bool,
+    resume_token: str | None = None,
+    resumed_from: str | None = None,
+) -> str:
+    """`platform.session`: the session is live. `resumeToken` lets this tab continue it after a page change;
+    `resumedFrom` names the session it continues, when it does."""
     return _event(
         {
             "type": "platform.session",
@@ -247,6 +275,36 @@ def session_started(*, session_id: str, channel: str, tenant_name: str, agent_na
             "tenant": {"name": tenant_name},
             "agent": {"name": agent_name},
             "simulator": simulator,
+            "resumeToken": resume_token,
+            "resumedFrom": resumed_from,
+        }
+    )
+
+
+def quiet_for(seconds: float) -> str:
+    """An idle timeout in words: "2 minutes", "1 minute", "45 seconds"."""
+    whole = max(1, round(seconds))
+    if (whole >= 60 and whole % 60 == 0) or whole >= 120:
+        minutes = round(whole / 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{whole} second{'s' if whole != 1 else ''}"
+
+
+def idle_warning(*, seconds_left: float) -> str:
+    """`platform.idle`: the idle timeout is near; the widget asks "Still there?" and a `platform.keepalive`
+    from it (or any turn) resets the clock."""
+    return _event({"type": "platform.idle", "secondsLeft": max(0, round(seconds_left)), "message": STILL_THERE})
+
+
+def idle_ended(*, idle_seconds: float) -> str:
+    """The idle timeout's notice, naming how long it was quiet."""
+    return _event(
+        {
+            "type": "platform.notice",
+            "level": "error",
+            "code": "idle_timeout",
+            "message": IDLE_ENDED.format(quiet=quiet_for(idle_seconds)),
+            "retryable": False,
         }
     )
 

@@ -28,6 +28,7 @@ from agents.audio_budget import REFUSE as AUDIO_REFUSE
 from agents.plans import SessionPlan, greeting_instructions
 from agents.protocol import AUDIO_DELTA, MAX_CLIENT_FRAME, TYPE_PEEK, is_append_wire  # per frame: one lookup each
 from agents.recorder import recorder
+from agents.resume import ResumeSeed, seed_items
 from agents.session_faults import UpstreamFaults
 from agents.session_metering import SessionMeter
 from agents.session_records import SessionRecords, VisitorIdentity
@@ -50,6 +51,7 @@ class SessionLimits:
     max_duration_seconds: float
     idle_timeout_seconds: float
     heartbeat_seconds: float  # usage.timers.heartbeat_seconds()
+    idle_warning_seconds: float = 0.0  # "Still there?" this long before the idle timeout; 0: no warning
 
 
 @dataclass
@@ -81,6 +83,7 @@ class AgentSession(UpstreamFaults):
     upstream_proxy: str | None = None  # settings.REALTIME_PROXY; None: no proxy, whatever the environment says
     transcription_price: Any = None
     origin: str | None = None  # the site (or console) the visitor came from, for the stored session
+    seed: ResumeSeed | None = None  # the conversation this session continues (agents/resume.py)
     upstream: ClientConnection | None = None
     ended_reason: str | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -92,6 +95,8 @@ class AgentSession(UpstreamFaults):
     _gate: ResponseGate = field(default_factory=ResponseGate)
     _configured: asyncio.Event = field(default_factory=asyncio.Event)
     _context_updates: int = 0
+    _seed_ids: set[str] = field(default_factory=set)
+    _idle_warned: bool = False
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -107,6 +112,7 @@ class AgentSession(UpstreamFaults):
             transcription_model=plan.transcription_model,
             model_switches=plan.model_switches,
             origin=self.origin,
+            resumed_from=self.seed.previous_session_id if self.seed else None,
         )
         try:
             self.upstream = await connect(
@@ -142,8 +148,17 @@ class AgentSession(UpstreamFaults):
             await asyncio.wait_for(self._configured.wait(), CONFIG_TIMEOUT_SECONDS)
         except TimeoutError:
             await self.end("upstream_unavailable", notice=("upstream_failed", True))
+        if self.ended_reason is None and self.seed is not None and self.seed.messages:
+            await self._send_seed(self.seed)
+            return  # a continued conversation is not greeted again
         if self.ended_reason is None and plan.greeting:
             await self._request_response({"instructions": greeting_instructions(plan)})
+
+    async def _send_seed(self, seed: ResumeSeed) -> None:
+        """The previous conversation's messages, in order, before any new turn: the agent remembers it."""
+        for item in seed_items(seed, prefix=self.session_id[-8:]):
+            self._seed_ids.add(str(item["id"]))
+            await self._send_upstream({"type": "conversation.item.create", "item": item})
 
     async def end(
         self, reason: str, *, notice: tuple[str, bool] | None = None, close_code: int = protocol.CLOSE_NORMAL
@@ -218,6 +233,10 @@ class AgentSession(UpstreamFaults):
                 await self._client_error("invalid_event", "Only a user text message can be sent.")
                 return
             await self._user_turn(text)
+        elif kind == "platform.keepalive":  # "Still there?" answered: the visitor is here
+            self._active()
+        elif kind == "platform.end":  # the End button: over for good, never continued
+            await self.end("visitor_ended")
         elif kind == "platform.action":
             text = event.get("text")
             if not isinstance(text, str) or not text.strip() or len(text) > 500:
@@ -259,8 +278,13 @@ class AgentSession(UpstreamFaults):
         elif verdict == AUDIO_REFUSE:
             await self._client_error("audio_too_fast", "Audio is arriving faster than real time; some was not sent.")
 
-    async def _user_turn(self, text: str) -> None:
+    def _active(self) -> None:
+        """The visitor did something: the idle clock starts again, and so does its warning."""
         self._last_activity = time.monotonic()
+        self._idle_warned = False
+
+    async def _user_turn(self, text: str) -> None:
+        self._active()
         if self._gate.busy:
             # Typing interrupts the agent as speaking does. The cancel returns at once; the answer is
             # asked for only after the cancelled response's `response.done` (the gate holds it).
@@ -321,9 +345,11 @@ class AgentSession(UpstreamFaults):
         elif kind == "session.updated":
             self._configured.set()
         elif kind == "input_audio_buffer.speech_started":
-            self._last_activity = time.monotonic()
+            self._active()
         elif kind in ("conversation.item.added", "conversation.item.created"):
             item = event.get("item") or {}
+            if item.get("id") in self._seed_ids:
+                return  # the previous session's line: already in its own transcript
             if item.get("type") == "message" and item.get("id"):
                 self.records.item_added(str(item["id"]), event.get("previous_item_id"), expects_text=True)
         elif kind == "conversation.item.input_audio_transcription.completed":
@@ -344,7 +370,7 @@ class AgentSession(UpstreamFaults):
 
     async def _item_done(self, item: dict[str, Any]) -> None:
         text = protocol.user_text(item)
-        if text is None:
+        if text is None or item.get("id") in self._seed_ids:
             return
         self.records.utterance(str(item.get("id")), "user", text)
         if not self.debug:  # the visitor sees their own typed turn, nothing else about items
@@ -533,9 +559,20 @@ class AgentSession(UpstreamFaults):
             if now - self._started >= self.limits.max_duration_seconds:
                 await self.end("max_duration", notice=("max_duration", False))
                 return
-            if now - self._last_activity >= self.limits.idle_timeout_seconds:
-                await self.end("idle_timeout", notice=("idle_timeout", False))
+            quiet = now - self._last_activity
+            if quiet >= self.limits.idle_timeout_seconds:
+                await self._to_client(protocol.idle_ended(idle_seconds=self.limits.idle_timeout_seconds))
+                await self.end("idle_timeout")
                 return
+            warn_at = self.limits.idle_timeout_seconds - self._idle_warning_lead()
+            if self._idle_warned or quiet < warn_at or not self.limits.idle_warning_seconds:
+                continue
+            self._idle_warned = True
+            await self._to_client(protocol.idle_warning(seconds_left=self.limits.idle_timeout_seconds - quiet))
+
+    def _idle_warning_lead(self) -> float:
+        """The warning comes this long before the timeout: the setting, at most half the timeout."""
+        return min(self.limits.idle_warning_seconds, self.limits.idle_timeout_seconds / 2)
 
     # ---- plumbing ----------------------------------------------------------------------------
 

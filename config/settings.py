@@ -102,6 +102,9 @@ SESSION_HEARTBEAT_SECONDS = env_float("SESSION_HEARTBEAT_SECONDS", 45.0, minimum
 # Multiplies every session timer (duration, idle, heartbeat and what derives from it); 1 in production,
 # smaller in drills and tests.
 SESSION_TIME_SCALE = env_float("SESSION_TIME_SCALE", 1.0, minimum=0.001, maximum=1.0)
+# How long before the idle timeout the widget asks "Still there?" (scaled by SESSION_TIME_SCALE too); at most half
+# the tenant's idle timeout.
+SESSION_IDLE_WARNING_SECONDS = env_float("SESSION_IDLE_WARNING_SECONDS", 30.0, minimum=1.0, maximum=600.0)
 # How many times real time a visitor may stream input audio (plus a 3 s burst, agents/audio_budget.py); past it
 # appends are refused and a flood ends the session. 1 in production; the relay bench saturates the relay.
 VOICE_AUDIO_SPEED_LIMIT = env_float("VOICE_AUDIO_SPEED_LIMIT", 1.0, minimum=1.0, maximum=100000.0)

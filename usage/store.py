@@ -41,8 +41,10 @@ def session_start(
     transcription_model: str | None = None,
     model_switches: list[str] | None = None,
     origin: str | None = None,
+    resumed_from: str | None = None,
 ) -> None:
-    """The session's record; `model_switches` says which retired model the agent named and what replaced it."""
+    """The session's record; `model_switches` says which retired model the agent named and what replaced it;
+    `resumed_from` is the session this one continues (agents/resume.py)."""
     now = datetime.now(UTC)
     mongo.collection(SESSIONS).update_one(
         {"_id": session_id},
@@ -60,6 +62,8 @@ def session_start(
                 "simulator": simulator,
                 "emailHash": email_hash,
                 "origin": origin,
+                "resumedFrom": resumed_from,
+                "resumedBy": None,
                 "status": "live",
                 "startedAt": now,
                 "lastSeenAt": now,
@@ -159,6 +163,17 @@ def session_get(*, tenant_id: int, session_id: str) -> dict[str, Any] | None:
     if not isinstance(session_id, str):
         return None
     return mongo.collection(SESSIONS).find_one({"_id": session_id, "tenantId": _require_tenant(tenant_id)}, HIDDEN)
+
+
+def session_claim_resume(*, tenant_id: int, session_id: str, by: str) -> bool:
+    """Mark an ended session as continued by `by`, once: a second claim (a replayed resume token, a duplicated
+    tab) finds it taken. Records written before continuations existed have no `resumedBy` (None matches)."""
+    claimed = mongo.collection(SESSIONS).find_one_and_update(
+        {"_id": session_id, "tenantId": _require_tenant(tenant_id), "status": "ended", "resumedBy": None},
+        {"$set": {"resumedBy": by}},
+        projection={"_id": 1},
+    )
+    return claimed is not None
 
 
 def usage_daily_for(*, tenant_id: int, day: str) -> list[dict[str, Any]]:

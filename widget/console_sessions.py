@@ -24,7 +24,8 @@ PER_PAGE = 25
 HASH_SHAPE = 64
 
 END_REASONS = {
-    "client_closed": "The visitor closed the conversation",
+    "client_closed": "The visitor left or closed the page",
+    "visitor_ended": "The visitor ended the conversation (End)",
     "idle_timeout": "Nobody spoke for too long (idle timeout)",
     "max_duration": "It reached the maximum session length",
     "budget_exhausted": "The tenant's budget ran out",
@@ -99,6 +100,8 @@ def session_summary(doc: dict[str, Any]) -> dict[str, Any]:
         "email_hash": doc.get("emailHash"),
         "model": doc.get("model"),
         "origin": doc.get("origin"),
+        "resumed_from": doc.get("resumedFrom"),
+        "resumed_by": doc.get("resumedBy"),
         "model_switches": list(doc.get("modelSwitches") or []),
         "simulator": doc.get("simulator"),
         "usage": {
@@ -235,6 +238,8 @@ def session_export_markdown(detail: dict[str, Any]) -> str:
         "",
         f"- Agent: {session['agent']} ({session['channel']})",
         f"- Came from: {session.get('origin') or 'not recorded'}",
+        *([f"- Continues session {session['resumed_from']}"] if session.get("resumed_from") else []),
+        *([f"- Continued in session {session['resumed_by']}"] if session.get("resumed_by") else []),
         f"- Started: {started}",
         f"- Duration: {round(duration)} s" if duration is not None else "- Duration: unknown",
         f"- Ended: {session['end_reason_text']}",

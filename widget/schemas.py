@@ -124,6 +124,8 @@ class SessionSummaryOut(CamelSchema):
     identified: bool = False
     model: str | None = None
     origin: str | None = None
+    resumed_from: str | None = Field(default=None, description="The session this one continues after a page change.")
+    resumed_by: str | None = Field(default=None, description="The session that continued this one.")
     simulator: bool | None = None
     model_switches: list[str] = Field(default_factory=list, description="Retired models this session replaced.")
     usage: SessionUsageOut

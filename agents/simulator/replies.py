@@ -147,6 +147,24 @@ def plan_response(
     return plan
 
 
+RECALL_RE = re.compile(
+    r"\b(what did i (ask|say|type)|do you remember|what have we (talked|spoken) about)\b", re.IGNORECASE
+)
+
+
+def recall_reply(context: Sequence[Item], user_text: str) -> str | None:
+    """ "What did I ask before?": the visitor's previous typed message and how many messages the conversation
+    holds, read from the conversation itself (a continued one includes the seeded items)."""
+    if not RECALL_RE.search(strip_markers(user_text)):
+        return None
+    messages = [i for i in context if i.data.get("type") == "message" and i.role in ("user", "assistant")]
+    earlier = [_text_of(i).strip() for i in messages[:-1] if i.role == "user" and _text_of(i).strip()]
+    if not earlier:
+        return "This is the start of our conversation: you haven't asked anything before."
+    count = len(messages) - 1
+    return f"Earlier you asked: “{earlier[-1]}”. Our conversation has {count} messages before this one."
+
+
 def _text_of(item: Item) -> str:
     parts = item.data.get("content") or []
     return " ".join(
@@ -199,6 +217,9 @@ def _reply(context: Sequence[Item], tools: Any, tool_choice: Any, language: str)
         honest = everywhere("speech_honest")
         said_before = any(i.role == "assistant" and any(h in _text_of(i) for h in honest) for i in context)
         return Plan("message", audio_reply(last.audio_ms, said_before=said_before, language=language))
+    recalled = recall_reply(context, user_text)
+    if recalled:
+        return Plan("message", recalled)
     facts, last_assistant = _facts(context)
     decision = decide(user_text, tools, tool_choice, facts=facts, last_assistant=last_assistant, language=language)
     if decision.call is not None:

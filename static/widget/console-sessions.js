@@ -126,6 +126,13 @@
     list.appendChild(el("dd", value, className));
   }
 
+  function sessionLink(list, name, sessionId) {
+    list.appendChild(el("dt", name));
+    var link = list.appendChild(el("dd")).appendChild(el("a", "Session " + sessionId));
+    link.href = permalink(sessionId);
+    link.addEventListener("click", function (event) { event.preventDefault(); openSession(sessionId); });
+  }
+
   function openSession(sessionId) {
     var detail = $("session-detail");
     detail.textContent = "Loading…";
@@ -155,6 +162,9 @@
       (s.modelSwitches || []).forEach(function (text) { term(facts, "Model replaced", text); });
       term(facts, "Channel", s.channel === "console" ? "Staff console" : "Website widget");
       term(facts, "Came from", s.origin || "Not recorded");
+      // A conversation continued after the visitor changed page: links both ways (agents/resume.py).
+      if (s.resumedFrom) sessionLink(facts, "Continues", s.resumedFrom);
+      if (s.resumedBy) sessionLink(facts, "Continued in", s.resumedBy);
       term(facts, "Visitor", s.identified ? "Identified" : "Anonymous");
       var kinds = Object.keys(s.usage.byKind || {}).filter(function (k) { return s.usage.byKind[k]; });
       term(facts, "Usage", "$" + s.usage.dollars.toFixed(4) + " · " + s.usage.totalTokens + " tokens in " + s.usage.responses +

@@ -97,7 +97,7 @@ def test_an_operator_filters_searches_opens_links_and_exports_sessions(
     detail = page.locator("#session-detail")
     detail.locator("text=Transcript intact").wait_for()
     text = detail.inner_text()
-    assert "The visitor closed the conversation" in text and "1 min 12 s" in text and "Do you sell tents?" in text
+    assert "The visitor left or closed the page" in text and "1 min 12 s" in text and "Do you sell tents?" in text
     page.locator("section.sessions").screenshot(path=screenshots / "console-02-session-detail.png")
 
     # Export as Markdown and JSON.

@@ -150,7 +150,7 @@ def test_a_session_detail_says_how_it_went_and_whether_the_transcript_is_intact(
     url = "/api/console/sessions/d1"
 
     detail = client_of.get(url, {"tenant_id": world["shop"].pk}).json()
-    assert detail["session"]["endReasonText"] == "The visitor closed the conversation"
+    assert detail["session"]["endReasonText"] == "The visitor left or closed the page"
     assert detail["session"]["durationSeconds"] == pytest.approx(95, abs=1)
     assert "audio_input" in detail["session"]["usage"]["byKind"]
     assert detail["session"]["origin"] == "https://shop.example.com"
@@ -166,6 +166,25 @@ def test_a_session_detail_says_how_it_went_and_whether_the_transcript_is_intact(
     detail = client_of.get(url, {"tenant_id": world["shop"].pk}).json()
     assert detail["chain"]["intact"] is False and detail["chain"]["brokenAt"] == 1
     assert "breaks at utterance 2" in detail["chain"]["text"]
+
+
+def test_a_continued_session_names_the_session_it_continues_and_is_named_by_it(
+    world: dict[str, Any], client_of: Client
+) -> None:
+    store(world["shop"], world["sales"], "c1", [("user", "Do you sell tents?"), ("assistant", "Yes.")])
+    store(world["shop"], world["sales"], "c2", [("user", "And sleeping bags?")])
+    sessions = mongo_module.collection(usage_store.SESSIONS)
+    sessions.update_one({"_id": "c2"}, {"$set": {"resumedFrom": "c1"}})
+    sessions.update_one({"_id": "c1"}, {"$set": {"resumedBy": "c2"}})
+
+    later = client_of.get("/api/console/sessions/c2", {"tenant_id": world["shop"].pk}).json()["session"]
+    earlier = client_of.get("/api/console/sessions/c1", {"tenant_id": world["shop"].pk}).json()["session"]
+    assert later["resumedFrom"] == "c1" and later["resumedBy"] is None
+    assert earlier["resumedBy"] == "c2" and earlier["resumedFrom"] is None
+    markdown = client_of.get(
+        "/api/console/sessions/c2/export", {"tenant_id": world["shop"].pk, "format": "md"}
+    ).content.decode()
+    assert "- Continues session c1" in markdown
 
 
 def test_a_session_exports_as_json_and_markdown(world: dict[str, Any], client_of: Client) -> None:
