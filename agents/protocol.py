@@ -132,10 +132,12 @@ NOTICES = {
     "resumed": gettext_noop("Welcome back: your conversation continues."),
     "resume_expired": gettext_noop("Your earlier conversation had expired, so this is a new one."),
     "resume_refused": gettext_noop("Your earlier conversation could not be continued, so this is a new one."),
+    # The idle timeout's end, saying how long it was quiet (`idle_ended` fills the placeholder).
+    "idle_timeout_minutes": gettext_noop("The conversation ended because it was quiet for {minutes} minutes."),
+    "idle_timeout_seconds": gettext_noop("The conversation ended because it was quiet for {seconds} seconds."),
 }
-# The idle timeout's warning and its end, with the real length in them (`idle_warning`, `idle_ended`).
-STILL_THERE = "Still there? The conversation ends soon if nobody speaks or types."
-IDLE_ENDED = "The conversation ended because it was quiet for {quiet}."
+# The idle timeout's warning (`idle_warning`; the widget's own text, widget/strings.py).
+STILL_THERE = gettext_noop("Still there? The conversation ends soon if nobody speaks or types.")
 # What a visitor reads for an upstream error: its own message may quote the session config.
 UPSTREAM_ERROR_MESSAGE = "The voice service could not handle that request."
 
@@ -281,15 +283,6 @@ def session_started(
     )
 
 
-def quiet_for(seconds: float) -> str:
-    """An idle timeout in words: "2 minutes", "1 minute", "45 seconds"."""
-    whole = max(1, round(seconds))
-    if (whole >= 60 and whole % 60 == 0) or whole >= 120:
-        minutes = round(whole / 60)
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{whole} second{'s' if whole != 1 else ''}"
-
-
 def idle_warning(*, seconds_left: float) -> str:
     """`platform.idle`: the idle timeout is near; the widget asks "Still there?" and a `platform.keepalive`
     from it (or any turn) resets the clock."""
@@ -297,13 +290,18 @@ def idle_warning(*, seconds_left: float) -> str:
 
 
 def idle_ended(*, idle_seconds: float) -> str:
-    """The idle timeout's notice, naming how long it was quiet."""
+    """The idle timeout's notice, naming how long it was quiet: in minutes from two minutes on, else in seconds
+    (the widget shows the text for the code in its language, filling `minutes` or `seconds`)."""
+    whole = max(1, round(idle_seconds))
+    unit, amount = ("minutes", round(whole / 60)) if whole >= 120 else ("seconds", whole)
+    code = f"idle_timeout_{unit}"
     return _event(
         {
             "type": "platform.notice",
             "level": "error",
-            "code": "idle_timeout",
-            "message": IDLE_ENDED.format(quiet=quiet_for(idle_seconds)),
+            "code": code,
+            "message": NOTICES[code].format(**{unit: amount}),
+            unit: amount,
             "retryable": False,
         }
     )

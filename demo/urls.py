@@ -11,6 +11,7 @@ app_name = "demo"
 urlpatterns = [
     path("", views.index, name="index"),
     path("productco/", views.productco_site, name="productco"),
+    path("productco/delivery/", views.productco_delivery, name="productco-delivery"),
     path("productco/api/products", views.products, name="productco-products"),
     path("productco/api/stats", views.stats, name="productco-stats"),
     path("productco/api/orders", views.orders, name="productco-orders"),

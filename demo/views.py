@@ -256,6 +256,11 @@ def productco_site(request: HttpRequest) -> HttpResponse:
     )
 
 
+def productco_delivery(request: HttpRequest) -> HttpResponse:
+    """A second page of the shop, with the same widget: a conversation carries on across the site's pages."""
+    return render(request, "demo/productco_delivery.html", {"widget_origin": _widget_origin()})
+
+
 def eventco_site(request: HttpRequest) -> HttpResponse:
     try:
         conference, people, schedule = store.event_get(), store.speakers_list(), store.talks_list()

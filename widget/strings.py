@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from agents.protocol import ESCALATION, NOTICES
+from agents.protocol import ESCALATION, NOTICES, STILL_THERE
 
 FALLBACK_LANGUAGE = "en"
 # The languages the widget speaks besides English; an agent in any other language gets the English widget.
@@ -55,6 +55,12 @@ WIDGET_STRINGS: dict[str, Promise] = {
     "card_submit": _("Submit"),
     "show_all": _("Show all {count}"),
     "show_fewer": _("Show fewer"),
+    # A conversation that survives a page change, ends on purpose, and warns before the idle timeout.
+    "resumed_voice": _("The microphone is off after the page change."),
+    "end_question": _("End the conversation?"),
+    "keep_talking": _("Keep talking"),
+    "still_there": _(STILL_THERE),
+    "still_here": _("I'm still here"),
     # The connection's state, in the line above the conversation.
     "status_connecting": _("Connecting…"),
     "status_live": _("Connected. Type your message."),

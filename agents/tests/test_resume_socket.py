@@ -178,7 +178,7 @@ async def test_still_there_warns_before_the_idle_timeout_a_keepalive_resets_it_t
     await until(socket, lambda e: seen.append(e["type"]) or e["type"] in ("platform.idle", "platform.ended"))
     assert seen[-1] == "platform.idle", seen
     notice = await until(socket, lambda e: e["type"] == "platform.notice")
-    assert notice["code"] == "idle_timeout"
+    assert notice["code"] == "idle_timeout_seconds" and notice["seconds"] == 4
     assert notice["message"] == "The conversation ended because it was quiet for 4 seconds."
     ended = await until(socket, lambda e: e["type"] == "platform.ended")
     assert ended["reason"] == "idle_timeout"

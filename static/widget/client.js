@@ -55,6 +55,7 @@
     this.truncated = {}; // itemId → true once truncated (late deltas of it are dropped)
     this.pendingEchoes = []; // texts shown locally, not yet confirmed by conversation.item.done
     this.assistantText = {}; // itemId → transcript so far
+    this.resumeToken = null; // set before start() to continue an earlier session (the server decides)
   }
 
   VoiceClient.prototype.on = function (type, handler) {
@@ -140,8 +141,9 @@
     var self = this;
     var scheme = location.protocol === "https:" ? "wss:" : "ws:";
     // The token rides in Sec-WebSocket-Protocol, never in the URL (URLs end up in logs).
-    var socket = new WebSocket(scheme + "//" + location.host + this.wsPath,
-                               [PROTOCOL.subprotocol, PROTOCOL.tokenPrefix + token]);
+    var protocols = [PROTOCOL.subprotocol, PROTOCOL.tokenPrefix + token];
+    if (this.resumeToken) protocols.push(PROTOCOL.resumePrefix + this.resumeToken);
+    var socket = new WebSocket(scheme + "//" + location.host + this.wsPath, protocols);
     this.socket = socket;
     this.refreshOnClose = false;
     this.opened = false;
@@ -163,6 +165,7 @@
     if (!event || typeof event.type !== "string") return;
     switch (event.type) {
       case "platform.session":
+        this.resumeToken = null; // presented once: this socket's session carries on from here
         this.setState("live");
         break;
       case "input_audio_buffer.speech_started":
@@ -262,7 +265,9 @@
     if (this.state !== "ended" && this.state !== "error") this.setState(state);
   };
 
+  /* End for good (the End button): the server records it, and the conversation is never continued. */
   VoiceClient.prototype.end = function () {
+    this.send({ type: "platform.end" });
     this.setState("ended");
     this.stopPlayback(true);
     this.stopMicrophone();
@@ -297,6 +302,11 @@
       this.emit("transcript", { id: "action-" + Date.now(), role: "user", text: text, final: true });
     }
     return sent;
+  };
+
+  /* "Still there?" answered: the server's idle clock starts again. */
+  VoiceClient.prototype.keepAlive = function () {
+    return this.send({ type: "platform.keepalive" });
   };
 
   VoiceClient.prototype.setMuted = function (muted) {

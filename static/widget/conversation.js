@@ -118,7 +118,8 @@
     else this.container.appendChild(node);
   };
 
-  VoiceTranscript.prototype.row = function (role) {
+  /* `at`: when the line was said (a line restored after a page change keeps its time); default now. */
+  VoiceTranscript.prototype.row = function (role, at) {
     var row = element("div", "va-line va-" + role);
     if (role === "assistant") row.appendChild(this.avatar());
     var bubble = element("div", "va-bubble");
@@ -126,7 +127,7 @@
     bubble.appendChild(element("span", "va-sr", (role === "user" ? t("you_said") : t("agent_said", { name: this.agentName })) + " "));
     bubble.appendChild(element("span", "va-text"));
     row.appendChild(bubble);
-    var now = new Date();
+    var now = at ? new Date(at) : new Date();
     var time = element("time", "va-time", clock(now));
     time.setAttribute("datetime", now.toISOString());
     row.appendChild(time);
@@ -138,7 +139,7 @@
     var key = line.role + ":" + line.id;
     var node = this.lines[key];
     if (!node) {
-      node = this.row(line.role);
+      node = this.row(line.role, line.at);
       node.setAttribute("data-item", line.id);
       this.lines[key] = node;
       this.append(node);

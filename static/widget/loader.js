@@ -134,7 +134,7 @@
       // A hover prefetch still in flight when the widget asked resolves to this same answer and caches it:
       // this token is handed out now, so it must not be handed out again from the cache.
       if (cached === data) cached = null;
-      post({ type: "va:bootstrap", data: data });
+      post({ type: "va:bootstrap", data: data, stored: storedRead() });
     }, function (error) {
       post({ type: "va:bootstrap-error", status: error.status, code: error.code || "",
              message: error.message, retryAfter: error.retryAfter || 0 });
@@ -149,11 +149,28 @@
     if (message.type === "va:ready") { deliver(); frameReady(); }
     else if (message.type === "va:refresh") deliver();
     else if (message.type === "va:close") toggle(false);
+    else if (message.type === "va:store") storedWrite(message.value);
     else if (message.type === "va:voice") showVoice(message.state);
     else if (message.type === "va:event") fromFrame(message.name, message.detail);
     else if (message.type === "va:context-error" && typeof message.message === "string" && window.console) {
       console.warn("voice widget: page context refused: " + message.message.slice(0, 300));
     }
+  }
+
+  /* The widget's conversation for this tab (consent, lines, resume token), so it continues on the site's next
+   * page. Kept here, in this page's sessionStorage: the widget's frame is a third party, denied storage of its
+   * own where third-party cookies are blocked (static/widget/continuity.js). */
+  var STORED = "voice-agent:" + KEY;
+
+  function storedRead() {
+    try { return JSON.parse(sessionStorage.getItem(STORED) || "null"); } catch (err) { return null; }
+  }
+
+  function storedWrite(value) {
+    try {
+      var text = JSON.stringify(value || {});
+      if (text.length <= 200000) sessionStorage.setItem(STORED, text);
+    } catch (err) { /* storage refused: the conversation just won't continue on the next page */ }
   }
 
   // The call's state on the launcher, so a visitor who closed the panel still sees it listen and speak.

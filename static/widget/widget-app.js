@@ -10,6 +10,10 @@
   var $ = function (id) { return document.getElementById(id); };
   var t = window.VoiceStrings.t;
   var TOKEN_MARGIN_MS = 20000;
+  var PROTOCOL = JSON.parse(document.getElementById("va-protocol").textContent);
+  // The tab's conversation, kept across the site's pages (continuity.js says where and why).
+  var continuity = new VoiceContinuity(function (value) { toParent({ type: "va:store", value: value }); },
+                                       PROTOCOL.resumeWindowSeconds);
   var REFRESH_TIMEOUT_MS = 10000;
 
   var current = null; // the latest bootstrap answer
@@ -79,14 +83,20 @@
     }
   }
 
-  function receive(data) {
+  function receive(data, stored) {
     var first = current === null;
     current = data;
     tokenUsed = false;
     if (first) {
       applyOptions(data.options || {});
-      show("va-welcome");
-      $("va-start-voice").hidden ? $("va-start-text").focus() : $("va-start-voice").focus();
+      continuity.load(stored); // what the loader kept for this tab
+      var saved = continuity.resumable();
+      if (saved) {
+        resume(saved);
+      } else {
+        show("va-welcome");
+        $("va-start-voice").hidden ? $("va-start-text").focus() : $("va-start-voice").focus();
+      }
     }
     var pending = waiters;
     waiters = [];
@@ -114,7 +124,7 @@
       var data = message.data;
       // The token must be bound to the very origin that is talking to us.
       if (!data || typeof data.token !== "string" || data.origin !== expectedOrigin) return;
-      receive(data);
+      receive(data, message.stored);
     } else if (message.type === "va:bootstrap-error") {
       refused(message);
     } else if (message.type === "va:command") {
@@ -160,12 +170,17 @@
     $("va-status").hidden = voiceLive;
     $("va-voicebar").hidden = !voiceLive;
     $("va-restart").hidden = !over;
-    $("va-end").hidden = over;
+    $("va-end").hidden = over || !$("va-end-confirm").hidden; // the confirm stands in for it while asking
     // The text box stays usable while the session lives (connecting included: the line waits for it).
     $("va-input").disabled = over;
     app.setAttribute("data-state", state);
     if (state === "live" && pendingText && client.sendText(pendingText)) pendingText = "";
-    if (over) { pendingText = ""; $("va-mic-note").hidden = true; }
+    if (over) {
+      pendingText = "";
+      $("va-mic-note").hidden = true;
+      $("va-still-there").hidden = true;
+      $("va-end-confirm").hidden = true;
+    }
   }
 
   function showVoice(state, label) {
@@ -202,7 +217,19 @@
       app.removeAttribute("data-microphone");
       setStatus();
     });
-    client.on("platform.session", function (event) { if (event.simulator) $("va-simulator").hidden = false; });
+    client.on("platform.session", function (event) {
+      if (event.simulator) $("va-simulator").hidden = false;
+      continuity.session(event.sessionId, event.resumeToken);
+    });
+    client.on("transcript", function (line) { if (line.final) continuity.line(line.id, line.role, line.text); });
+    client.on("platform.ended", function () { continuity.forget(); }); // ended by the server: never continued
+    client.on("platform.idle", stillThere);
+    client.on("client.sent", function (event) { if (event.type !== "input_audio_buffer.append") hereAgain(); });
+    client.on("input_audio_buffer.speech_started", hereAgain);
+    client.on("platform.notice", function (event) {
+      // The earlier conversation could not go on: its lines stay on screen, above this line, but are not kept.
+      if (event.code === "resume_expired" || event.code === "resume_refused") continuity.forgetLines();
+    });
     client.on("platform.notice", function (event) {
       // The notice's code picks its text in the widget's language; the server's English text is the fallback.
       var known = event.code && window.VoiceStrings.has("notice." + event.code);
@@ -220,9 +247,42 @@
     show("va-chat");
     if (!client) makeClient();
     $("va-mic-note").hidden = true;
+    continuity.forget(); // a new conversation: nothing earlier to continue
+    continuity.consent(voice);
     client.start({ voice: voice });
     setStatus();
     $("va-input").focus();
+  }
+
+  /* Reopened on another page of the site within the window: show what was said and ask the server to continue.
+   * Typed: the microphone needs a click inside this frame, which the launcher's click is not. */
+  function resume(saved) {
+    voiceMode = false;
+    show("va-chat");
+    if (!client) makeClient();
+    saved.lines.forEach(function (line) {
+      transcript.upsert({ id: line.id, role: line.role, text: line.text, final: true, at: line.at });
+    });
+    $("va-mic-note").hidden = !saved.voice;
+    $("va-mic-note-text").textContent = t("resumed_voice");
+    client.resumeToken = saved.resumeToken;
+    client.start({ voice: false });
+    setStatus();
+    $("va-input").focus();
+  }
+
+  /* The server warns before its idle timeout; any turn, or the button, keeps the conversation. */
+  function stillThere() {
+    $("va-still-there").hidden = false;
+    $("va-still-here").focus();
+  }
+
+  function hereAgain() { $("va-still-there").hidden = true; }
+
+  function confirmEnd(asking) {
+    $("va-end-confirm").hidden = !asking;
+    $("va-end").hidden = asking || client.state === "ended" || client.state === "error";
+    (asking ? $("va-end-no") : $("va-input")).focus();
   }
 
   $("va-start-voice").addEventListener("click", function () { start(true); });
@@ -236,7 +296,23 @@
   });
   $("va-voice-retry").addEventListener("click", function () { client.startVoice(); });
   $("va-mute").addEventListener("click", function () { client.setMuted(!client.muted); });
-  $("va-end").addEventListener("click", function () { client.end(); $("va-restart").focus(); });
+  // End is for good: while the conversation lives, it asks first, in the panel (no browser dialog).
+  $("va-end").addEventListener("click", function () {
+    if (client.state === "live" || client.state === "connecting") { confirmEnd(true); return; }
+    client.end();
+  });
+  $("va-end-yes").addEventListener("click", function () {
+    $("va-end-confirm").hidden = true;
+    continuity.forget();
+    client.end();
+    $("va-restart").focus();
+  });
+  $("va-end-no").addEventListener("click", function () { confirmEnd(false); });
+  $("va-still-here").addEventListener("click", function () {
+    client.keepAlive();
+    hereAgain();
+    $("va-input").focus();
+  });
   $("va-restart").addEventListener("click", function () {
     transcript.notice(t("new_conversation"), "info");
     start(voiceMode);

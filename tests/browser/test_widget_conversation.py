@@ -93,6 +93,7 @@ def test_a_call_shows_listening_hearing_thinking_and_speaking_and_the_launcher_k
     frame.locator("#va-chat").wait_for(state="visible")
     assert frame.locator("#va-app").get_attribute("data-state") == "live"
     frame.locator("#va-end").click()
+    frame.locator("#va-end-yes").click()  # End asks first while the conversation lives
     wait_widget(frame, STATE_IS, "ended")
     assert not page.js_errors, page.js_errors
     page.context.close()

@@ -84,6 +84,7 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
 
     # 5. End the conversation, then find its transcript in the staff console.
     frame.locator("#va-end").click()
+    frame.locator("#va-end-yes").click()  # End asks first while the conversation lives
     wait_widget(frame, STATE_IS, "ended")
     assert frame.locator("#va-restart").is_visible()
 
