@@ -96,7 +96,7 @@ def test_a_conversation_continues_on_the_next_page_and_ends_only_on_end(
     assert confirm.is_hidden() and frame.locator("#va-end").is_visible()
     assert frame.locator("#va-app").get_attribute("data-state") == "live"
     frame.locator("#va-end").click()
-    page.screenshot(path=screenshots / "17-end-confirm.png", clip={"x": 870, "y": 98, "width": 400, "height": 620})
+    page.screenshot(path=screenshots / "17-end-confirm.png", clip={"x": 870, "y": 100, "width": 400, "height": 612})
     frame.locator("#va-end-yes").click()
     wait_widget(frame, STATE_IS, "ended")
     assert frame.locator("#va-restart").is_visible()

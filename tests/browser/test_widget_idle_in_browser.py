@@ -1,0 +1,55 @@
+"""The idle timeout with a warning, in Chromium against a live server whose session timers are scaled down: the
+server asks "Still there?" before its idle timeout, the button keeps the conversation, and when nobody answers the
+next one the conversation ends with a line saying how long it was quiet and a "Start again" that starts anew."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.browser import STATE_IS, new_page, open_widget, wait_widget
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# ProductCo's 120 s idle timeout scaled to 6 s; the warning 60 s before it, scaled to 3 s (at most half the timeout).
+SCALE = "0.05"
+WARNING_SECONDS = "60"
+
+
+@pytest.fixture
+def demo_live(demo_server: Any) -> Any:
+    """The demo on a server with short session timers (chromium_browser starts after it)."""
+    return demo_server(SESSION_TIME_SCALE=SCALE, SESSION_IDLE_WARNING_SECONDS=WARNING_SECONDS)
+
+
+def test_still_there_keeps_the_conversation_and_silence_then_ends_it_with_start_again(
+    chromium_browser: Any, demo_live: Any, screenshots: Path
+) -> None:
+    page = new_page(chromium_browser, viewport={"width": 1280, "height": 800})
+    frame = open_widget(page, demo_live)
+    frame.locator("#va-start-text").click()
+    wait_widget(frame, STATE_IS, "live")
+    prompt = frame.locator("#va-still-there")
+    prompt.wait_for(state="visible")
+    assert prompt.inner_text().startswith("Still there?")
+    page.screenshot(path=screenshots / "18-still-there.png", clip={"x": 870, "y": 100, "width": 400, "height": 612})
+    frame.locator("#va-still-here").click()
+    assert prompt.is_hidden()
+    assert frame.locator("#va-app").get_attribute("data-state") == "live"
+
+    # Nobody answers the next warning: the conversation ends, saying why, and offers to start again.
+    prompt.wait_for(state="visible")
+    wait_widget(frame, STATE_IS, "ended")
+    ended = frame.locator(".va-notice.va-error").last
+    assert ended.inner_text() == "The conversation ended because it was quiet for 6 seconds."
+    assert prompt.is_hidden() and frame.locator("#va-end").is_hidden()
+    restart = frame.locator("#va-restart")
+    assert restart.is_visible() and restart.inner_text() == "Start again"
+    page.screenshot(path=screenshots / "19-idle-ended.png", clip={"x": 870, "y": 100, "width": 400, "height": 612})
+    restart.click()
+    wait_widget(frame, STATE_IS, "live")
+    frame.locator(".va-notice", has_text="New conversation").wait_for(state="visible")
+    assert not page.js_errors, page.js_errors
+    page.context.close()
