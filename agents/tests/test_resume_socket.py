@@ -51,17 +51,23 @@ async def connect(resume_token: str | None = None) -> WebsocketCommunicator:
     if resume_token:
         offered.append(f"{protocol.RESUME_PREFIX}{resume_token}")
     socket = WebsocketCommunicator(application, "/ws/voice/", headers=HEADERS, subprotocols=offered)
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)  # admission reads SQL and Redis: slow on a loaded machine
     assert connected
     return socket
 
 
 async def until(socket: WebsocketCommunicator, predicate: Any, timeout: float = 15.0) -> dict[str, Any]:
-    async with asyncio.timeout(timeout):
-        while True:
-            event = await socket.receive_json_from(timeout=timeout)
-            if predicate(event):
-                return event
+    """Read events until one matches; a timeout names what did arrive."""
+    seen: list[str] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                event = await socket.receive_json_from(timeout=timeout)
+                seen.append(f"{event.get('type')}:{event.get('code') or event.get('reason') or ''}")
+                if predicate(event):
+                    return event
+    except TimeoutError:
+        raise AssertionError(f"no matching event within {timeout} s; received {seen}") from None
 
 
 def answer(event: dict[str, Any]) -> bool:
