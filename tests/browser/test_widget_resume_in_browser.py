@@ -2,8 +2,9 @@
 page is opened under localhost while the platform (and so the widget's iframe) is 127.0.0.1, another site, as a
 customer's site embeds it. That iframe is denied storage of its own (a third party where third-party cookies are
 blocked), so the loader keeps the conversation in the shop page's sessionStorage and hands it to the widget on
-the shop's next page, where the server continues it with the agent remembering. End asks first
-and ends for good; the console links the continued session to the one it continues."""
+the shop's next page, where the server continues it with the agent remembering. End asks first and ends for
+good; the console links the continued session to the one it continues; a call continues as text, and the visitor
+turns the microphone back on."""
 
 from __future__ import annotations
 
@@ -127,5 +128,24 @@ def test_a_conversation_continues_on_the_next_page_and_ends_only_on_end(
         page.wait_for_timeout(300)
     assert f"Session {first_session}" in detail.inner_text()
     assert "The visitor ended the conversation (End)" in detail.inner_text()
+
+    # A call continues as text on the next page (the microphone needs a click inside the panel), and the
+    # visitor turns it back on there.
+    page.goto(f"{site}/demo/productco/")
+    frame = open_panel(page)
+    frame.locator("#va-start-voice").click()
+    wait_widget(frame, STATE_IS, "live")
+    frame.locator("#va-voicebar").wait_for(state="visible")
+    page.locator("a", has_text="Delivery and returns").click()
+    page.wait_for_url(re.compile(r"/demo/productco/delivery/$"))
+    frame = open_panel(page)
+    wait_widget(frame, STATE_IS, "live")
+    note = frame.locator("#va-mic-note")
+    note.wait_for(state="visible")
+    assert frame.locator("#va-mic-note-text").inner_text() == "The microphone is off after the page change."
+    assert frame.locator("#va-voicebar").is_hidden()
+    frame.locator("#va-voice-retry").click()
+    frame.locator("#va-voicebar").wait_for(state="visible")
+    assert note.is_hidden()
     assert not page.js_errors, page.js_errors
     page.context.close()
