@@ -80,6 +80,29 @@ async def test_session_update_and_a_text_turn(sdk_factory: Any) -> None:
         assert done["status"] == "completed" and "hi there" in done["output"][0]["content"][0]["text"]
 
 
+async def test_a_seeded_conversation_as_a_continued_session_sends_it(sdk_factory: Any) -> None:
+    """The relay seeds a continued session with earlier messages (agents/resume.py): the visitor's as input_text,
+    the agent's as output_text, with ids of its own. The SDK's own types accept the echoes, and the answer comes
+    from the seeded conversation."""
+    async for sdk in sdk_factory():
+        await sdk.conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})
+        await sdk.until("session.updated")
+        seed = [("user", "input_text", "do you sell tents"), ("assistant", "output_text", "Yes, six of them.")]
+        for index, (role, kind, text) in enumerate(seed):
+            item = {"id": f"seed_abcdef12_{index:03d}", "type": "message", "role": role}
+            await sdk.conn.conversation.item.create(item={**item, "content": [{"type": kind, "text": text}]})
+            done = (await sdk.until("conversation.item.done"))[-1]["item"]
+            assert done["id"] == f"seed_abcdef12_{index:03d}" and done["content"] == [{"type": kind, "text": text}]
+        await sdk.conn.conversation.item.create(
+            item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": "what did I ask?"}]}
+        )
+        await sdk.conn.response.create()
+        done = (await sdk.until("response.done"))[-1]["response"]
+        assert done["output"][0]["content"][0]["text"] == (
+            "Earlier you asked: “do you sell tents”. Our conversation has 2 messages before this one."
+        )
+
+
 async def test_an_audio_turn_with_server_vad(sdk_factory: Any) -> None:
     async for sdk in sdk_factory():
         await sdk.conn.session.update(
