@@ -292,16 +292,17 @@ def idle_warning(*, seconds_left: float) -> str:
 def idle_ended(*, idle_seconds: float) -> str:
     """The idle timeout's notice, naming how long it was quiet: in minutes from two minutes on, else in seconds
     (the widget shows the text for the code in its language, filling `minutes` or `seconds`)."""
-    whole = max(1, round(idle_seconds))
-    unit, amount = ("minutes", round(whole / 60)) if whole >= 120 else ("seconds", whole)
-    code = f"idle_timeout_{unit}"
+    seconds = max(1, round(idle_seconds))
+    minutes = round(seconds / 60)
+    code = "idle_timeout_minutes" if seconds >= 120 else "idle_timeout_seconds"
     return _event(
         {
             "type": "platform.notice",
             "level": "error",
             "code": code,
-            "message": NOTICES[code].format(**{unit: amount}),
-            unit: amount,
+            "message": NOTICES[code].format(minutes=minutes, seconds=seconds),
+            "minutes": minutes,
+            "seconds": seconds,
             "retryable": False,
         }
     )

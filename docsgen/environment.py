@@ -61,6 +61,8 @@ MEANINGS = {
     "after three",
     "SESSION_TIME_SCALE": "multiplies every voice-session timer (maximum duration, idle timeout, the heartbeat "
     "and what derives from it); smaller values are for drills and tests only",
+    "SESSION_IDLE_WARNING_SECONDS": 'how long before a session\'s idle timeout the widget asks "Still there?" '
+    "(at most half the tenant's idle timeout; scaled by `SESSION_TIME_SCALE` too)",
     "VOICE_AUDIO_SPEED_LIMIT": "how many times real time a visitor may stream input audio (plus a 3 s burst); "
     "past it appends are refused and a flood ends the session. Raise it only for the relay bench",
     "DEMO_ENABLED": "install the `demo` app: the `/demo/` sites and APIs, `manage.py seed_demo`, its tenants and "

@@ -157,20 +157,13 @@
     }
   }
 
-  /* The widget's conversation for this tab (consent, lines, resume token), so it continues on the site's next
-   * page. Kept here, in this page's sessionStorage: the widget's frame is a third party, denied storage of its
-   * own where third-party cookies are blocked (static/widget/continuity.js). */
+  // The tab's conversation, for the site's next page; here, not in the frame (continuity.js says why).
   var STORED = "voice-agent:" + KEY;
-
   function storedRead() {
-    try { return JSON.parse(sessionStorage.getItem(STORED) || "null"); } catch (err) { return null; }
+    try { return JSON.parse(sessionStorage.getItem(STORED)); } catch (e) { return null; }
   }
-
   function storedWrite(value) {
-    try {
-      var text = JSON.stringify(value || {});
-      if (text.length <= 200000) sessionStorage.setItem(STORED, text);
-    } catch (err) { /* storage refused: the conversation just won't continue on the next page */ }
+    try { var text = JSON.stringify(value || {}); if (text.length < 2e5) sessionStorage.setItem(STORED, text); } catch (e) {}
   }
 
   // The call's state on the launcher, so a visitor who closed the panel still sees it listen and speak.

@@ -104,6 +104,8 @@ def _sample(parameter: inspect.Parameter) -> Any:
         return False
     if "dict" in annotation:
         return {"status": "completed"}
+    if "float" in annotation or "int" in annotation:
+        return 90.0
     return "sample"
 
 
