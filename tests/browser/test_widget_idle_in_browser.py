@@ -34,7 +34,7 @@ def test_still_there_keeps_the_conversation_and_silence_then_ends_it_with_start_
     prompt = frame.locator("#va-still-there")
     prompt.wait_for(state="visible")
     assert prompt.inner_text().startswith("Still there?")
-    page.screenshot(path=screenshots / "18-still-there.png", clip={"x": 870, "y": 100, "width": 400, "height": 612})
+    page.screenshot(path=screenshots / "22-still-there.png", clip={"x": 870, "y": 100, "width": 400, "height": 612})
     frame.locator("#va-still-here").click()
     assert prompt.is_hidden()
     assert frame.locator("#va-app").get_attribute("data-state") == "live"
@@ -47,7 +47,7 @@ def test_still_there_keeps_the_conversation_and_silence_then_ends_it_with_start_
     assert prompt.is_hidden() and frame.locator("#va-end").is_hidden()
     restart = frame.locator("#va-restart")
     assert restart.is_visible() and restart.inner_text() == "Start again"
-    page.screenshot(path=screenshots / "19-idle-ended.png", clip={"x": 870, "y": 100, "width": 400, "height": 612})
+    page.screenshot(path=screenshots / "23-idle-ended.png", clip={"x": 870, "y": 100, "width": 400, "height": 612})
     restart.click()
     wait_widget(frame, STATE_IS, "live")
     frame.locator(".va-notice", has_text="New conversation").wait_for(state="visible")

@@ -86,7 +86,7 @@ def test_a_conversation_continues_on_the_next_page_and_ends_only_on_end(
     assert recalled.locator(".va-text").inner_text() == (
         f"Earlier you asked: “{QUESTION}”. Our conversation has {len(before)} messages before this one."
     )
-    page.screenshot(path=screenshots / "16-conversation-resumed.png")
+    page.screenshot(path=screenshots / "20-conversation-resumed.png")
 
     # End asks first, in the panel; "Keep talking" keeps the conversation.
     frame.locator("#va-end").click()
@@ -98,7 +98,7 @@ def test_a_conversation_continues_on_the_next_page_and_ends_only_on_end(
     assert confirm.is_hidden() and frame.locator("#va-end").is_visible()
     assert frame.locator("#va-app").get_attribute("data-state") == "live"
     frame.locator("#va-end").click()
-    page.screenshot(path=screenshots / "17-end-confirm.png", clip={"x": 870, "y": 100, "width": 400, "height": 612})
+    page.screenshot(path=screenshots / "21-end-confirm.png", clip={"x": 870, "y": 100, "width": 400, "height": 612})
     frame.locator("#va-end-yes").click()
     wait_widget(frame, STATE_IS, "ended")
     assert frame.locator("#va-restart").is_visible()
