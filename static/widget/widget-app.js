@@ -269,6 +269,7 @@
     client.start({ voice: false });
     setStatus();
     $("va-input").focus();
+    bridge.accepted(); // consented on an earlier page: a text the host page sent meanwhile goes out now
   }
 
   /* The server warns before its idle timeout; any turn, or the button, keeps the conversation. */
