@@ -34,12 +34,14 @@ from agents.session_metering import SessionMeter
 from agents.session_records import SessionRecords, VisitorIdentity
 from agents.turns import ResponseGate, SentEvents
 from config.metrics import RELAYED_FRAMES, TOOL_CALL_SECONDS, UPSTREAM_CONNECT_FAILURES
+from httptools.card_actions import CardActionRefused, Offer, click_text, offer_for_click
 from httptools.executor import tool_execute
 from usage import budgets, limits
 from usage import services as usage_services
 
 logger = logging.getLogger(__name__)
 CONFIG_TIMEOUT_SECONDS = 10  # the wait for `session.updated` before the first turn
+CARDS_KEPT = 32  # the newest cards whose buttons a visitor may still press
 
 # Bound once: the relay counts every frame.
 _FRAMES_TO_UPSTREAM = RELAYED_FRAMES.labels("to_upstream")
@@ -97,6 +99,8 @@ class AgentSession(UpstreamFaults):
     _context_updates: int = 0
     _seed_ids: set[str] = field(default_factory=set)
     _idle_warned: bool = False
+    _cards: dict[str, tuple[str, list[Offer]]] = field(default_factory=dict)  # call id → (tool, its buttons)
+    _click_texts: list[str] = field(default_factory=list)  # clicks' lines, not echoed (the widget showed its own)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -238,15 +242,7 @@ class AgentSession(UpstreamFaults):
         elif kind == "platform.end":  # the End button: over for good, never continued
             await self.end("visitor_ended")
         elif kind == "platform.action":
-            text = event.get("text")
-            if not isinstance(text, str) or not text.strip() or len(text) > 500:
-                await self._client_error("invalid_event", "An action needs a short text.")
-                return
-            action = str(event.get("action") or "")[:64]
-            self.records.tool_log(
-                {"kind": "card_action", "tool": None, "action": action, "text": text.strip(), "status": "clicked"}
-            )
-            await self._user_turn(text.strip())
+            await self._card_action(event)
         elif kind == "platform.context":
             await self._context_update(event.get("context"))
         else:
@@ -270,6 +266,37 @@ class AgentSession(UpstreamFaults):
         await self._send_upstream(
             {"type": "session.update", "session": {"type": "realtime", "instructions": instructions}}
         )
+
+    async def _card_action(self, event: dict[str, Any]) -> None:
+        """A card's button: checked against the buttons this session's cards offered, then one user message.
+
+        The click becomes a user message in a fixed, marked form (card_actions.click_text), then
+        `response.create`, rather than a function call the platform makes itself: the model stays the one
+        that calls tools, so a write keeps its confirmation step (the model asks for what is missing and for
+        the visitor's yes, then calls with confirmed=true), the conversation holds no call the model never made
+        (a client-made function_call with partial arguments is an error turn the real API answers unevenly),
+        and the same item works with the simulator and the real Realtime API alike."""
+        schemas = {name: tool.arguments_schema for name, tool in self.plan.tools.items()}
+        try:
+            offer = offer_for_click(event, cards=self._cards, tool_schemas=schemas)
+        except CardActionRefused as refused:
+            await self._client_error(refused.code, refused.message)
+            return
+        card_tool = self._cards[str(event["callId"])][0]
+        self.records.tool_log(
+            {
+                "kind": "card_action",
+                "tool": card_tool,
+                "callId": event["callId"],
+                "action": offer.action,
+                "target": offer.tool or None,
+                "arguments": offer.arguments,
+                "status": "clicked",
+            }
+        )
+        text = click_text(offer)
+        self._click_texts = [*self._click_texts[-15:], text]
+        await self._user_turn(text)
 
     async def _audio_refused(self, verdict: int) -> None:
         """Audio past real time plus the burst is dropped; the visitor is told, and a flood ends the session."""
@@ -373,6 +400,9 @@ class AgentSession(UpstreamFaults):
         if text is None or item.get("id") in self._seed_ids:
             return
         self.records.utterance(str(item.get("id")), "user", text)
+        if text in self._click_texts:  # a card's button: the widget shows its own line for the press
+            self._click_texts.remove(text)
+            return
         if not self.debug:  # the visitor sees their own typed turn, nothing else about items
             await self._to_client(protocol.user_item_done(item.get("id"), text))
 
@@ -518,6 +548,9 @@ class AgentSession(UpstreamFaults):
         if not result.ok and result.status != "needs_confirmation":  # asking for a yes is no failure
             await self._tool_failed()
         if result.html:
+            self._cards[call.call_id] = (call.name, result.offers)
+            while len(self._cards) > CARDS_KEPT:
+                self._cards.pop(next(iter(self._cards)))
             await self._to_client(protocol.visual(call_id=call.call_id, tool=call.name, html=result.html))
         if self.debug:
             await self._debug(

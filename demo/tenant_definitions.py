@@ -19,6 +19,8 @@ TENANTS: dict[str, dict[str, Any]] = {
     "productco": {
         "name": "ProductCo",
         "brand_color": "#1f7a4d",
+        "currency": "EUR",
+        "locale": "en-IE",
         "welcome_text": "Hi! I'm the ProductCo assistant. Ask me about shoes, jackets, backpacks, tents or "
         "accessories, compare prices, or place an order by voice.",
         "disclaimer_text": "This voice assistant is an AI and can make mistakes; check prices and sizes "
@@ -34,6 +36,8 @@ TENANTS: dict[str, dict[str, Any]] = {
     "eventco": {
         "name": "EventCo",
         "brand_color": "#6c4ab6",
+        "currency": "EUR",
+        "locale": "en-IE",
         "welcome_text": "Welcome to VoiceFirst Summit 2027! Ask me about speakers, the schedule, the venue or tickets.",
         "disclaimer_text": "This assistant is an AI and can make mistakes; the website schedule is the "
         "reference. Conversations are recorded to improve the service.",
@@ -47,6 +51,8 @@ TENANTS: dict[str, dict[str, Any]] = {
     "cypress": {
         "name": "Cypress",
         "brand_color": "#0f766e",
+        "currency": "EUR",
+        "locale": "nl-NL",
         "welcome_text": "Hello from Cypress Garden Centre! Ask about plants, opening hours, delivery or "
         "our garden design service.",
         "disclaimer_text": "This assistant is an AI and can make mistakes. Conversations are recorded to "
@@ -218,6 +224,16 @@ def http_tools() -> dict[str, list[dict[str, Any]]]:
                 },
                 "visual": "product_cards",
                 "visual_props": {"products": "results"},
+                # "Order this" asks for place_order with the product's id; the agent still collects the
+                # option, name and email and waits for the visitor's yes.
+                "card_actions": [
+                    {
+                        "action": "order",
+                        "label": "Order this",
+                        "tool": "place_order",
+                        "arguments": {"product_id": "id"},
+                    }
+                ],
             },
             {
                 "name": "catalog_stats",
@@ -304,6 +320,10 @@ def http_tools() -> dict[str, list[dict[str, Any]]]:
                 "response_mapping": {"max_chars": 3000},
                 "visual": "event_info",
                 "visual_props": {"event": "$"},
+                "card_actions": [
+                    {"action": "speakers", "label": "Speakers", "tool": "list_speakers"},
+                    {"action": "sessions", "label": "Sessions", "tool": "list_sessions"},
+                ],
             },
             {
                 "name": "list_speakers",
@@ -335,6 +355,7 @@ def http_tools() -> dict[str, list[dict[str, Any]]]:
                 },
                 "visual": "speaker_list",
                 "visual_props": {"speakers": "speakers"},
+                "card_actions": [{"action": "details", "label": "Tell me more"}],
             },
             {
                 "name": "list_sessions",

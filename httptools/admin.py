@@ -22,8 +22,8 @@ from django.utils.safestring import mark_safe
 from httptools import editor, importers, services
 from httptools.models import HttpTool, HttpToolVersion
 from httptools.troubleshooting import fix_hint
-from httptools.visual_examples import VISUAL_EXAMPLES
-from httptools.visuals import VISUALS, render_visual
+from httptools.visual_examples import EXAMPLE_ACTIONS, VISUAL_EXAMPLES
+from httptools.visuals import VISUALS, render_card
 from tenants.admin_scoping import TenantScopedAdmin, TenantScopedTabularInline
 from tenants.models import Tenant
 from tenants.selectors import tenants_visible_to
@@ -154,7 +154,7 @@ class HttpToolAdmin(TenantScopedAdmin):
             },
         ),
         ("Arguments", {"fields": ["arguments_schema", "constants", "visitor_email_argument"]}),
-        ("Result", {"fields": ["response_mapping", "visual", "visual_props"]}),
+        ("Result", {"fields": ["response_mapping", "visual", "visual_props", "card_actions"]}),
     ]
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -286,7 +286,10 @@ class HttpToolAdmin(TenantScopedAdmin):
                     "props": sorted((schema.get("properties") or {}).keys()),
                     "required": schema.get("required") or [],
                     "example": json.dumps(example, indent=2, ensure_ascii=False),
-                    "html": mark_safe(render_visual(visual.name, example)) if example else "",  # noqa: S308 - autoescaped template output
+                    "actions": json.dumps(EXAMPLE_ACTIONS.get(visual.name, []), indent=2, ensure_ascii=False),
+                    "html": mark_safe(render_card(visual.name, example, EXAMPLE_ACTIONS.get(visual.name, []))[0])  # noqa: S308 - autoescaped template output
+                    if example
+                    else "",
                 }
             )
         return TemplateResponse(

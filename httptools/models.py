@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 
+from httptools.card_actions import declared_tools
 from httptools.validation import validate_descriptor
 from tenants.models import Tenant
 
@@ -40,6 +42,7 @@ SNAPSHOT_FIELDS = (
     "response_mapping",
     "visual",
     "visual_props",
+    "card_actions",
     "timeout_seconds",
     "max_response_bytes",
     "enabled",
@@ -108,6 +111,14 @@ class HttpTool(models.Model):
         blank=True,
         help_text='How response fields map to the card\'s props: {"products": "results"}.',
     )
+    card_actions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The card\'s buttons: a list of {"action": "order", "label": "Order this", "tool": '
+        '"place_order", "arguments": {"product_id": "id"}}. `tool` (optional) is a tool of this tenant '
+        "the press asks for; `arguments` maps its arguments to fields of the card's item. A press reaches the "
+        "model as the visitor's choice; a write tool still asks for the visitor's spoken yes.",
+    )
     timeout_seconds = models.FloatField(default=8.0, validators=[MinValueValidator(0.5), MaxValueValidator(30)])
     max_response_bytes = models.PositiveIntegerField(
         default=512_000, validators=[MinValueValidator(1024), MaxValueValidator(5_000_000)]
@@ -157,6 +168,15 @@ class HttpTool(models.Model):
 
     def clean(self) -> None:
         self.base_url = validate_descriptor(self.snapshot())["base_url"]
+        # Tenant-scoped: a button may only ask for a tool of the same tenant (the session also checks the agent).
+        wanted = declared_tools(self.card_actions) - {self.name}
+        if wanted and self.tenant_id is not None:
+            found = set(
+                HttpTool.objects.filter(tenant_id=self.tenant_id, name__in=wanted).values_list("name", flat=True)
+            )
+            missing = sorted(wanted - found)
+            if missing:
+                raise ValidationError({"card_actions": f"This tenant has no tool named {', '.join(missing)}."})
 
     def snapshot(self) -> dict[str, Any]:
         """The descriptor as data: what a version records and what "changed" compares."""

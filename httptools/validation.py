@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from httptools.card_actions import declared_problems
 from httptools.guard import check_host_literal, dev_server_port, is_loopback
 from httptools.redaction import CREDENTIAL_NAME
 from httptools.visuals import VISUALS
@@ -132,6 +133,8 @@ def validate_descriptor(descriptor: Mapping[str, Any]) -> dict[str, Any]:
                     add("visual_props", f'{prop}: give a dotted path into the response as a string, or "$".')
     elif visual_props:
         add("visual_props", "Choose a visual first, or leave the props mapping empty.")
+    for message in declared_problems(descriptor.get("card_actions"), visual=visual or ""):
+        add("card_actions", message)
     email_argument = descriptor.get("visitor_email_argument") or ""
     if email_argument:
         email_schema = (

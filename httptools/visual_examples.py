@@ -1,4 +1,5 @@
-"""An example of each card's props, for the admin's card previews (and the test that every card renders)."""
+"""An example of each card's props and buttons, for the admin's card previews (and the test that every card
+renders)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ VISUAL_EXAMPLES: dict[str, dict[str, Any]] = {
     "product_cards": {
         "currency": "EUR",
         "products": [
-            {"name": "Trail tent", "price": 149.0, "images": [IMAGE], "category": "Camping", "stock": 4},
-            {"name": "Rain jacket", "price": 89.5, "images": [IMAGE], "sizes": ["S", "M", "L"], "stock": 0},
+            {"id": "p-001", "name": "Trail tent", "price": 149.0, "images": [IMAGE], "category": "Camping", "stock": 4},
+            {
+                "id": "p-002",
+                "name": "Rain jacket",
+                "price": 89.5,
+                "images": [IMAGE],
+                "sizes": ["S", "M", "L"],
+                "stock": 0,
+            },
         ],
     },
     "product_stats": {
@@ -55,4 +63,18 @@ VISUAL_EXAMPLES: dict[str, dict[str, Any]] = {
         }
     },
     "gallery": {"title": "Photos", "images": [{"url": IMAGE, "caption": "Front"}, {"url": IMAGE, "caption": "Side"}]},
+}
+
+# A descriptor's `card_actions` for each example: the buttons the preview shows (see card_actions.py).
+EXAMPLE_ACTIONS: dict[str, list[dict[str, Any]]] = {
+    "product_cards": [
+        {"action": "order", "label": "Order this", "tool": "place_order", "arguments": {"product_id": "id"}}
+    ],
+    "order_form": [{"action": "confirm", "label": "Confirm order"}, {"action": "cancel", "label": "Cancel"}],
+    "speaker_list": [{"action": "details", "label": "Tell me more"}],
+    "event_info": [
+        {"action": "speakers", "label": "Speakers", "tool": "list_speakers"},
+        {"action": "sessions", "label": "Sessions", "tool": "list_sessions"},
+    ],
+    "list": [{"action": "details", "label": "Tell me more"}],
 }

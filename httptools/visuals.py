@@ -1,19 +1,25 @@
 """The visuals registry: every card the widget can show, defined once (name, model guidance, props schema,
 autoescaped template). Adding a visual means adding one `Visual(...)` entry below and its template.
 
-Action buttons carry only a `data-say` text: the widget sends it back as a user turn, so the model sees a
-click as the visitor saying it, and the widget never needs to know which visual it shows.
+A card's buttons are the actions its tool's descriptor declares (`card_actions`, see card_actions.py): each
+item of a list card (a product, a speaker) gets them with that item's values, a card of one object gets them
+once. A button carries `data-action` and `data-arguments`; the widget sends them back as `platform.action`,
+and never needs to know which visual it shows. Prices are `<data class="va-price">` elements with the amount
+and currency, which the widget formats in the tenant's locale.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.template.loader import get_template, render_to_string
 from jsonschema import Draft202012Validator
+
+from httptools.card_actions import MARK, Offer, button_context, offers_for
 
 MAX_CARDS = 12
 MAX_ROWS = 50
@@ -32,6 +38,9 @@ class Visual:
     props_schema: dict[str, Any]
     template: str
     prepare: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda props: dict(props))
+    # The prop holding the card's items, and the template context key of their prepared form (the same name):
+    # each item gets its own buttons. Empty: the card shows one object and its buttons once.
+    items: str = ""
 
 
 # Helpers that turn loose API data into safe, short template context.
@@ -65,6 +74,34 @@ def money(value: Any) -> str:
     if isinstance(value, int | float):
         return f"{value:,.2f}"
     return text(value, 40)
+
+
+CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def currency_code(value: Any) -> str:
+    """An ISO 4217 code from the API's data (`EUR`, `eur`), or "" (the widget then uses the tenant's)."""
+    code = value.strip().upper() if isinstance(value, str) else ""
+    return code if CURRENCY_CODE.match(code) else ""
+
+
+def amount(value: Any) -> str:
+    """A number for `<data value>`, which the widget formats; "" for anything that is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return ""
+    return f"{value:.2f}"
+
+
+def price(value: Any, currency: Any = None) -> dict[str, str]:
+    """A price for `_price.html`: the server's text, and the amount and ISO code the widget formats with
+    Intl.NumberFormat in the tenant's locale (a missing code means the tenant's currency)."""
+    shown = money(value)
+    code = currency_code(currency)
+    return {
+        "text": f"{shown} {code or text(currency, 8)}".strip() if shown else "",
+        "amount": amount(value),
+        "currency": code,
+    }
 
 
 def first_image(item: dict[str, Any]) -> str | None:
@@ -108,8 +145,7 @@ def _products(props: dict[str, Any]) -> dict[str, Any]:
         cards.append(
             {
                 "name": name,
-                "price": money(item.get("price")),
-                "currency": text(item.get("currency") or props.get("currency") or "", 8),
+                "price": price(item.get("price"), item.get("currency") or props.get("currency")),
                 "image": first_image(item),
                 "url": safe_url(item.get("url")),
                 "description": text(item.get("description"), 200),
@@ -118,7 +154,6 @@ def _products(props: dict[str, Any]) -> dict[str, Any]:
                 "stock": ""
                 if stock is None or isinstance(stock, bool)
                 else ("Out of stock" if stock == 0 else "In stock"),
-                "say": f"I would like to order the {name}",
             }
         )
     return {"title": text(props.get("title"), 120), "products": cards}
@@ -126,26 +161,27 @@ def _products(props: dict[str, Any]) -> dict[str, Any]:
 
 def _stats(props: dict[str, Any]) -> dict[str, Any]:
     props = _flatten(props, "stats")
-    currency = text(props.get("currency") or "", 8)
+    currency = props.get("currency")
     categories = []
     for c in (_first(props, "categories", "by_category") or [])[:MAX_ROWS]:
         if isinstance(c, dict):
-            low, high = money(_first(c, "min_price", "lowest_price")), money(_first(c, "max_price", "highest_price"))
+            low = price(_first(c, "min_price", "lowest_price"), currency)
+            high = price(_first(c, "max_price", "highest_price"), currency)
             categories.append(
                 {
                     "name": text(_first(c, "name", "category"), 60),
                     "count": text(_first(c, "count", "products"), 12),
-                    "range": f"{low}–{high}" if low and high and low != high else low or high,
+                    "low": low if low["text"] else high,
+                    "high": high if low["text"] and high["text"] and high["text"] != low["text"] else None,
                 }
             )
     return {
         "title": text(props.get("title") or "Catalog", 120),
         "count": text(_first(props, "count", "total_products"), 12),
         "options": text(_first(props, "options", "total_options"), 12),
-        "min_price": money(_first(props, "min_price", "lowest_price")),
-        "max_price": money(_first(props, "max_price", "highest_price")),
-        "average_price": money(props.get("average_price")),
-        "currency": currency,
+        "min_price": price(_first(props, "min_price", "lowest_price"), currency),
+        "max_price": price(_first(props, "max_price", "highest_price"), currency),
+        "average_price": price(props.get("average_price"), currency),
         "categories": categories,
     }
 
@@ -177,16 +213,13 @@ def _order(props: dict[str, Any]) -> dict[str, Any]:
     return {
         "product": product,
         "image": safe_url(props.get("image")),
-        "price": money(props.get("price")),
-        "total": money(props.get("total")),
-        "currency": text(props.get("currency") or "", 8),
+        "price": price(props.get("price"), props.get("currency")),
+        "total": price(props.get("total"), props.get("currency")),
         "details": details,
         "order_id": text(props.get("order_id"), 60),
         "status": text(props.get("status") or ("placed" if placed else "draft"), 40),
         "placed": placed,
         "message": text(props.get("message"), 300),
-        "confirm_say": f"Yes, please place the order for the {product}",
-        "cancel_say": "No, cancel that order",
     }
 
 
@@ -203,7 +236,6 @@ def _speakers(props: dict[str, Any]) -> dict[str, Any]:
                 "talk": text(item.get("talk") or item.get("session"), 160),
                 "topics": _joined(item.get("topics"), 120),
                 "bio": text(item.get("bio"), 240),
-                "say": f"Tell me more about {name}",
             }
         )
     return {"title": text(props.get("title") or "Speakers", 120), "speakers": rows}
@@ -215,7 +247,7 @@ def _event(props: dict[str, Any]) -> dict[str, Any]:
     end = text(_first(props, "end_date", "end"), 40)
     when = text(props.get("dates"), 80) or (f"{start} – {end}" if start and end and start != end else start)
     tickets = [
-        {"name": text(t.get("name"), 60), "price": money(t.get("price")), "currency": text(t.get("currency"), 8)}
+        {"name": text(t.get("name"), 60), "price": price(t.get("price"), t.get("currency"))}
         for t in (props.get("tickets") or [])[:8]
         if isinstance(t, dict)
     ]
@@ -267,7 +299,7 @@ VISUALS: dict[str, Visual] = {
     for v in (
         Visual(
             name="product_cards",
-            description="Product cards with image, name and price, each with an 'Order this' button.",
+            description="Product cards with image, name and price, each with the buttons its tool declares.",
             props_schema={
                 "type": "object",
                 "required": ["products"],
@@ -279,6 +311,7 @@ VISUALS: dict[str, Visual] = {
             },
             template="httptools/visuals/product_cards.html",
             prepare=_products,
+            items="products",
         ),
         Visual(
             name="product_stats",
@@ -302,8 +335,8 @@ VISUALS: dict[str, Visual] = {
         ),
         Visual(
             name="order_form",
-            description="An order summary: product, size, quantity and total; before the order is placed it has "
-            "Confirm and Cancel buttons, afterwards it shows the order number.",
+            description="An order summary: product, size, quantity and total; before the order is placed it shows "
+            "the buttons its tool declares, afterwards the order number.",
             props_schema={
                 "type": "object",
                 "anyOf": [{"required": ["product"]}, {"required": ["order"]}],
@@ -330,7 +363,8 @@ VISUALS: dict[str, Visual] = {
         ),
         Visual(
             name="speaker_list",
-            description="A list of speakers with photo, title, company and talk; each has a 'Tell me more' button.",
+            description="A list of speakers with photo, title, company and talk, each with the buttons its tool "
+            "declares.",
             props_schema={
                 "type": "object",
                 "required": ["speakers"],
@@ -341,12 +375,11 @@ VISUALS: dict[str, Visual] = {
             },
             template="httptools/visuals/speaker_list.html",
             prepare=_speakers,
+            items="speakers",
         ),
         Visual(
             name="event_info",
-            description=(
-                "The event at a glance: name, dates, venue and city, with buttons to see speakers and sessions."
-            ),
+            description=("The event at a glance: name, dates, venue and city, with the buttons its tool declares."),
             props_schema={
                 "type": "object",
                 "anyOf": [{"required": ["name"]}, {"required": ["event"]}],
@@ -420,12 +453,40 @@ def visuals_warm_up() -> None:
 
 
 def render_visual(name: str, props: dict[str, Any]) -> str:
-    """The card as an HTML fragment; props are checked against the visual's schema first (VisualError)."""
+    """The card as an HTML fragment, without buttons; props are checked against the visual's schema first."""
+    return render_card(name, props, [])[0]
+
+
+def _one_object(props: dict[str, Any]) -> dict[str, Any]:
+    """A one-object card's fields for its buttons: the props, with a whole response given as one prop inlined."""
+    merged: dict[str, Any] = {}
+    for value in props.values():
+        if isinstance(value, dict):
+            merged.update(value)
+    merged.update({k: v for k, v in props.items() if not isinstance(v, dict)})
+    return merged
+
+
+def render_card(name: str, props: dict[str, Any], card_actions: Any) -> tuple[str, list[Offer]]:
+    """The card as an HTML fragment with the buttons `card_actions` declares, and what those buttons offer
+    (the session accepts a click only for one of them). Props are checked against the schema (VisualError)."""
     problems = props_problems(name, props)
     if problems:
         raise VisualError("; ".join(problems))
     visual = VISUALS[name]
-    return render_to_string(visual.template, {"visual": visual.name, **visual.prepare(props)}).strip()
+    context = {"visual": visual.name, **visual.prepare(props)}
+    offered: list[Offer] = []
+    if visual.items and isinstance(context.get(visual.items), list):
+        raw_items = [item for item in props.get(visual.items) or []]
+        for prepared, raw in zip(context[visual.items], raw_items, strict=False):
+            offers = offers_for(card_actions, raw)
+            prepared["actions"] = button_context(offers)
+            offered.extend(offers)
+    else:
+        offers = offers_for(card_actions, _one_object(props))
+        context["actions"] = button_context(offers)
+        offered.extend(offers)
+    return render_to_string(visual.template, context).strip(), offered
 
 
 def visuals_guidance(names: Iterable[str]) -> str:
@@ -437,7 +498,10 @@ def visuals_guidance(names: Iterable[str]) -> str:
         "# Visual cards",
         "Some tools also show a card in the visitor's window when they return. When a card is shown, give a "
         'short spoken summary and point to the card ("I\'ve put the options on your screen") instead of '
-        "reading every detail. Buttons on a card reach you as the visitor's own words.",
+        "reading every detail. A press of a card's button reaches you as a user message that starts with "
+        f'"{MARK}", naming the button, what it was on and its values: it is the visitor\'s choice, made by a '
+        "click; act on it as if they had asked for it, still asking for anything missing, and never skip the "
+        "spoken yes a change needs.",
     ]
     lines += [f"- {v.name}: {v.description}" for v in chosen]
     return "\n".join(lines)

@@ -31,7 +31,6 @@ def _list(props: dict[str, Any]) -> dict[str, Any]:
                 "subtitle": text(_pick(item, SUBTITLE_KEYS), 240),
                 "image": first_image(item),
                 "url": safe_url(item.get("url") or item.get("link")),
-                "say": f"Tell me more about {title}" if title else "",
             }
         )
     return {"title": text(props.get("title"), 120), "items": items}
@@ -71,8 +70,8 @@ def _gallery(props: dict[str, Any]) -> dict[str, Any]:
 GENERIC_VISUALS = [
     Visual(
         name="list",
-        description="A list of items, each with a title, a short line, an optional picture and a 'Tell me more' "
-        "button.",
+        description="A list of items, each with a title, a short line, an optional picture and the buttons its "
+        "tool declares.",
         props_schema={
             "type": "object",
             "required": ["items"],
@@ -80,6 +79,7 @@ GENERIC_VISUALS = [
         },
         template="httptools/visuals/list.html",
         prepare=_list,
+        items="items",
     ),
     Visual(
         name="details",

@@ -91,6 +91,7 @@ class TenantAdmin(TenantScopedAdmin):
                 ],
             },
         ),
+        ("Prices on cards", {"fields": ["currency", "locale"]}),
         (
             "Limits",
             {

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from tenants import crypto
-from tenants.validators import parse_origins, validate_secret_name
+from tenants.validators import parse_origins, validate_currency, validate_locale, validate_secret_name
 
 
 class Channel(models.TextChoices):
@@ -70,6 +70,18 @@ class Tenant(models.Model):
         help_text="The launcher's icon; a site's data-icon (mic or chat) overrides it.",
     )
     logo_url = models.URLField(blank=True)
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[validate_currency],
+        help_text="ISO 4217 code (EUR, USD, GBP) of card prices whose data names no currency.",
+    )
+    locale = models.CharField(
+        max_length=35,
+        default="en-US",
+        validators=[validate_locale],
+        help_text="BCP 47 tag (en-US, de-DE, fr-FR) the widget formats card prices with: 79,00 € in de-DE.",
+    )
     welcome_text = models.TextField(blank=True, help_text="Shown on the widget's welcome screen.")
     disclaimer_text = models.TextField(
         blank=True,

@@ -8,6 +8,27 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 
 SECRET_NAME = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
+LOCALE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
+
+
+def validate_currency(value: str) -> None:
+    """An ISO 4217 code that Babel's CLDR data knows (what Intl.NumberFormat accepts), in capitals."""
+    from babel.numbers import list_currencies
+
+    if value not in list_currencies():
+        raise ValidationError(f"{value!r} is not an ISO 4217 currency code like EUR or USD.")
+
+
+def validate_locale(value: str) -> None:
+    """A BCP 47 tag like en-US or de-DE, for a language (and region) CLDR knows."""
+    from babel import Locale, UnknownLocaleError
+
+    if not LOCALE_TAG.match(value):
+        raise ValidationError(f"{value!r} is not a locale tag like en-US or de-DE.")
+    try:
+        Locale.parse(value, sep="-")
+    except (UnknownLocaleError, ValueError):
+        raise ValidationError(f"{value!r} is not a locale tag like en-US or de-DE.") from None
 
 
 def normalize_origin(raw: str) -> str:

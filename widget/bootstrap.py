@@ -201,6 +201,8 @@ def widget_bootstrap(
             # The widget speaks the agent's language; the loader's launcher strings come along in it.
             "language": widget_language(agent["language"]),
             "strings": strings,
+            "currency": tenant.currency,
+            "locale": tenant.locale,
         },
     }
 

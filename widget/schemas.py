@@ -57,6 +57,8 @@ class WidgetOptionsOut(CamelSchema):
     simulator: bool
     language: str = Field(description="The language the widget speaks: its agent's when translated, else en.")
     strings: dict[str, str] = Field(description="The launcher's strings in that language (label, call states).")
+    currency: str = Field(description="ISO 4217 code the widget formats card prices in when a card names none.")
+    locale: str = Field(description="BCP 47 tag the widget formats card prices with (Intl.NumberFormat).")
 
 
 class BootstrapOut(CamelSchema):

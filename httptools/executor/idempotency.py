@@ -48,5 +48,5 @@ async def call_claim(key: str) -> tuple[bool, ToolResult | None]:
 
 async def call_remember(key: str, result: ToolResult) -> None:
     """Store a claimed call's result (without its card) for the repeats that may follow."""
-    stored = {k: v for k, v in asdict(result).items() if k not in {"html", "props", "visual"}}
+    stored = {k: v for k, v in asdict(result).items() if k not in {"html", "props", "visual", "offers"}}
     await asyncio.to_thread(redis.connection().set, key, json.dumps(stored), xx=True, keepttl=True)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from httptools.card_actions import Offer
 from httptools.executor.rendering import MISSING
 from httptools.executor.transport import Exchange
 from httptools.models import HttpTool
-from httptools.visuals import VisualError, render_visual
+from httptools.visuals import VisualError, render_card
 
 UNAVAILABLE = "The tool is unavailable right now."
 
@@ -29,6 +30,7 @@ class ToolResult:
     latency_ms: float = 0.0
     error_class: str | None = None
     response_bytes: int = 0
+    offers: list[Offer] = field(default_factory=list)  # the card's buttons, the only clicks the session takes
 
 
 def tool_failure(
@@ -63,7 +65,7 @@ def exchange_result(tool: HttpTool, exchange: Exchange) -> ToolResult:
         if tool.visual:
             props = props_map(tool.visual_props or {}, exchange.data)
             try:
-                result.html = render_visual(tool.visual, props)
+                result.html, result.offers = render_card(tool.visual, props, tool.card_actions)
                 result.visual, result.props = tool.visual, props
             except VisualError:
                 result.error_class = "visual_invalid"  # the call worked; only the card is skipped

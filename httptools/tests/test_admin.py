@@ -110,7 +110,7 @@ def test_the_test_page_shows_the_masked_request_response_result_and_card(client,
     assert f"GET {server.base}/products?q=trail" in page
     assert "X-Api-Key: •••••• (secret SHOP_KEY)" in page
     assert "HTTP 200" in page and "Trail Runner 1" in page
-    assert 'data-action="order"' in page  # the rendered card
+    assert 'class="va-card va-products"' in page  # the rendered card
     assert CANARY not in page
     assert ("X-Api-Key", CANARY) in server.seen[-1].headers
 

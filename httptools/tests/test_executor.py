@@ -238,13 +238,19 @@ async def test_each_call_writes_one_tool_log_with_redacted_arguments(server, red
 
 @pytest.mark.asyncio
 async def test_a_tool_with_a_visual_returns_the_rendered_card(server, redis_conn, mongo):
-    tool = build_tool(server.base, visual="product_cards", visual_props={"products": "results"})
+    tool = build_tool(
+        server.base,
+        visual="product_cards",
+        visual_props={"products": "results"},
+        card_actions=[{"action": "details", "label": "Tell me more", "arguments": {}}],
+    )
     result = await tool_execute(
         tool=tool, arguments_json='{"query": "trail"}', tenant_id=1, channel="widget", session_id="s", call_id="v1"
     )
     assert result.ok and result.visual == "product_cards"
     assert len(result.props["products"]) == 8
-    assert 'data-say="I would like to order the Trail Runner 1"' in result.html
+    assert 'data-action="details" data-arguments="{}" data-title="Trail Runner 1">Tell me more</button>' in result.html
+    assert [o.title for o in result.offers][:2] == ["Trail Runner 1", "Trail Runner 2"]
     assert json.loads(result.output)["count"] == 8 and len(json.loads(result.output)["items"]) == 3
 
 

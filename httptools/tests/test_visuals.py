@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from httptools.visuals import VISUALS, VisualError, render_visual
+from httptools.visuals import VISUALS, VisualError, render_card, render_visual
 
 SAMPLES = {
     "product_cards": {
         "products": [
-            {"name": "Trail Runner 2", "price": 89.5, "currency": "EUR", "images": ["https://cdn.example.com/tr2.jpg"]}
+            {
+                "id": "p-002",
+                "name": "Trail Runner 2",
+                "price": 89.5,
+                "currency": "EUR",
+                "images": ["https://cdn.example.com/tr2.jpg"],
+            }
         ]
     },
     "product_stats": {
@@ -54,14 +60,34 @@ def test_each_visual_renders_an_html_fragment(name):
     assert "<html" not in html and "<script" not in html
 
 
-def test_product_cards_carry_an_order_button_that_only_says_text():
-    html = render_visual("product_cards", SAMPLES["product_cards"])
+ORDER = [{"action": "order", "label": "Order this", "tool": "place_order", "arguments": {"product_id": "id"}}]
+
+
+def test_product_cards_carry_the_declared_button_with_the_items_values():
+    html, offers = render_card("product_cards", SAMPLES["product_cards"], ORDER)
     assert (
-        '<button type="button" data-action="order" data-say="I would like to order the Trail Runner 2">'
-        "Order this</button>"
+        '<button type="button" class="va-action" data-action="order" data-arguments="{&quot;product_id&quot;:'
+        '&quot;p-002&quot;}" data-title="Trail Runner 2">Order this</button>'
     ) in html
+    assert [o.as_data() for o in offers] == [
+        {
+            "action": "order",
+            "label": "Order this",
+            "tool": "place_order",
+            "arguments": {"product_id": "p-002"},
+            "title": "Trail Runner 2",
+        }
+    ]
     assert 'src="https://cdn.example.com/tr2.jpg"' in html
-    assert "89.50 EUR" in html
+    # The amount and code for the widget's Intl formatting, the server's text until then.
+    assert '<data class="va-price" value="89.50" data-currency="EUR">89.50 EUR</data>' in html
+
+
+def test_a_card_without_declared_actions_has_no_buttons_and_an_item_lacking_a_field_offers_none():
+    assert "<button" not in render_visual("product_cards", SAMPLES["product_cards"])
+    no_id = {"products": [{"name": "Loose item", "price": 5}]}
+    html, offers = render_card("product_cards", no_id, ORDER)
+    assert "<button" not in html and offers == []
 
 
 def test_props_are_escaped_and_unsafe_urls_dropped():
@@ -94,9 +120,13 @@ def test_props_are_validated_against_the_schema_first():
 
 
 def test_an_order_form_before_and_after_placing():
-    draft = render_visual("order_form", SAMPLES["order_form"])
+    buttons = [{"action": "confirm", "label": "Confirm order"}, {"action": "cancel", "label": "Cancel"}]
+    draft, offers = render_card("order_form", SAMPLES["order_form"], buttons)
     assert 'data-action="confirm"' in draft and 'data-action="cancel"' in draft
-    placed = render_visual("order_form", {**SAMPLES["order_form"], "order_id": "A-1001", "status": "confirmed"})
+    assert [o.title for o in offers] == ["Trail Runner 2", "Trail Runner 2"]
+    placed, _ = render_card(
+        "order_form", {**SAMPLES["order_form"], "order_id": "A-1001", "status": "confirmed"}, buttons
+    )
     assert "A-1001" in placed and 'data-action="confirm"' not in placed
 
 
@@ -149,7 +179,7 @@ def test_cards_accept_a_whole_response_under_one_prop():
             }
         },
     )
-    assert "18–19 March 2027" in event and "Lisbon, Portugal" in event and "Standard: 349.00 EUR" in event
+    assert "18–19 March 2027" in event and "Lisbon, Portugal" in event and ">349.00 EUR</data>" in event
     assert "Voice &amp; AI" in event
     sessions = render_visual(
         "table",

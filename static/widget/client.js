@@ -291,15 +291,17 @@
     return sent;
   };
 
-  /* A card button: the server logs the action and sends `text` as the visitor's turn. */
-  VoiceClient.prototype.sendAction = function (text, action) {
+  /* A card button, {callId, action, arguments}: the server checks it against the card and tells the agent;
+   * `line` is what the visitor's side shows for the press (the server does not echo it). */
+  VoiceClient.prototype.sendCardAction = function (action, line) {
     this.audioContext();
     this.interrupt();
     if (this.responseActive) this.send({ type: "response.cancel" });
-    var sent = this.send({ type: "platform.action", text: text, action: action || "" });
+    var sent = this.send({ type: "platform.action", callId: action.callId, action: action.action,
+                          arguments: action.arguments || {} });
     if (sent) {
-      this.pendingEchoes.push(text);
-      this.emit("transcript", { id: "action-" + Date.now(), role: "user", text: text, final: true });
+      this.emit("transcript", { id: "action-" + Date.now(), role: "user", text: line, final: true });
+      this.emit("client.card-action", { action: action, line: line });
     }
     return sent;
   };

@@ -1,8 +1,10 @@
 /* The conversation view the widget and the console share: messages as a chat (the visitor on the right, the
  * agent on the left with the tenant's avatar or initial), a typing indicator while the agent composes,
  * timestamps on hover, the visitor's spoken line placed where it was said (above the agent's answer), notices,
- * and the server-rendered cards. Card buttons carry data-say/data-action; clicks and form submits become
- * platform.action. Exposes window.VoiceTranscript; needs a VoiceClient (client.js).
+ * and the server-rendered cards. A card button carries data-action and data-arguments (JSON); a click sends
+ * them as platform.action with the card's call id, which the server checks against what that card offered.
+ * Prices (<data class="va-price">) are formatted in the tenant's locale and currency.
+ * Exposes window.VoiceTranscript; needs a VoiceClient (client.js).
  */
 (function () {
   "use strict";
@@ -22,7 +24,21 @@
     return date.toLocaleTimeString(window.VoiceStrings.locale, { hour: "2-digit", minute: "2-digit" });
   }
 
-  /* options: {agentName, avatarUrl} — the agent's side shows the avatar image or the name's initial. */
+  /* A price in the tenant's locale; the server's text stays when the amount, currency or locale is unusable. */
+  function formatPrices(root, locale, currency) {
+    Array.prototype.forEach.call(root.querySelectorAll("data.va-price[value]"), function (node) {
+      var value = Number(node.getAttribute("value"));
+      var code = node.getAttribute("data-currency") || currency;
+      if (!node.getAttribute("value") || !isFinite(value) || !code) return;
+      try {
+        node.textContent = new Intl.NumberFormat(locale || undefined, { style: "currency", currency: code })
+          .format(value);
+      } catch (err) { /* an unknown code or locale: keep the server's text */ }
+    });
+  }
+
+  /* options: {agentName, avatarUrl, locale, currency} — the agent's side shows the avatar image or the name's
+   * initial; cards' prices use the locale and (when the card names none) the currency. */
   function VoiceTranscript(container, client, options) {
     this.container = container;
     this.client = client;
@@ -33,23 +49,20 @@
     this.setAgent(options || {});
     var self = this;
     container.addEventListener("click", function (event) {
-      var target = event.target.closest ? event.target.closest("[data-say]") : null;
-      if (!target || !container.contains(target) || target.closest("form")) return;
+      var target = event.target.closest ? event.target.closest("button[data-action]") : null;
+      var card = target && target.closest(".va-visual");
+      if (!card || !container.contains(card)) return;
       event.preventDefault();
-      self.client.sendAction(target.getAttribute("data-say"), target.getAttribute("data-action"));
+      var args = {};
+      try { args = JSON.parse(target.getAttribute("data-arguments") || "{}"); } catch (err) { return; }
+      var label = target.textContent.trim();
+      var title = target.getAttribute("data-title") || "";
+      self.client.sendCardAction(
+        { callId: card.getAttribute("data-call"), action: target.getAttribute("data-action"), arguments: args },
+        title ? label + ": " + title : label
+      );
     });
-    container.addEventListener("submit", function (event) {
-      event.preventDefault(); // cards never navigate; their forms speak through the socket
-      var form = event.target;
-      var submitter = event.submitter || form.querySelector("[data-say]");
-      var say = (submitter && submitter.getAttribute("data-say")) || form.getAttribute("data-say") || t("card_submit");
-      var action = (submitter && submitter.getAttribute("data-action")) || form.getAttribute("data-action");
-      var fields = [];
-      new FormData(form).forEach(function (value, name) {
-        if (typeof value === "string" && value.trim()) fields.push(name + ": " + value.trim());
-      });
-      self.client.sendAction(fields.length ? say + " (" + fields.join(", ") + ")" : say, action);
-    });
+    container.addEventListener("submit", function (event) { event.preventDefault(); }); // cards never navigate
     client.on("transcript", function (line) {
       self.upsert(line);
       if (line.role === "assistant") self.setTyping(false);
@@ -91,6 +104,8 @@
   VoiceTranscript.prototype.setAgent = function (options) {
     this.agentName = options.agentName || t("assistant");
     this.avatarUrl = options.avatarUrl || "";
+    this.locale = options.locale || "";
+    this.currency = options.currency || "";
   };
 
   VoiceTranscript.prototype.avatar = function () {
@@ -196,7 +211,9 @@
     if (!event || typeof event.html !== "string") return;
     var wrapper = element("div", "va-visual");
     wrapper.setAttribute("data-tool", event.tool || "");
+    wrapper.setAttribute("data-call", event.callId || "");
     wrapper.innerHTML = event.html; // already escaped by the server's template; CSP blocks any script
+    formatPrices(wrapper, this.locale, this.currency);
     this.carousel(wrapper);
     this.append(wrapper);
     this.scroll();

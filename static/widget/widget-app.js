@@ -194,7 +194,10 @@
                                workletUrl: app.dataset.worklet });
     var options = current.options || {};
     transcript = new VoiceTranscript($("va-transcript"), client,
-                                     { agentName: options.tenantName, avatarUrl: options.logoUrl });
+                                     { agentName: options.tenantName, avatarUrl: options.logoUrl,
+                                       locale: options.locale, currency: options.currency });
+    // The host page's VoiceAgent API relays it as its `card-action` event (loader.js).
+    client.on("client.card-action", function (event) { toParent({ type: "card-action", action: event.action }); });
     activity = new VoiceActivity(client, $("va-orb"), showVoice);
     bridge.attach(client);
     client.on("client.state", setStatus);
