@@ -220,9 +220,21 @@ def offer_for_click(
         if problem:
             raise CardActionRefused("invalid_arguments", problem)
     for offer in declared:
-        if offer.arguments == arguments and all(type(arguments[k]) is type(v) for k, v in offer.arguments.items()):
+        if offer.arguments.keys() == arguments.keys() and all(
+            _same(arguments[k], v) for k, v in offer.arguments.items()
+        ):
             return offer
     raise CardActionRefused("action_not_offered", "That card did not offer this action with these values.")
+
+
+def _same(sent: Any, offered: Any) -> bool:
+    """Equal, and of the same kind: a number for a number (79 for 79.0: JSON in the browser drops the .0), a text
+    for a text, true/false for true/false (never 1 for true)."""
+    if isinstance(sent, bool) or isinstance(offered, bool):
+        return type(sent) is type(offered) and sent == offered
+    if isinstance(sent, int | float) and isinstance(offered, int | float):
+        return sent == offered
+    return type(sent) is type(offered) and sent == offered
 
 
 def click_text(offer: Offer) -> str:

@@ -282,14 +282,29 @@ def _table(props: dict[str, Any]) -> dict[str, Any]:
             if isinstance(row, dict):
                 found.extend(k for k in row if k not in found)
         keys = [k for k in found if _useful_column(k, rows_in)][:MAX_COLUMNS]
+    columns = [k.replace("_", " ").capitalize() for k in keys]
     rows = []
     for row in rows_in:
-        if isinstance(row, dict):
-            rows.append([_joined(row.get(c)) for c in keys])
-        else:
-            rows.append([_joined(cell) for cell in row][: max(len(keys), 1)])
-    columns = [k.replace("_", " ").capitalize() for k in keys]
+        values = [_joined(row.get(c)) for c in keys] if isinstance(row, dict) else [_joined(c) for c in row]
+        cells = [_cell(value, columns[i] if i < len(columns) else "") for i, value in enumerate(values)]
+        if cells:
+            cells[0]["long"] = False  # the first cell heads the row in the narrow layout, whatever its length
+        rows.append(cells)
     return {"title": text(props.get("title"), 120), "columns": columns, "rows": rows}
+
+
+LONG_CELL = 40  # characters: a sentence (an abstract) rather than a value (a time, a room)
+
+
+def _cell(value: str, label: str) -> dict[str, Any]:
+    """A cell, with what the narrow layout needs: its column's label (left out where the value already says it,
+    "Room A" under Room), and whether it is a sentence, shown as its own line instead of a labelled value."""
+    return {
+        "value": value,
+        "label": label,
+        "long": len(value) > LONG_CELL,
+        "bare": not label or label.lower() in value.lower(),
+    }
 
 
 _item = {"type": "object", "required": ["name"], "properties": {"name": {"type": ["string", "number"]}}}

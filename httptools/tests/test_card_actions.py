@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from httptools.card_actions import Offer, click_text, declared_problems, visitor_line
+from httptools.card_actions import (
+    CardActionRefused,
+    Offer,
+    click_text,
+    declared_problems,
+    offer_for_click,
+    visitor_line,
+)
 from tests.support.factories import make_tenant, make_tool
 
 ORDER = {"action": "order", "label": "Order this", "tool": "place_order", "arguments": {"product_id": "id"}}
@@ -61,3 +68,39 @@ def test_a_press_reaches_the_model_in_one_marked_form_and_the_visitor_sees_a_sho
     assert visitor_line(offer) == "Order this: Trail Runner 2"
     plain = Offer(action="details", label="Tell me more", tool="", arguments={}, title="")
     assert click_text(plain) == '[card action] The visitor pressed "Tell me more". Action: details.'
+
+
+def test_a_press_is_taken_only_as_an_offered_button_with_the_target_tools_types() -> None:
+    offers = [
+        Offer(action="order", label="Order this", tool="place_order", arguments={"product_id": "p-041"}, title="A"),
+        Offer(action="size", label="Size 42", tool="place_order", arguments={"quantity": 2}, title="B"),
+    ]
+    cards = {"call_1": ("search_products", offers)}
+    schemas = {
+        "place_order": {
+            "type": "object",
+            "properties": {
+                "product_id": {"type": "string", "pattern": "^p-[0-9]{3}$"},
+                "quantity": {"type": "integer"},
+            },
+        }
+    }
+
+    def press(**event: object) -> str:
+        try:
+            return offer_for_click(event, cards=cards, tool_schemas=schemas).title
+        except CardActionRefused as refused:
+            return refused.code
+
+    assert press(callId="call_1", action="order", arguments={"product_id": "p-041"}) == "A"
+    assert press(callId="call_1", action="size", arguments={"quantity": 2.0}) == "B"  # JSON's 2 for 2.0
+    assert press(callId="call_1", action="size", arguments={"quantity": True}) == "invalid_arguments"
+    assert press(callId="call_1", action="order", arguments={"product_id": "p-1"}) == "invalid_arguments"
+    assert press(callId="call_1", action="order", arguments={"product_id": ["p-041"]}) == "invalid_arguments"
+    assert press(callId="call_1", action="order", arguments={}) == "action_not_offered"
+    assert press(callId="call_1", action="refund", arguments={}) == "unknown_action"
+    assert press(callId="call_2", action="order", arguments={}) == "unknown_card"
+    assert press(callId="call_1", action="Order!", arguments={}) == "invalid_action"
+    # The agent of this session has no place_order (another tenant's, or not allowed on this channel).
+    schemas.clear()
+    assert press(callId="call_1", action="order", arguments={"product_id": "p-041"}) == "action_not_allowed"

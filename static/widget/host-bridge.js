@@ -27,11 +27,11 @@
     client.on("transcript", function (line) {
       if (line.final && line.text) self.event("message", { role: line.role, text: line.text });
     });
-    client.on("client.sent", function (event) {
-      if (event.type !== "platform.action") return;
-      var detail = {};
-      Object.keys(event).forEach(function (key) { if (key !== "type") detail[key] = event[key]; });
-      self.event("card-action", detail);
+    // A card's button: what was pressed ({action, callId, arguments}) and the visitor's line for it.
+    client.on("client.card-action", function (event) {
+      var action = event.action || {};
+      self.event("card-action", { action: action.action, callId: action.callId, arguments: action.arguments || {},
+                                  text: event.line });
     });
     client.on("client.state", function (event) { if (event.state === "live") self.sendContext(); });
     client.on("error", function (event) {

@@ -50,6 +50,7 @@
   }
 
   function launcherLabel() { return TAG.label || tenant.label || t("launcher_label"); }
+  var openedByKeyboard = false; // Enter or Space on the launcher (a click's detail is 0): the widget shows focus rings
 
   function bootstrap() {
     // A token opens one socket only, so a cached answer is handed out once, and only while fresh.
@@ -134,7 +135,7 @@
       // A hover prefetch still in flight when the widget asked resolves to this same answer and caches it:
       // this token is handed out now, so it must not be handed out again from the cache.
       if (cached === data) cached = null;
-      post({ type: "va:bootstrap", data: data, stored: storedRead() });
+      post({ type: "va:bootstrap", data: data, stored: storedRead(), keyboard: openedByKeyboard }); // keyboard: focus rings
     }, function (error) {
       post({ type: "va:bootstrap-error", status: error.status, code: error.code || "",
              message: error.message, retryAfter: error.retryAfter || 0 });
@@ -155,6 +156,13 @@
     else if (message.type === "va:context-error" && typeof message.message === "string" && window.console) {
       console.warn("voice widget: page context refused: " + message.message.slice(0, 300));
     }
+    else if (message.type === "va:height") fitPanel(message.height);
+  }
+
+  // The panel is as tall as the widget's content, up to its maximum (CSS: 600 px, or the window less margins).
+  function fitPanel(height) {
+    if (typeof height !== "number" || !isFinite(height)) return;
+    panel.style.setProperty("--va-fit", Math.round(Math.min(Math.max(height, 160), 2000)) + "px");
   }
 
   // The tab's conversation, for the site's next page; here, not in the frame (continuity.js says why).
@@ -189,10 +197,11 @@
     open = show;
     if (show && !frame) makeFrame();
     panel.hidden = !show;
+    wrap.classList.toggle("va-open", show);
     var label = wrap.querySelector(".va-label");
     if (label) label.hidden = show;
     button.setAttribute("aria-expanded", String(show));
-    if (show && frame) frame.focus();
+    if (show && frame) { post({ type: "va:opened", keyboard: openedByKeyboard }); frame.focus(); }
     // Closing only hides the panel: the conversation goes on (End in the panel ends it).
     if (!show && changed) button.focus();
     if (changed) emit(show ? "open" : "close", {});
@@ -223,12 +232,15 @@
     "@keyframes va-spin{to{transform:rotate(360deg)}}",
     "@media (prefers-reduced-motion:reduce){.va-button::after{animation:none!important}}",
     ".va-left .va-panel{right:auto;left:20px}",
-    ".va-panel{position:fixed;right:20px;bottom:92px;width:380px;height:600px;max-height:calc(100vh - 112px);",
-    "border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff}",
+    ".va-panel{position:fixed;right:20px;bottom:92px;width:380px;height:var(--va-fit,420px);max-height:min(600px,calc(100vh - 112px));",
+    "border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff;transition:height .12s ease-out}",
+    "@media (prefers-reduced-motion:reduce){.va-panel{transition:none}}",
     ".va-panel[hidden]{display:none}",
     ".va-panel iframe{border:0;width:100%;height:100%;display:block}",
-    "@media (max-width:480px){.va-panel{right:0;bottom:0;width:100vw;height:100%;max-height:none;border-radius:0}",
-    ".va-root{right:14px;bottom:14px}.va-root.va-left{left:14px}.va-left .va-panel{left:0}.va-label{display:none}}",
+    // A phone, upright or on its side (844 x 390): the panel is a full-screen sheet, closed by its own button.
+    "@media (max-width:480px),(max-height:480px){.va-panel{top:0;right:0;bottom:0;width:100vw;height:100%;max-height:none;",
+    "border-radius:0}.va-root{right:14px;bottom:14px}.va-root.va-left{left:14px}.va-left .va-panel{left:0}",
+    ".va-label{display:none}.va-open .va-button{display:none}}",
   ].join("");
   var CHAT = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 ' +
     '4V6a2 2 0 0 1 2-2z"/></svg>';
@@ -274,7 +286,7 @@
     wrap.appendChild(label);
     styleRoot(root);
     root.appendChild(wrap);
-    button.addEventListener("click", function () { toggle(!open); });
+    button.addEventListener("click", function (event) { openedByKeyboard = event.detail === 0; toggle(!open); });
     button.addEventListener("pointerenter", prefetch);
     button.addEventListener("focus", prefetch);
     root.addEventListener("keydown", function (event) { if (event.key === "Escape" && open) toggle(false); });
@@ -333,13 +345,19 @@
     if (name === "message" && (detail.role === "user" || detail.role === "assistant") && typeof detail.text === "string") {
       emit("message", { role: detail.role, text: detail.text });
     } else if (name === "card-action") {
-      var plain = {};
-      Object.keys(detail).slice(0, 20).forEach(function (key) {
-        var value = detail[key];
-        if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") plain[key] = value;
-      });
-      emit("card-action", plain);
+      var plain = scalars(detail);
+      if (detail.arguments && typeof detail.arguments === "object") plain.arguments = scalars(detail.arguments);
+      emit("card-action", plain); // {action, callId, arguments: {product_id: "p-041"}, text: "Order this: …"}
     }
+  }
+
+  function scalars(object) {
+    var plain = {};
+    Object.keys(object).slice(0, 20).forEach(function (key) {
+      var value = object[key];
+      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") plain[key] = value;
+    });
+    return plain;
   }
 
   function openPanel() { toggle(true); }

@@ -83,6 +83,13 @@
     }
   }
 
+  function focusScreen() {
+    var target = !$("va-chat").hidden ? $("va-input")
+      : !$("va-welcome").hidden ? ($("va-start-voice").hidden ? $("va-start-text") : $("va-start-voice"))
+        : !$("va-error").hidden && !$("va-retry").hidden ? $("va-retry") : null;
+    if (target) target.focus();
+  }
+
   function receive(data, stored) {
     var first = current === null;
     current = data;
@@ -124,7 +131,13 @@
       var data = message.data;
       // The token must be bound to the very origin that is talking to us.
       if (!data || typeof data.token !== "string" || data.origin !== expectedOrigin) return;
+      if (message.keyboard) document.documentElement.setAttribute("data-keyboard", ""); // the launcher's Enter
       receive(data, message.stored);
+    } else if (message.type === "va:opened") { // opened again: rings if it was from the keyboard
+      if (message.keyboard) document.documentElement.setAttribute("data-keyboard", "");
+      else document.documentElement.removeAttribute("data-keyboard");
+      // Hiding the panel took focus away: give it back to the screen's main control.
+      if (!document.activeElement || document.activeElement === document.body) focusScreen();
     } else if (message.type === "va:bootstrap-error") {
       refused(message);
     } else if (message.type === "va:command") {
@@ -196,8 +209,6 @@
     transcript = new VoiceTranscript($("va-transcript"), client,
                                      { agentName: options.tenantName, avatarUrl: options.logoUrl,
                                        locale: options.locale, currency: options.currency });
-    // The host page's VoiceAgent API relays it as its `card-action` event (loader.js).
-    client.on("client.card-action", function (event) { toParent({ type: "card-action", action: event.action }); });
     activity = new VoiceActivity(client, $("va-orb"), showVoice);
     bridge.attach(client);
     client.on("client.state", setStatus);
@@ -328,8 +339,59 @@
     if (event.key === "Escape") toParent({ type: "va:close" });
   });
 
+  /* The panel sizes to its content: tell the loader the height the visible screen needs, the conversation's
+   * whole length included (the loader caps it; past the cap the conversation scrolls). */
+  function contentHeight(node) {
+    var kids = Array.prototype.filter.call(node.children, function (kid) { return kid.getClientRects().length; });
+    if (!kids.length) return 0;
+    var style = getComputedStyle(node);
+    var first = kids[0], last = kids[kids.length - 1];
+    return last.getBoundingClientRect().bottom - first.getBoundingClientRect().top
+      + parseFloat(getComputedStyle(first).marginTop) + parseFloat(getComputedStyle(last).marginBottom)
+      + parseFloat(style.paddingTop) + parseFloat(style.paddingBottom)
+      + parseFloat(style.borderTopWidth) + parseFloat(style.borderBottomWidth);
+  }
+
+  function neededHeight() {
+    var screen = ["va-loading", "va-welcome", "va-chat", "va-error"].map($).filter(function (s) { return !s.hidden; })[0];
+    if (!screen) return 0;
+    var height = contentHeight(screen);
+    if (screen.id === "va-chat") { // the log stretches to fill the panel: count its content instead
+      var log = $("va-transcript");
+      var minimum = parseFloat(getComputedStyle(log).minHeight) || 0;
+      height += Math.max(minimum, contentHeight(log)) - log.offsetHeight;
+    }
+    return Math.ceil(document.querySelector(".va-header").offsetHeight + height);
+  }
+
+  var reportedHeight = 0;
+  var heightFrame = 0;
+  function reportHeight() {
+    cancelAnimationFrame(heightFrame);
+    heightFrame = requestAnimationFrame(function () {
+      var height = neededHeight();
+      if (height && Math.abs(height - reportedHeight) > 1) {
+        reportedHeight = height;
+        toParent({ type: "va:height", height: height });
+      }
+    });
+  }
+  new MutationObserver(reportHeight).observe(app, { childList: true, subtree: true, characterData: true,
+                                                    attributes: true, attributeFilter: ["hidden", "class"] });
+  app.addEventListener("load", reportHeight, true); // a card's picture changes its height once loaded
+  app.addEventListener("toggle", reportHeight, true);
+  window.addEventListener("resize", reportHeight);
+
+  // Focus rings only for keyboard use (widget.css): a key that moves focus shows them, a pointer hides them.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Tab" || event.key.indexOf("Arrow") === 0) document.documentElement.setAttribute("data-keyboard", "");
+  }, true);
+  document.addEventListener("pointerdown", function () { document.documentElement.removeAttribute("data-keyboard"); },
+                            true);
+
   // The host page's API (host-bridge.js); created after the listeners above, so an accepted consent comes first.
   var bridge = new VoiceHostBridge({ $: $, toParent: toParent });
 
   toParent({ type: "va:ready" });
+  reportHeight();
 })();

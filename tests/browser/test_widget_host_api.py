@@ -5,6 +5,7 @@ privacy link, and the launcher wearing the tenant's branding from its first pain
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,9 @@ def test_the_host_page_drives_the_widget_through_the_javascript_api(
     card.locator("button", has_text="Order this").first.click()
     wait_host(page, "() => window.__host.api.some((e) => e.name === 'card-action')")
     action = host_events(page, "card-action")[0]
-    assert action["text"].startswith("I would like to order the "), action
+    assert action["action"] == "order" and action["callId"].startswith("call_"), action
+    assert re.fullmatch(r"p-\d{3}", action["arguments"]["product_id"]), action
+    assert action["text"].startswith("Order this: "), action
     assert host_events(page, "card-action", via="dom") == [action]
     # startVoice in a typed conversation turns the microphone on.
     page.evaluate("() => VoiceAgent.startVoice()")
