@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0005_monthly_budget_and_step_down'),
+        ('tenants', '0006_launcher_branding_and_privacy_link'),
     ]
 
     operations = [
