@@ -17,7 +17,6 @@
   var PLATFORM = new URL(script.src, location.href).origin;
   var TOKEN_MARGIN_MS = 30000;
   var HEX = /^#[0-9a-fA-F]{6}$/;
-  // Branding from the tag, so the launcher is right from its first paint; the tenant's settings fill the rest.
   // The launcher's strings come in the agent's language with the bootstrap; English until then (or without it).
   var STRINGS = {
     launcher_label: "Talk to us", page_title: "Voice assistant",
@@ -50,7 +49,7 @@
   }
 
   function launcherLabel() { return TAG.label || tenant.label || t("launcher_label"); }
-  var openedByKeyboard = false; // Enter or Space on the launcher (a click's detail is 0): the widget shows focus rings
+  var openedByKeyboard = false; // by Enter or Space: focus rings
 
   function bootstrap() {
     // A token opens one socket only, so a cached answer is handed out once, and only while fresh.
@@ -132,8 +131,7 @@
 
   function deliver() {
     bootstrap().then(function (data) {
-      // A hover prefetch still in flight when the widget asked resolves to this same answer and caches it:
-      // this token is handed out now, so it must not be handed out again from the cache.
+      // A prefetch still in flight caches this same answer: it is handed out now, never again from the cache.
       if (cached === data) cached = null;
       post({ type: "va:bootstrap", data: data, stored: storedRead(), keyboard: openedByKeyboard }); // keyboard: focus rings
     }, function (error) {
@@ -156,13 +154,10 @@
     else if (message.type === "va:context-error" && typeof message.message === "string" && window.console) {
       console.warn("voice widget: page context refused: " + message.message.slice(0, 300));
     }
-    else if (message.type === "va:height") fitPanel(message.height);
-  }
-
-  // The panel is as tall as the widget's content, up to its maximum (CSS: 600 px, or the window less margins).
-  function fitPanel(height) {
-    if (typeof height !== "number" || !isFinite(height)) return;
-    panel.style.setProperty("--va-fit", Math.round(Math.min(Math.max(height, 160), 2000)) + "px");
+    // The panel fits its content, up to max-height.
+    else if (message.type === "va:height" && message.height > 0) {
+      panel.style.setProperty("--va-fit", Math.max(message.height | 0, 160) + "px");
+    }
   }
 
   // The tab's conversation, for the site's next page; here, not in the frame (continuity.js says why).
@@ -233,14 +228,12 @@
     "@media (prefers-reduced-motion:reduce){.va-button::after{animation:none!important}}",
     ".va-left .va-panel{right:auto;left:20px}",
     ".va-panel{position:fixed;right:20px;bottom:92px;width:380px;height:var(--va-fit,420px);max-height:min(600px,calc(100vh - 112px));",
-    "border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff;transition:height .12s ease-out}",
-    "@media (prefers-reduced-motion:reduce){.va-panel{transition:none}}",
+    "border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff}",
     ".va-panel[hidden]{display:none}",
     ".va-panel iframe{border:0;width:100%;height:100%;display:block}",
-    // A phone, upright or on its side (844 x 390): the panel is a full-screen sheet, closed by its own button.
     "@media (max-width:480px),(max-height:480px){.va-panel{top:0;right:0;bottom:0;width:100vw;height:100%;max-height:none;",
     "border-radius:0}.va-root{right:14px;bottom:14px}.va-root.va-left{left:14px}.va-left .va-panel{left:0}",
-    ".va-label{display:none}.va-open .va-button{display:none}}",
+    ".va-label{display:none}.va-open .va-button{display:none}}", // phones, upright or on their side: a sheet
   ].join("");
   var CHAT = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 ' +
     '4V6a2 2 0 0 1 2-2z"/></svg>';
@@ -347,15 +340,14 @@
     } else if (name === "card-action") {
       var plain = scalars(detail);
       if (detail.arguments && typeof detail.arguments === "object") plain.arguments = scalars(detail.arguments);
-      emit("card-action", plain); // {action, callId, arguments: {product_id: "p-041"}, text: "Order this: …"}
+      emit("card-action", plain);
     }
   }
 
   function scalars(object) {
     var plain = {};
     Object.keys(object).slice(0, 20).forEach(function (key) {
-      var value = object[key];
-      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") plain[key] = value;
+      if (/^(string|number|boolean)$/.test(typeof object[key])) plain[key] = object[key];
     });
     return plain;
   }
@@ -367,7 +359,7 @@
     close: function () { whenMounted(function () { toggle(false); }); },
     // Opens the panel; the call starts once the visitor has accepted the consent screen (never bypassed).
     startVoice: function () { whenMounted(function () { openPanel(); command({ type: "va:command", command: "startVoice" }); }); },
-    // Opens the panel and sends the text as the visitor's message (after the consent screen, if not yet accepted).
+    // Opens the panel and sends the text as the visitor's (after the consent screen, if not yet accepted).
     sendText: function (text) {
       if (typeof text !== "string" || !text.trim()) return;
       text = text.slice(0, 2000);
