@@ -108,7 +108,7 @@ def test_order_this_places_an_order_through_the_confirmation_step_in_a_panel_tha
     assert frame.evaluate(
         "() => { const t = document.getElementById('va-transcript'); return t.scrollHeight <= t.clientHeight + 1; }"
     )
-    page.screenshot(path=screenshots / "20-panel-short-conversation.png")
+    page.screenshot(path=screenshots / "24-panel-short-conversation.png")
 
     # The cheapest product, priced the German way in euros.
     cheapest = min(demo_data.products(""), key=lambda p: p["price"])
@@ -129,7 +129,7 @@ def test_order_this_places_an_order_through_the_confirmation_step_in_a_panel_tha
     assert outline(frame, ".va-visual .va-product button >> nth=0").startswith("none")  # clicked: no ring
     said = settle(frame, before)
     assert said.startswith("To place the order, I still need"), said
-    page.screenshot(path=screenshots / "21-order-this-pressed.png")
+    page.screenshot(path=screenshots / "25-order-this-pressed.png")
     mine = frame.locator("#va-transcript .va-line.va-user").last.inner_text()
     assert f"Order this: {cheapest['name']}" in mine and "[card action]" not in mine
     relayed = page.evaluate("() => window.cardActions")
@@ -147,12 +147,12 @@ def test_order_this_places_an_order_through_the_confirmation_step_in_a_panel_tha
     assert "Order placed" in order.inner_text()
     assert "€" in order.inner_text()
     order.evaluate("(node) => node.scrollIntoView({block: 'end'})")
-    page.screenshot(path=screenshots / "22-order-placed-from-card-de.png")
+    page.screenshot(path=screenshots / "26-order-placed-from-card-de.png")
     assert not page.js_errors, page.js_errors
     page.context.close()
 
     # A phone on its side gets a full-screen sheet without the launcher over it; upright too.
-    for width, height, name in ((844, 390, "23-landscape-phone-sheet.png"), (390, 844, "24-portrait-phone-sheet.png")):
+    for width, height, name in ((844, 390, "27-landscape-phone-sheet.png"), (390, 844, "28-portrait-phone-sheet.png")):
         page = new_page(chromium_browser, viewport={"width": width, "height": height}, is_mobile=True, has_touch=True)
         frame = open_widget(page, demo_live)
         box = frame.frame_element().bounding_box()
@@ -194,6 +194,6 @@ def test_the_conference_schedule_fits_the_panel(chromium_browser: Any, demo_live
     row_height = first_row.evaluate("(tr) => tr.getBoundingClientRect().height")
     assert row_height < 140, row_height  # not a column of one-word lines
     table.evaluate("(node) => node.scrollIntoView({block: 'start'})")
-    page.screenshot(path=screenshots / "25-schedule-in-panel.png")
+    page.screenshot(path=screenshots / "29-schedule-in-panel.png")
     assert not page.js_errors, page.js_errors
     page.context.close()
