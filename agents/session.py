@@ -539,6 +539,7 @@ class AgentSession(UpstreamFaults):
             session_id=self.session_id,
             call_id=call.call_id,
             record=self.records.tool_log,
+            language=self.plan.language,
         )
         TOOL_CALL_SECONDS.labels(result.status).observe(result.latency_ms / 1000)
         if result.ok and tool.visitor_email_argument:

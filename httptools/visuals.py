@@ -6,6 +6,10 @@ item of a list card (a product, a speaker) gets them with that item's values, a 
 once. A button carries `data-action` and `data-arguments`; the widget sends them back as `platform.action`,
 and never needs to know which visual it shows. Prices are `<data class="va-price">` elements with the amount
 and currency, which the widget formats in the tenant's locale.
+
+A card's fixed texts ("In stock", "Order number") are the platform's, marked for translation here and with
+`{% translate %}` in the templates, and render in the session agent's language (`render_card(language=…)`);
+the tenant's data and its button labels are shown as they are.
 """
 
 from __future__ import annotations
@@ -14,9 +18,14 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import get_template, render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 from jsonschema import Draft202012Validator
 
 from httptools.card_actions import MARK, Offer, button_context, offers_for
@@ -60,7 +69,7 @@ def text(value: Any, limit: int = MAX_TEXT) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        result = "yes" if value else "no"
+        result = _("yes") if value else _("no")
     elif isinstance(value, str | int | float):
         result = str(value)
     else:
@@ -153,7 +162,7 @@ def _products(props: dict[str, Any]) -> dict[str, Any]:
                 "options": _joined(item.get("options") or item.get("sizes"), 120),
                 "stock": ""
                 if stock is None or isinstance(stock, bool)
-                else ("Out of stock" if stock == 0 else "In stock"),
+                else (_("Out of stock") if stock == 0 else _("In stock")),
             }
         )
     return {"title": text(props.get("title"), 120), "products": cards}
@@ -176,7 +185,7 @@ def _stats(props: dict[str, Any]) -> dict[str, Any]:
                 }
             )
     return {
-        "title": text(props.get("title") or "Catalog", 120),
+        "title": text(props.get("title") or _("Catalog"), 120),
         "count": text(_first(props, "count", "total_products"), 12),
         "options": text(_first(props, "options", "total_options"), 12),
         "min_price": price(_first(props, "min_price", "lowest_price"), currency),
@@ -201,12 +210,12 @@ def _order(props: dict[str, Any]) -> dict[str, Any]:
     details = [
         (label, text(props.get(key), 120))
         for key, label in (
-            ("option", "Option"),
-            ("size", "Size"),
-            ("quantity", "Quantity"),
-            ("customer_name", "Name"),
-            ("customer_email", "Email"),
-            ("email", "Email"),
+            ("option", _("Option")),
+            ("size", _("Size")),
+            ("quantity", _("Quantity")),
+            ("customer_name", _("Name")),
+            ("customer_email", _("Email")),
+            ("email", _("Email")),
         )
         if props.get(key) not in (None, "")
     ]
@@ -217,7 +226,7 @@ def _order(props: dict[str, Any]) -> dict[str, Any]:
         "total": price(props.get("total"), props.get("currency")),
         "details": details,
         "order_id": text(props.get("order_id"), 60),
-        "status": text(props.get("status") or ("placed" if placed else "draft"), 40),
+        "status": text(props.get("status") or (_("placed") if placed else _("draft")), 40),
         "placed": placed,
         "message": text(props.get("message"), 300),
     }
@@ -238,7 +247,7 @@ def _speakers(props: dict[str, Any]) -> dict[str, Any]:
                 "bio": text(item.get("bio"), 240),
             }
         )
-    return {"title": text(props.get("title") or "Speakers", 120), "speakers": rows}
+    return {"title": text(props.get("title") or _("Speakers"), 120), "speakers": rows}
 
 
 def _event(props: dict[str, Any]) -> dict[str, Any]:
@@ -482,12 +491,31 @@ def _one_object(props: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def render_card(name: str, props: dict[str, Any], card_actions: Any) -> tuple[str, list[Offer]]:
+@cache
+def card_language(code: str | None) -> str:
+    """The language a card's fixed texts are in for an agent's ISO 639 code (`de`, `pt-BR`): the code when the
+    platform's catalogue (locale/) has it, else English, so a card never mixes in Django's own translations."""
+    code = (code or "").strip().lower().replace("_", "-").split("-")[0]
+    found = any((Path(path) / code / "LC_MESSAGES" / "django.mo").is_file() for path in settings.LOCALE_PATHS)
+    return code if code.isalpha() and found else "en"
+
+
+def render_card(
+    name: str, props: dict[str, Any], card_actions: Any, language: str | None = None
+) -> tuple[str, list[Offer]]:
     """The card as an HTML fragment with the buttons `card_actions` declares, and what those buttons offer
-    (the session accepts a click only for one of them). Props are checked against the schema (VisualError)."""
+    (the session accepts a click only for one of them). Props are checked against the schema (VisualError).
+    Its fixed texts are in `language` (the session agent's; None: the active language, as in the admin)."""
     problems = props_problems(name, props)
     if problems:
         raise VisualError("; ".join(problems))
+    if language is None:
+        return _card(name, props, card_actions)
+    with override(card_language(language)):
+        return _card(name, props, card_actions)
+
+
+def _card(name: str, props: dict[str, Any], card_actions: Any) -> tuple[str, list[Offer]]:
     visual = VISUALS[name]
     context = {"visual": visual.name, **visual.prepare(props)}
     offered: list[Offer] = []

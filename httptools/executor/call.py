@@ -61,8 +61,10 @@ async def tool_trace(
     secrets: Mapping[str, str],
     resolver: Resolver | None = None,
     idempotency: str | None = None,
+    language: str | None = None,
 ) -> Trace:
-    """Render, send, map and render the card for validated arguments; never raises for tool problems."""
+    """Render, send, map and render the card (its fixed texts in `language`) for validated arguments; never
+    raises for tool problems."""
     started = time.perf_counter()
     trace = Trace(result=tool_failure("unavailable", "internal_error"))
     try:
@@ -88,7 +90,7 @@ async def tool_trace(
         exchange.data = scrub(exchange.data, secrets)
         exchange.headers = scrub(exchange.headers, secrets)
         trace.exchange = exchange
-        trace.result = exchange_result(tool, exchange)
+        trace.result = exchange_result(tool, exchange, language)
     except ArgumentsInvalid as exc:
         trace.result = tool_failure(
             "invalid_arguments",
@@ -158,9 +160,10 @@ async def tool_execute(
     call_id: str,
     resolver: Resolver | None = None,
     record: Callable[[dict[str, Any]], None] | None = None,
+    language: str | None = None,
 ) -> ToolResult:
     """Run one model tool call safely and log it to tool_logs (through `record` when given, else directly);
-    the result's `output` goes to the model."""
+    the result's `output` goes to the model, its card speaks `language` (the session agent's)."""
     started = time.perf_counter()
     secrets: dict[str, str] = {}
     logged_arguments: Any = None
@@ -176,6 +179,7 @@ async def tool_execute(
                 call_id=call_id,
                 resolver=resolver,
                 secrets=secrets,
+                language=language,
             )
         try:
             logged_arguments = arguments_redact(json.loads(arguments_json or "{}"), secrets)
@@ -219,6 +223,7 @@ async def _execute(
     call_id: str,
     resolver: Resolver | None,
     secrets: dict[str, str],
+    language: str | None,
 ) -> ToolResult:
     try:
         arguments = arguments_parse(tool, arguments_json)
@@ -252,7 +257,12 @@ async def _execute(
         secrets.update(await database_sync_to_async(secrets_load)(tenant_id=tenant_id, names=names))
     idempotency = idempotency_key(tenant_id=tenant_id, session_id=session_id, call_id=call_id) if writes else None
     trace = await tool_trace(
-        tool=tool, arguments=arguments, secrets=secrets, resolver=resolver, idempotency=idempotency
+        tool=tool,
+        arguments=arguments,
+        secrets=secrets,
+        resolver=resolver,
+        idempotency=idempotency,
+        language=language,
     )
     try:
         await call_remember(key, trace.result)

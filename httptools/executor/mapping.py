@@ -51,9 +51,9 @@ def _error_text(data: Any) -> str:
     return ""
 
 
-def exchange_result(tool: HttpTool, exchange: Exchange) -> ToolResult:
-    """The result of a completed exchange: 2xx mapped (and its card rendered), 4xx with the API's short
-    message, anything else the uniform unavailable text."""
+def exchange_result(tool: HttpTool, exchange: Exchange, language: str | None = None) -> ToolResult:
+    """The result of a completed exchange: 2xx mapped (and its card rendered, its fixed texts in `language`),
+    4xx with the API's short message, anything else the uniform unavailable text."""
     status, size = exchange.status, len(exchange.body)
     if 200 <= status < 300:
         output = (
@@ -65,7 +65,7 @@ def exchange_result(tool: HttpTool, exchange: Exchange) -> ToolResult:
         if tool.visual:
             props = props_map(tool.visual_props or {}, exchange.data)
             try:
-                result.html, result.offers = render_card(tool.visual, props, tool.card_actions)
+                result.html, result.offers = render_card(tool.visual, props, tool.card_actions, language)
                 result.visual, result.props = tool.visual, props
             except VisualError:
                 result.error_class = "visual_invalid"  # the call worked; only the card is skipped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils.translation import get_language
 
 from httptools.visuals import VISUALS, VisualError, render_card, render_visual
 
@@ -215,3 +216,48 @@ def test_an_order_whose_product_is_a_record_shows_the_product_name_not_its_json(
         },
     )
     assert "<dd>Trail Buds</dd>" in placed and "&quot;id&quot;" not in placed and "https://cdn.example/b.png" in placed
+
+
+# --- the cards' fixed texts in the session agent's language ----------------------------------------------------
+
+
+def test_a_german_sessions_product_card_shows_german_fixed_texts_and_the_tenants_own_words():
+    products = {
+        "products": [
+            {"id": "p-1", "name": "Trail Runner 2", "price": 1234.5, "currency": "EUR", "stock": 3, "options": ["S"]},
+            {"id": "p-2", "name": "Ridge Tent", "price": 89, "stock": 0},
+        ]
+    }
+    english, _ = render_card("product_cards", products, ORDER)
+    german, offers = render_card("product_cards", products, ORDER, language="de")
+
+    assert "In stock" in english and "Out of stock" in english and "Options: S" in english
+    assert ">Auf Lager<" in german and ">Nicht vorrätig<" in german and ">Optionen: S<" in german
+    assert "stock" not in german.replace("va-product-stock", "")
+    # The descriptor's button label and the API's names are the tenant's words: as written.
+    assert ">Order this</button>" in german and "Trail Runner 2" in german
+    assert [o.label for o in offers] == ["Order this", "Order this"]
+    # Prices stay machine-readable for the widget, which formats them in the tenant's locale.
+    assert '<data class="va-price" value="1234.50" data-currency="EUR">1,234.50 EUR</data>' in german
+    assert render_card("product_cards", {"products": []}, [], language="de")[0].count("Keine Produkte gefunden.") == 1
+
+
+def test_the_other_cards_fixed_texts_follow_the_language_and_dates_and_numbers_stay_as_the_api_gave_them():
+    order = render_card("order_form", {**SAMPLES["order_form"], "order_id": "A-17"}, [], language="fr")[0]
+    assert "Commande passée" in order and "Numéro de commande" in order and "Taille" in order
+    assert ">passée<" in order and '<data class="va-price" value="89.50" data-currency="EUR">' in order
+    stats = render_card("product_stats", SAMPLES["product_stats"], [], language="es")[0]
+    assert ">Catálogo<" in stats and "Precio más bajo" in stats and "<dd>42</dd>" in stats
+    event = render_card("event_info", SAMPLES["event_info"], [], language="pt-BR")[0]
+    assert ">Quando<" in event and "2026-10-01 – 2026-10-02" in event and ">Onde<" in event
+    details = render_card("details", {"details": {"in_stock": True, "weight_kg": 1.25}}, [], language="de")[0]
+    assert ">ja<" in details and ">1.25<" in details
+    assert ">Vortragende<" in render_card("speaker_list", {"speakers": []}, [], language="de")[0]
+
+
+def test_a_language_the_platform_has_no_catalogue_for_gets_english_cards():
+    for language in ("xx", "ja", "", "../de"):
+        html = render_card("order_form", SAMPLES["order_form"], [], language=language)[0]
+        assert "Your order" in html and "Quantity" in html, language
+    # The override ends with the card: the admin's own language is untouched.
+    assert get_language() == "en-us"

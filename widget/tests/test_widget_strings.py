@@ -25,6 +25,9 @@ BASE = Path(settings.BASE_DIR)
 LOCALE = BASE / "locale"
 STATIC = BASE / "static" / "widget"
 PAGE = BASE / "templates" / "widget" / "page.html"
+# The cards tools' results show: their fixed texts are marked in the templates and in the modules that prepare them.
+CARD_TEMPLATES = sorted((BASE / "httptools" / "templates" / "httptools" / "visuals").glob("*.html"))
+CARD_MODULES = [BASE / "httptools" / "visuals.py", BASE / "httptools" / "visuals_generic.py"]
 # The visitor's widget: the staff console's own scripts (console-*.js) stay in English.
 WIDGET_SCRIPTS = ["strings.js", "client.js", "conversation.js", "voice-activity.js", "widget-app.js", "loader.js"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -65,6 +68,47 @@ def test_translations_keep_the_placeholders_the_widget_fills(language: str) -> N
     }
 
     assert not wrong, f"{language!r} translations that lose or add a {{placeholder}}: {wrong}"
+
+
+TRANSLATE_TAG = re.compile(r"""\{%\s*translate\s+"([^"]+)"\s*%\}""")
+BLOCK_TRANSLATE = re.compile(r"\{%\s*blocktranslate\b[^%]*%\}(.*?)\{%\s*endblocktranslate\s*%\}", re.S)
+GETTEXT_CALL = re.compile(r"""\b_\(\s*"((?:[^"\\]|\\.)+)"\s*\)""")
+
+
+def card_texts() -> dict[str, str]:
+    """msgid → where it is, for every fixed text of a card: `{% translate %}`, `{% blocktranslate %}` (its
+    `{{ name }}` as gettext's `%(name)s`) and `_("…")` in the modules that prepare the cards."""
+    found: dict[str, str] = {}
+    for path in CARD_TEMPLATES:
+        source = path.read_text()
+        found |= {text: path.name for text in TRANSLATE_TAG.findall(source)}
+        for block in BLOCK_TRANSLATE.findall(source):
+            found[re.sub(r"\{\{\s*(\w+)\s*\}\}", r"%(\1)s", block)] = path.name
+    for path in CARD_MODULES:
+        found |= {text: path.name for text in GETTEXT_CALL.findall(path.read_text())}
+    return found
+
+
+@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
+def test_every_card_text_has_a_translation_in_each_language(language: str) -> None:
+    catalogue = compiled(language)
+    texts = card_texts()
+    missing = {text: where for text, where in texts.items() if not catalogue.get(text, "").strip()}
+
+    assert len(texts) > 30, texts  # the scan finds the marked texts
+    assert "Options: %(options)s" in texts and "In stock" in texts
+    assert not missing, f"card texts with no {language!r} translation: {missing}. {HOW_TO}"
+
+
+def test_the_cards_show_no_text_outside_translate_tags() -> None:
+    left = {}
+    for path in CARD_TEMPLATES:
+        parser = _PageText()
+        parser.feed(BLOCK_TRANSLATE.sub("", path.read_text()))
+        if parser.left:
+            left[path.name] = parser.left
+
+    assert not left, f"card templates with text not marked for translation ({{% translate %}}): {left}"
 
 
 def test_the_committed_catalogues_are_compiled_from_the_current_po_files(tmp_path: Path) -> None:
