@@ -1,5 +1,6 @@
 """The widget speaks its agent's language: a German-speaking agent gets a German launcher, welcome and consent
-screen, conversation controls and status lines, and the launcher's call state in German while the panel is closed.
+screen, conversation controls and status lines, the cards' fixed texts, and the launcher's call state in German
+while the panel is closed.
 """
 
 from __future__ import annotations
@@ -67,7 +68,11 @@ def test_a_german_agents_widget_speaks_german(german_shop: Any, chromium_browser
     assert frame.locator("#va-end").inner_text() == "Beenden"
     frame.locator("#va-input").fill("what is your cheapest product")
     frame.locator("#va-input").press("Enter")
-    frame.locator(".va-visual .va-product").first.wait_for(state="visible")
+    card = frame.locator(".va-visual .va-product").first
+    card.wait_for(state="visible")
+    # The card is rendered on the server in the agent's language; the product and the button are the shop's.
+    assert card.locator(".va-product-stock").inner_text() in ("Auf Lager", "Nicht vorrätig")
+    assert card.locator(".va-product-options").inner_text().startswith("Optionen: ")
     frame.locator(".va-visual ~ .va-assistant:not(.va-partial)").first.wait_for(state="visible")
     said = frame.locator("#va-transcript .va-line.va-user .va-sr").first.inner_text()
     assert said.strip() == "Sie sagten:", said
@@ -75,6 +80,7 @@ def test_a_german_agents_widget_speaks_german(german_shop: Any, chromium_browser
 
     # Ending: the status line and the way back, in German.
     frame.locator("#va-end").click()
+    frame.locator("#va-end-yes").click()  # End asks first while the conversation lives
     wait_widget(frame, STATE_IS, "ended")
     assert frame.locator("#va-status").inner_text() == "Gespräch beendet."
     assert frame.locator("#va-restart").inner_text() == "Neu starten"
