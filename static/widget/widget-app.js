@@ -186,6 +186,7 @@
     $("va-end").hidden = over || !$("va-end-confirm").hidden; // the confirm stands in for it while asking
     // The text box stays usable while the session lives (connecting included: the line waits for it).
     $("va-input").disabled = over;
+    $("va-form").querySelector("button[type=submit]").disabled = over; // nothing to send to once it is over
     app.setAttribute("data-state", state);
     if (state === "live" && pendingText && client.sendText(pendingText)) pendingText = "";
     if (over) {

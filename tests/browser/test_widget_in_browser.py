@@ -86,6 +86,9 @@ def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
     frame.locator("#va-end-yes").click()  # End asks first while the conversation lives
     wait_widget(frame, STATE_IS, "ended")
     assert frame.locator("#va-restart").is_visible()
+    # Over means over: Send looks and is off like the text box, so nobody types into a finished conversation.
+    assert frame.locator("#va-input").is_disabled() and frame.locator("#va-form button").is_disabled()
+    assert float(frame.locator("#va-form button").evaluate("(node) => getComputedStyle(node).opacity")) < 1
 
     console_open(page, demo_live, tenant="ProductCo")
     detail = page.locator("#session-detail")
