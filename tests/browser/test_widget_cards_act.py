@@ -169,6 +169,11 @@ def test_order_this_places_an_order_through_the_confirmation_step_in_a_panel_tha
         )
         assert hit == "IFRAME" or hit == "VOICE-AGENT-WIDGET", hit  # the launcher does not cover Send
         assert frame.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        if width < 500:  # the shop's "Try asking" hints are one column on an upright phone, not two that touch
+            lefts = page.locator("#try-asking li").evaluate_all(
+                "(items) => new Set(items.map((li) => Math.round(li.getBoundingClientRect().left))).size"
+            )
+            assert lefts == 1, lefts
         page.screenshot(path=screenshots / name)
         assert not page.js_errors, page.js_errors
         page.context.close()
