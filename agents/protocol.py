@@ -298,7 +298,7 @@ def idle_ended(*, idle_seconds: float) -> str:
     return _event(
         {
             "type": "platform.notice",
-            "level": "error",
+            "level": "info",  # an ordinary end after a warning, not a fault: no alarm-red line
             "code": code,
             "message": NOTICES[code].format(minutes=minutes, seconds=seconds),
             "minutes": minutes,
