@@ -76,6 +76,10 @@ def test_order_this_places_an_order_through_the_confirmation_step_in_a_panel_tha
     # The host page's VoiceAgent API hears of a card's button as its card-action event.
     page.evaluate("() => { window.cardActions = []; VoiceAgent.on('card-action', (a) => window.cardActions.push(a)); }")
 
+    # The shop's product pictures keep their 4:3 shape in a grid cell, so their painted names are not cut off.
+    shapes = page.locator(".card img").evaluate_all("(imgs) => imgs.map((img) => img.clientHeight / img.clientWidth)")
+    assert shapes and all(shape == pytest.approx(0.75, abs=0.01) for shape in shapes), shapes
+
     # Opened with the mouse: the button the widget focuses shows no ring; opened from the keyboard it does.
     assert frame.evaluate("() => document.activeElement.id") == "va-start-voice"
     assert outline(frame, "#va-start-voice").startswith("none"), outline(frame, "#va-start-voice")
