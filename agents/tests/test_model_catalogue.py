@@ -149,7 +149,7 @@ async def test_a_session_on_a_retired_model_runs_on_its_successor_and_its_record
     socket = WebsocketCommunicator(
         application, "/ws/voice/", headers=headers, subprotocols=["voice.v1", f"token.{token}"]
     )
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
     hello = json.loads(await socket.receive_from(timeout=5))
     await socket.disconnect()

@@ -38,8 +38,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_serving(port: int, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    """Return once the server answers /healthz; raise if the process exits first or the time runs out."""
+def wait_until_serving(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Return once the server answers /healthz; raise if the process exits first or the time runs out.
+
+    The default is generous: Daphne starts in about a second, but parallel test workers on two busy cores have
+    taken more than 20 s to import Django (the wait ends as soon as the server answers)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
