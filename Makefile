@@ -16,6 +16,14 @@ SQL_MODEL_TESTS := agents httptools usage demo/tests/test_seed.py tests/test_mod
 	tests/test_admin_pages.py
 DOCS_PORT ?= 8001
 POSTGRES_TEST_URL := postgres://postgres@127.0.0.1:5432/voiceagents
+# Both pytest passes run on TEST_WORKERS pytest-xdist processes: most tests wait on sockets (live servers, the
+# simulator, Chromium), so three workers keep two cores busy. Each worker starts its own SecantusDB and Redis
+# (conftest.py) and gets its own test database (pytest-django suffixes it: test_voiceagents_gw0, ...). `--dist load`
+# hands the tests out in collection order, so each worker keeps pytest-django's order: the tests inside a rolled-back
+# transaction first, then the transactional ones, whose flush empties the rows the migrations add (the model
+# catalogue, the "Tenant operator" group). TEST_WORKERS=0 runs a pass in one process.
+TEST_WORKERS ?= 3
+PYTEST_WORKERS := -n $(TEST_WORKERS) --dist load
 APT_PACKAGES := chromium espeak-ng gettext
 # The languages the widget is translated into (widget/strings.py TRANSLATED_LANGUAGES; English is the source).
 LANGUAGES := de fr es pt
@@ -100,9 +108,9 @@ test: $(DEV_STAMP) system-packages postgres
 	echo "== mypy $(PACKAGES)"; DEBUG=1 $(BIN)/mypy $(PACKAGES) || status=1; \
 	echo "== mkdocs build --strict"; NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict || status=1; \
 	echo "== pytest on SQLite: $(SQL_MODEL_TESTS)"; \
-	env -u DATABASE_URL $(BIN)/pytest $(SQL_MODEL_TESTS) -m "not browser and not slow" || status=1; \
+	env -u DATABASE_URL $(BIN)/pytest $(SQL_MODEL_TESTS) -m "not browser and not slow" $(PYTEST_WORKERS) || status=1; \
 	echo "== pytest on PostgreSQL: the whole suite"; \
-	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}" $(BIN)/pytest || status=1; \
+	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}" $(BIN)/pytest $(PYTEST_WORKERS) || status=1; \
 	exit $$status
 
 bench: $(DEV_STAMP)
