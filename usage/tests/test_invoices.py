@@ -53,14 +53,15 @@ def respond(tenant_id: int, session_id: str, at: datetime, rng: random.Random, e
     return dollars
 
 
-@pytest.fixture
-def month_of_usage(mongo: Any) -> dict[str, Any]:
+# Fixed keys, so the month recorded once (by the ledger, as live sessions record it) can be stored again as it
+# was for each test: recording it takes thousands of MongoDB writes, seconds a test.
+SHOP_PK, OTHER_PK = 900_001, 900_002
+
+
+def record_month(tenant_id: int, other_id: int) -> dict[str, Any]:
     rng = random.Random(11)
-    services.indexes_ensure()  # as in production: the queries run on the janitor's indexes
-    tenant = make_tenant(slug="shop", store_visitor_email=True)
-    other = make_tenant(slug="other")
-    users.user_upsert(tenant_id=tenant.pk, email_hash=ADA, email="ada@example.com", channel="widget")
-    users.user_upsert(tenant_id=tenant.pk, email_hash=BOB, email=None, channel="widget")
+    users.user_upsert(tenant_id=tenant_id, email_hash=ADA, email="ada@example.com", channel="widget")
+    users.user_upsert(tenant_id=tenant_id, email_hash=BOB, email=None, channel="widget")
     expected = Decimal(0)
     per_user: dict[str | None, Decimal] = {}
     start = datetime(2026, 11, 1, 8, tzinfo=UTC)
@@ -69,20 +70,41 @@ def month_of_usage(mongo: Any) -> dict[str, Any]:
             who = rng.choice([ADA, BOB, None, None])
             at = start + timedelta(days=day, hours=number * 3, minutes=rng.randint(0, 59))
             for turn in range(rng.randint(1, 5)):
-                dollars = respond(tenant.pk, f"vs_{day}_{number}", at + timedelta(seconds=20 * turn), rng, who)
+                dollars = respond(tenant_id, f"vs_{day}_{number}", at + timedelta(seconds=20 * turn), rng, who)
                 expected += dollars
                 per_user[who] = per_user.get(who, Decimal(0)) + dollars
     # A session across midnight: its responses land on the 14th and the 15th.
     for seconds in (-45, -10, 15, 40):
         at = datetime(2026, 11, 15, tzinfo=UTC) + timedelta(seconds=seconds)
-        dollars = respond(tenant.pk, "vs_midnight", at, rng, ADA)
+        dollars = respond(tenant_id, "vs_midnight", at, rng, ADA)
         expected += dollars
         per_user[ADA] += dollars
     # Not this month, or not this tenant: never on the invoice.
-    respond(tenant.pk, "vs_october", datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC), rng, ADA)
-    respond(tenant.pk, "vs_december", datetime(2026, 12, 1, 0, 0, 0, tzinfo=UTC), rng, None)
-    respond(other.pk, "vs_other", datetime(2026, 11, 3, 12, tzinfo=UTC), rng, ADA)
-    return {"tenant": tenant, "expected": expected, "per_user": per_user}
+    respond(tenant_id, "vs_october", datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC), rng, ADA)
+    respond(tenant_id, "vs_december", datetime(2026, 12, 1, 0, 0, 0, tzinfo=UTC), rng, None)
+    respond(other_id, "vs_other", datetime(2026, 11, 3, 12, tzinfo=UTC), rng, ADA)
+    return {"expected": expected, "per_user": per_user}
+
+
+@pytest.fixture(scope="module")
+def recorded_month() -> dict[str, Any]:
+    """The month's totals and every MongoDB document its recording left, filled by the first test that needs it."""
+    return {}
+
+
+@pytest.fixture
+def month_of_usage(mongo: Any, recorded_month: dict[str, Any]) -> dict[str, Any]:
+    services.indexes_ensure()  # as in production: the queries run on the janitor's indexes
+    tenant = make_tenant(pk=SHOP_PK, slug="shop", store_visitor_email=True)
+    make_tenant(pk=OTHER_PK, slug="other")
+    if not recorded_month:
+        recorded_month.update(record_month(tenant.pk, OTHER_PK))
+        recorded_month["documents"] = {name: list(mongo[name].find({})) for name in mongo.list_collection_names()}
+    else:
+        for name, documents in recorded_month["documents"].items():
+            if documents:
+                mongo[name].insert_many([dict(document) for document in documents])
+    return {"tenant": tenant, "expected": recorded_month["expected"], "per_user": dict(recorded_month["per_user"])}
 
 
 def cents(value: Decimal) -> Decimal:
