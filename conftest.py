@@ -81,6 +81,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             server.shutdown()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests that use no SQL database run first; the others keep pytest-django's order (rolled-back tests,
+    then transactional ones). pytest-django puts the former last, where the longest (the development stack takes
+    most of a minute) ran alone while the other xdist workers had nothing left to do."""
+
+    def slow_without_sql(item: pytest.Item) -> bool:
+        uses_sql = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(item.fixturenames)
+        return bool(item.get_closest_marker("slow")) and not uses_sql
+
+    items.sort(key=lambda item: not slow_without_sql(item))
+
+
 @pytest.fixture
 def mongo() -> Iterator[Any]:
     """The MongoDB database, emptied after the test."""
