@@ -21,9 +21,10 @@ POSTGRES_TEST_URL := postgres://postgres@127.0.0.1:5432/voiceagents
 # (conftest.py) and gets its own test database (pytest-django suffixes it: test_voiceagents_gw0, ...). `--dist load`
 # hands the tests out in collection order, so each worker keeps pytest-django's order: the tests inside a rolled-back
 # transaction first, then the transactional ones, whose flush empties the rows the migrations add (the model
-# catalogue, the "Tenant operator" group). TEST_WORKERS=0 runs a pass in one process.
+# catalogue, the "Tenant operator" group). `--maxschedchunk 1` hands them out one or two at a time, so no worker is
+# left at the end with a queue of long tests while the others idle. TEST_WORKERS=0 runs a pass in one process.
 TEST_WORKERS ?= 3
-PYTEST_WORKERS := -n $(TEST_WORKERS) --dist load
+PYTEST_WORKERS := -n $(TEST_WORKERS) --dist load --maxschedchunk 1
 APT_PACKAGES := chromium espeak-ng gettext
 # The languages the widget is translated into (widget/strings.py TRANSLATED_LANGUAGES; English is the source).
 LANGUAGES := de fr es pt
