@@ -338,7 +338,8 @@ async def test_audio_far_faster_than_real_time_is_refused_then_the_session_is_cl
     await sender
     assert closed.value.rcvd is not None
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4008, "audio faster than real time")
-    assert [e["error"]["code"] for e in client.events if e.get("type") == "error"] == ["audio_too_fast"]
+    # One error a second while refused audio arrives (more than one when a busy machine slows the flood).
+    assert {e["error"]["code"] for e in client.events if e.get("type") == "error"} == {"audio_too_fast"}
     assert (await wait_for(lambda: ended_session(session_id)))["endReason"] == "audio_too_fast"
     assert await sync_to_async(limits.leases_active)(tenant_id=tenant_id) == 0
 
