@@ -128,7 +128,7 @@ async def test_on_the_visitor_socket_bad_context_is_an_error_frame_not_a_traceba
         headers=[(b"origin", ORIGIN.encode()), (b"host", b"127.0.0.1:8000")],
         subprotocols=["voice.v1", f"token.{token}"],
     )
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
     assert (await socket.receive_json_from(timeout=5))["type"] == "platform.session"
     for bad, message in (
