@@ -31,6 +31,8 @@ from tests.support.browser import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+LONG_WORD = "ORD-2026-000123456789-support.orders.productco.example@averylongmailboxname.example"
+
 
 def test_a_visitor_types_speaks_and_the_transcript_reaches_the_console(
     chromium_browser: Any, demo_live: Any, screenshots: Path, phrase: str
@@ -122,6 +124,15 @@ def test_the_panel_fits_a_phone_screen(chromium_browser: Any, demo_live: Any, sc
     frame.locator(".va-visual .va-product").first.wait_for(state="visible")
     frame.locator(".va-transcript .va-assistant").first.wait_for(state="visible")
 
+    # A long unbroken word (an order number, an address) wraps inside a message or a notice, never past it.
+    frame.locator("#va-input").fill(f"Where is {LONG_WORD}?")
+    frame.locator("#va-input").press("Enter")
+    frame.locator(".va-line.va-user .va-text", has_text=LONG_WORD).wait_for(state="visible")
+    frame.evaluate(  # a notice as the server words them, with the tenant's contact address in it
+        "(word) => { const p = document.createElement('p'); p.className = 'va-notice va-info';"
+        " p.textContent = 'Write to ' + word; document.getElementById('va-transcript').appendChild(p); }",
+        LONG_WORD,
+    )
     box = frame.frame_element().bounding_box()
     assert box is not None
     assert box["x"] >= 0 and box["x"] + box["width"] <= 375 + 0.5, box
@@ -129,7 +140,8 @@ def test_the_panel_fits_a_phone_screen(chromium_browser: Any, demo_live: Any, sc
     overflow = frame.evaluate("""() => {
         const wide = (el) => el.scrollWidth > el.clientWidth + 1;
         const offenders = [document.documentElement, document.body,
-                           ...document.querySelectorAll('.va-screen, .va-transcript, .va-visual, .va-form')]
+                           ...document.querySelectorAll(
+                             '.va-screen, .va-transcript, .va-visual, .va-form, .va-bubble, .va-notice')]
           .filter((el) => el.offsetParent !== null || el === document.documentElement || el === document.body)
           .filter(wide).map((el) => (el.id || el.className) + ' ' + el.scrollWidth + '>' + el.clientWidth);
         return offenders;
