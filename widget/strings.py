@@ -66,6 +66,7 @@ WIDGET_STRINGS: dict[str, Promise] = {
     "status_live": _("Connected. Type your message."),
     "status_ended": _("Conversation ended."),
     "status_error": _("Disconnected."),
+    "ended_by_visitor": _("You ended the conversation."),
     # The voice orb's states.
     "voice_listening": _("Listening…"),
     "voice_hearing": _("Hearing you…"),

@@ -173,13 +173,18 @@
     connecting: t("status_connecting"), live: t("status_live"), ended: t("status_ended"), error: t("status_error"),
   };
   var pendingText = ""; // typed while the socket was still opening: sent as soon as it is live
+  var visitorSpoke = false; // once the visitor has said something, "Connected" has done its job and goes
   var activity = null;
 
   function setStatus() {
     var state = client.state;
     var over = state === "ended" || state === "error";
     var voiceLive = voiceMode && state === "live";
-    $("va-status").textContent = voiceLive ? "" : STATUS[state] || "";
+    // The line says how the connection stands while that matters (connecting, ended, lost), and "Connected" only
+    // until the visitor's first message; empty, it takes no room but stays a live region for the next change.
+    var quiet = voiceLive || (state === "live" && visitorSpoke);
+    var text = quiet ? "" : STATUS[state] || "";
+    if ($("va-status").textContent !== text) $("va-status").textContent = text;
     $("va-status").hidden = voiceLive;
     $("va-voicebar").hidden = !voiceLive;
     $("va-restart").hidden = !over;
@@ -188,7 +193,11 @@
     $("va-input").disabled = over;
     $("va-form").querySelector("button[type=submit]").disabled = over; // nothing to send to once it is over
     app.setAttribute("data-state", state);
-    if (state === "live" && pendingText && client.sendText(pendingText)) pendingText = "";
+    if (state === "live" && pendingText) { // cleared first: sending it comes back here (client.sent)
+      var waiting = pendingText;
+      pendingText = "";
+      if (!client.sendText(waiting)) pendingText = waiting;
+    }
     if (over) {
       pendingText = "";
       $("va-mic-note").hidden = true;
@@ -240,7 +249,9 @@
     client.on("platform.ended", function () { continuity.forget(); }); // ended by the server: never continued
     client.on("platform.idle", stillThere);
     client.on("client.sent", function (event) { if (event.type !== "input_audio_buffer.append") hereAgain(); });
+    client.on("client.sent", function (event) { if (event.type === "conversation.item.create") spoke(); });
     client.on("input_audio_buffer.speech_started", hereAgain);
+    client.on("input_audio_buffer.speech_started", spoke);
     client.on("platform.notice", function (event) {
       // The earlier conversation could not go on: its lines stay on screen, above this line, but are not kept.
       if (event.code === "resume_expired" || event.code === "resume_refused") continuity.forgetLines();
@@ -257,8 +268,15 @@
     });
   }
 
+  function spoke() {
+    if (visitorSpoke) return;
+    visitorSpoke = true;
+    setStatus();
+  }
+
   function start(voice) {
     voiceMode = voice;
+    visitorSpoke = false;
     show("va-chat");
     if (!client) makeClient();
     $("va-mic-note").hidden = true;
@@ -275,6 +293,7 @@
     voiceMode = false;
     show("va-chat");
     if (!client) makeClient();
+    visitorSpoke = saved.lines.some(function (line) { return line.role === "user"; });
     saved.lines.forEach(function (line) {
       transcript.upsert({ id: line.id, role: line.role, text: line.text, final: true, at: line.at });
     });
@@ -321,6 +340,8 @@
     $("va-end-confirm").hidden = true;
     continuity.forget();
     client.end();
+    // Said in the conversation, like the server's idle end, not only in the status line above it.
+    transcript.notice(t("ended_by_visitor"), "info");
     $("va-restart").focus();
   });
   $("va-end-no").addEventListener("click", function () { confirmEnd(false); });

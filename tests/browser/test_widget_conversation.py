@@ -105,6 +105,9 @@ def test_messages_read_as_a_conversation(chromium_browser: Any, demo_live: Any, 
     frame.evaluate(RECORDER)
     frame.locator("#va-start-text").click()
     wait_widget(frame, STATE_IS, "live")
+    status = frame.locator("#va-status")
+    assert status.inner_text() == "Connected. Type your message."
+    assert status.get_attribute("aria-live") == "polite"
     frame.locator("#va-input").fill(phrase)
     frame.locator("#va-input").press("Enter")
     frame.locator(".va-visual .va-product").first.wait_for(state="visible", timeout=TIMEOUT_MS)
@@ -112,6 +115,10 @@ def test_messages_read_as_a_conversation(chromium_browser: Any, demo_live: Any, 
     wait_widget(frame, "() => !document.querySelector('#va-transcript .va-typing, #va-transcript .va-partial')")
     answer = frame.locator("#va-transcript .va-line.va-assistant").last
     assert seen(frame)["typing"], "no typing indicator while the agent composed its answer"
+    # "Connected" said its piece: once the visitor has written, the line above the conversation takes no room.
+    assert status.inner_text() == ""
+    status_box = status.bounding_box()
+    assert status_box and status_box["height"] <= 1, status_box
 
     transcript = frame.locator("#va-transcript")
     box = transcript.bounding_box()

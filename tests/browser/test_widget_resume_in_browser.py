@@ -76,6 +76,7 @@ def test_a_conversation_continues_on_the_next_page_and_ends_only_on_end(
     frame.locator(".va-notice", has_text="Welcome back: your conversation continues.").wait_for(state="visible")
     assert frame.locator("#va-welcome").is_hidden()
     assert lines(frame)[: len(before)] == before
+    assert frame.locator("#va-status").inner_text() == ""  # no "Connected. Type your message." above "Welcome back"
 
     # The agent remembers: the simulator answers from its own conversation, which holds the seeded messages.
     frame.locator("#va-input").fill("what did I ask before?")
@@ -102,6 +103,13 @@ def test_a_conversation_continues_on_the_next_page_and_ends_only_on_end(
     frame.locator("#va-end-yes").click()
     wait_widget(frame, STATE_IS, "ended")
     assert frame.locator("#va-restart").is_visible()
+    # The conversation itself says it is over, in the same grey line as the idle end, and the status line too.
+    ended = frame.locator("#va-transcript > *").last
+    assert ended.inner_text() == "You ended the conversation."
+    assert ended.get_attribute("class") == "va-notice va-info"
+    assert frame.locator("#va-status").inner_text() == "Conversation ended."
+    panel = {"x": 870, "y": 100, "width": 400, "height": 612}
+    page.screenshot(path=screenshots / "30-ended-by-visitor.png", clip=panel)
     kept = page.evaluate(f"() => JSON.parse(sessionStorage.getItem('{STORED}'))")
     assert "lines" not in kept and "resumeToken" not in kept and kept["consent"], kept
 
