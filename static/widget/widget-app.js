@@ -83,10 +83,17 @@
     }
   }
 
+  /* The welcome screen's first button takes focus without scrolling to it: on a short screen (a phone on its side)
+   * the visitor reads the screen from its title down, and Tab or Enter still reach the button. */
+  function focusWelcome() {
+    ($("va-start-voice").hidden ? $("va-start-text") : $("va-start-voice")).focus({ preventScroll: true });
+    $("va-welcome").scrollTop = 0;
+  }
+
   function focusScreen() {
+    if (!$("va-welcome").hidden) { focusWelcome(); return; }
     var target = !$("va-chat").hidden ? $("va-input")
-      : !$("va-welcome").hidden ? ($("va-start-voice").hidden ? $("va-start-text") : $("va-start-voice"))
-        : !$("va-error").hidden && !$("va-retry").hidden ? $("va-retry") : null;
+      : !$("va-error").hidden && !$("va-retry").hidden ? $("va-retry") : null;
     if (target) target.focus();
   }
 
@@ -102,7 +109,7 @@
         resume(saved);
       } else {
         show("va-welcome");
-        $("va-start-voice").hidden ? $("va-start-text").focus() : $("va-start-voice").focus();
+        focusWelcome();
       }
     }
     var pending = waiters;

@@ -161,6 +161,13 @@ def test_order_this_places_an_order_through_the_confirmation_step_in_a_panel_tha
         frame = open_widget(page, demo_live)
         box = frame.frame_element().bounding_box()
         assert box == {"x": 0, "y": 0, "width": width, "height": height}, box
+        # The welcome screen opens at its top: its title under the header, not scrolled away to the buttons.
+        welcome = frame.locator("#va-welcome")
+        assert welcome.evaluate("(node) => node.scrollTop") == 0
+        title, header = frame.locator("#va-welcome-title").bounding_box(), frame.locator(".va-header").bounding_box()
+        assert title and header and title["y"] >= header["y"] + header["height"], (title, header)
+        if width > height:
+            page.screenshot(path=screenshots / "31-landscape-welcome.png")
         frame.locator("#va-start-text").click()
         wait_widget(frame, STATE_IS, "live")
         settle(frame, 0)
