@@ -19,7 +19,7 @@ import jwt
 from django.conf import settings
 
 from agents.protocol import RESUME_WINDOW_SECONDS
-from tenants.tokens import ALGORITHM, ISSUER, MINTED_HEADER, WidgetClaims
+from tenants.tokens import ALGORITHM, ISSUER, WidgetClaims, signed_payload
 from transcripts import store as transcripts
 from usage import store as usage_store
 
@@ -95,17 +95,7 @@ def resume_token_issue(
 def resume_token_verify(token: str) -> ResumeClaims:
     """Header exactly as minted, pinned algorithm, issuer, audience, time; raises ResumeRefused."""
     try:
-        if jwt.get_unverified_header(token) != MINTED_HEADER:
-            raise ResumeRefused("resume_refused", "unexpected header")
-        payload = jwt.decode(
-            token,
-            settings.WIDGET_TOKEN_SECRET,
-            algorithms=[ALGORITHM],
-            audience=AUDIENCE,
-            issuer=ISSUER,
-            options={"require": REQUIRED_CLAIMS},
-            leeway=5,
-        )
+        payload = signed_payload(token, audience=AUDIENCE, required=REQUIRED_CLAIMS)
         return ResumeClaims(
             session_id=str(payload["sid"]),
             tenant_id=int(payload["sub"]),

@@ -106,25 +106,31 @@ def token_issue(
     return token, claims
 
 
+def signed_payload(token: str, *, audience: str, required: list[str]) -> dict[str, Any]:
+    """The claims of a token this server signed: the header exactly as minted, the pinned algorithm, issuer,
+    audience, time and required claims; raises jwt.PyJWTError. Shared by the widget and resume tokens."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise jwt.InvalidTokenError(f"unreadable header ({type(exc).__name__})") from None
+    if header != MINTED_HEADER:
+        raise jwt.InvalidTokenError("unexpected header")
+    return jwt.decode(
+        token,
+        settings.WIDGET_TOKEN_SECRET,
+        algorithms=[ALGORITHM],
+        audience=audience,
+        issuer=ISSUER,
+        options={"require": required},
+        leeway=5,
+    )
+
+
 def token_verify(token: str) -> WidgetClaims:
     """Check the header (exactly the minted one), signature (pinned algorithm), issuer, audience, time and
     required claims."""
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise TokenInvalid(f"unreadable header ({type(exc).__name__})") from None
-    if header != MINTED_HEADER:
-        raise TokenInvalid("unexpected header")
-    try:
-        payload = jwt.decode(
-            token,
-            settings.WIDGET_TOKEN_SECRET,
-            algorithms=[ALGORITHM],
-            audience=AUDIENCE,
-            issuer=ISSUER,
-            options={"require": REQUIRED_CLAIMS},
-            leeway=5,
-        )
+        payload = signed_payload(token, audience=AUDIENCE, required=REQUIRED_CLAIMS)
         return WidgetClaims(
             tenant_id=int(payload["sub"]),
             key_id=int(payload["kid"]),
@@ -138,7 +144,7 @@ def token_verify(token: str) -> WidgetClaims:
             context=dict(payload["ctx"]) if isinstance(payload.get("ctx"), dict) else None,
         )
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
-        raise TokenInvalid(type(exc).__name__) from None
+        raise TokenInvalid(f"{type(exc).__name__}: {exc}") from None  # logged only, never sent
 
 
 def token_consume(claims: WidgetClaims) -> None:
