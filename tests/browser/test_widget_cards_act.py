@@ -13,32 +13,11 @@ import pytest
 
 from demo import data as demo_data
 from tenants.models import Tenant
-from tests.support.browser import STATE_IS, new_page, open_widget, wait_widget
+from tests.support.browser import ANSWERS, STATE_IS, ask, new_page, open_widget, settle, wait_widget
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ANSWERS = "#va-transcript .va-line.va-assistant"
-SETTLED = "() => !document.querySelector('#va-transcript .va-typing, #va-transcript .va-partial')"
 PANEL_MAX = 600  # the loader's cap on a desktop window taller than 712 px
-
-
-def settle(frame: Any, before: int) -> str:
-    """Wait for the agent's next complete answer after `before` answers; return its text."""
-    wait_widget(
-        frame,
-        f"(before) => document.querySelectorAll('{ANSWERS}').length > before && ({SETTLED})()",
-        before,
-    )
-    frame.wait_for_timeout(300)  # a tool's answer may follow its call's empty response
-    wait_widget(frame, SETTLED)
-    return frame.locator(ANSWERS).last.locator(".va-text").inner_text().strip()
-
-
-def ask(frame: Any, question: str) -> str:
-    before = frame.locator(ANSWERS).count()
-    frame.locator("#va-input").fill(question)
-    frame.locator("#va-input").press("Enter")
-    return settle(frame, before)
 
 
 def panel_height(frame: Any) -> float:

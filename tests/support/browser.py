@@ -14,6 +14,9 @@ from demo import DEMO_LOGIN
 
 BUTTON_LABEL = "Talk to us"  # the loader's button (closed shadow root)
 TIMEOUT_MS = 20_000
+# The agent's lines in the widget, and "no answer is still being written".
+ANSWERS = "#va-transcript .va-line.va-assistant"
+SETTLED = "() => !document.querySelector('#va-transcript .va-typing, #va-transcript .va-partial')"
 
 
 def widget_frame(page: Any) -> Any:
@@ -102,6 +105,26 @@ def wait_widget(frame: Any, predicate: str, arg: Any = None, timeout: int = TIME
             f"notices={hook['notices']} playedMs={hook['playedMs']}\n"
             f"failed responses: {frame.page.bad_responses}"
         ) from None
+
+
+def settle(frame: Any, before: int) -> str:
+    """Wait for the agent's next complete answer after `before` answers; return its text."""
+    wait_widget(
+        frame,
+        f"(before) => document.querySelectorAll('{ANSWERS}').length > before && ({SETTLED})()",
+        before,
+    )
+    frame.wait_for_timeout(300)  # a tool's answer may follow its call's empty response
+    wait_widget(frame, SETTLED)
+    return frame.locator(ANSWERS).last.locator(".va-text").inner_text().strip()
+
+
+def ask(frame: Any, question: str) -> str:
+    """Type a question into the widget and return the agent's complete answer to it."""
+    before = frame.locator(ANSWERS).count()
+    frame.locator("#va-input").fill(question)
+    frame.locator("#va-input").press("Enter")
+    return settle(frame, before)
 
 
 def console_open(page: Any, server: Any, *, tenant: str) -> None:
