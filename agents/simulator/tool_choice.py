@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .glossary import english
 from .phrases import PHRASES, known, say, term
 from .text import STOPWORDS, content_words, said_yes, stem, stems, strip_markers, words
 
@@ -121,9 +122,14 @@ def function_tools(tools: Any) -> list[dict[str, Any]]:
     return [t for t in tools if isinstance(t, dict) and t.get("type", "function") == "function" and t.get("name")]
 
 
-def _normalised(text: str) -> str:
-    said = words(text)
-    return " ".join(SORT_SYNONYMS.get(w, w) for w in said)
+def _said(text: str, language: str = "en") -> list[str]:
+    """The visitor's words in the English the matching knows: glossary phrases of the agent's language
+    translated ("günstigsten" → "cheapest", "unter" → "under"), then synonyms ("cheap" → "cheapest")."""
+    return [SORT_SYNONYMS.get(w, w) for w in english(words(text), language)]
+
+
+def _normalised(text: str, language: str = "en") -> str:
+    return " ".join(_said(text, language))
 
 
 def _properties(tool: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -132,8 +138,8 @@ def _properties(tool: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(k): v for k, v in props.items() if isinstance(v, dict)} if isinstance(props, dict) else {}
 
 
-def _has_cap(text: str) -> bool:
-    return any(w in CAP_CUES for w in words(text)) and bool(re.search(r"\d", text))
+def _has_cap(text: str, language: str = "en") -> bool:
+    return any(w in CAP_CUES for w in _said(text, language)) and bool(re.search(r"\d", text))
 
 
 # Question words are stopwords for overlap, yet say what is asked: where → a venue, how many → a count.
@@ -144,13 +150,13 @@ QUESTION_HINTS = {
 }
 
 
-def tool_score(text: str, tool: dict[str, Any]) -> int:
+def tool_score(text: str, tool: dict[str, Any], language: str = "en") -> int:
     """How well a turn matches a tool: name words, description words, enum values, and a price cap."""
-    user = stems(_normalised(text))
+    user = stems(_normalised(text, language))
     name = stems(str(tool.get("name", "")))
     description = str(tool.get("description", ""))
     score = NAME_WEIGHT * len(user & name) + len(user & (stems(description) - name))
-    said, described = " ".join(words(text)), " ".join(words(description))
+    said, described = _normalised(text, language), " ".join(words(description))
     for question, hints in QUESTION_HINTS.items():
         if re.search(rf"\b{question}\b", said) and any(re.search(rf"\b{h}\b", described) for h in hints):
             score += NAME_WEIGHT
@@ -158,7 +164,7 @@ def tool_score(text: str, tool: dict[str, Any]) -> int:
         enum = prop.get("enum")
         if isinstance(enum, list) and any(isinstance(o, str) and user & stems(o) for o in enum):
             score += 1
-        if _schema_type(prop) in ("number", "integer") and _has_cap(text) and _is_cap(prop_name):
+        if _schema_type(prop) in ("number", "integer") and _has_cap(text, language) and _is_cap(prop_name):
             score += 2
     return score
 
@@ -201,7 +207,7 @@ def continued_tool(
     if ours and _names_action(language):
         return ours[0]
     for turn in facts.turns[1 : facts.since_call]:
-        scored = [(tool_score(turn, tool), index) for index, tool in enumerate(candidates)]
+        scored = [(tool_score(turn, tool, language), index) for index, tool in enumerate(candidates)]
         best, index = max(scored, key=lambda pair: (pair[0], -pair[1]))
         if best >= NAME_WEIGHT:
             tool = candidates[index]
@@ -253,7 +259,7 @@ def decide(
         previous = continued_tool(last_assistant, candidates, facts, language)
         best = 0
         for tool in candidates:
-            score = tool_score(user_text, tool)
+            score = tool_score(user_text, tool, language)
             if score > best:  # strict: on a tie the first tool wins
                 best, chosen = score, tool
         # A turn that answers our question goes on with that tool unless it clearly names another one.
@@ -311,18 +317,18 @@ def _is_floor(name: str) -> bool:
     return "min" in name.lower()
 
 
-def _numbers_with_cues(text: str) -> list[tuple[float, str]]:
-    """Each number in the text with the word before it ("under 100" → (100, "under"))."""
+def _numbers_with_cues(text: str, language: str = "en") -> list[tuple[float, str]]:
+    """Each number in the text with the word before it ("under 100", "unter 100" → (100, "under"))."""
     found = []
     for match in re.finditer(r"(-?\d+(?:[.,]\d+)?)", text):
-        before = words(text[: match.start()])
+        before = _said(text[: match.start()], language)
         cue = before[-1] if before else ""
         if cue == "than" and len(before) > 1:
             cue = before[-2]
         if cue == "to" and len(before) > 1 and before[-2] == "up":
             cue = "upto"
         found.append((float(match.group(1).replace(",", ".")), cue))
-    said = words(text)
+    said = _said(text, language)
     for index, word in enumerate(said):
         if word in ORDINALS and index + 1 < len(said) and said[index + 1] not in STOPWORDS:
             found.append((float(ORDINALS[word]), said[index + 1]))  # "second day" → (2, "day")
@@ -357,7 +363,7 @@ def fill_object(
         return {}, []
     required = set(schema.get("required") or [])
     filler = _Filler(facts=facts, tool_name=tool_name, use_history=use_history, language=language)
-    filler.numbers = _numbers_with_cues(facts.last)
+    filler.numbers = _numbers_with_cues(facts.last, language)
     out: dict[str, Any] = {}
     missing: dict[str, str] = {}
     free_text: list[str] = []
@@ -416,7 +422,7 @@ def _enum_value(name: str, enum: list[Any], required: bool, filler: _Filler) -> 
     for number, cue in filler.numbers:
         if numeric and number in numeric and (cue in words(name) or len(filler.numbers) == 1):
             return next(o for o in numeric if o == number)
-    text = _normalised(filler.facts.last)
+    text = _normalised(filler.facts.last, filler.language)
     user = stems(text)
     for option in enum:
         if isinstance(option, str) and user & stems(option):
@@ -507,7 +513,7 @@ def _free_text(name: str, prop: dict[str, Any], required: bool, filler: _Filler)
             return _MISSING  # several details to tell apart: ask rather than guess which words are which
     # A search phrase: the words no other argument, cue or the tool's own name took.
     taken = stems(filler.tool_name) | filler.used_words | {stem(w) for w in FILLER}
-    said = _normalised(filler.facts.last)
+    said = _normalised(filler.facts.last, filler.language)
     if re.search(r"\babout\b", said):  # "speakers who talk about AI": the topic is what comes after "about"
         said = re.split(r"\babout\b", said)[-1]
     spare = [
