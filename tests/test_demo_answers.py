@@ -82,6 +82,103 @@ def test_it_picks_the_tool_the_words_ask_for_with_arguments_from_the_schema(
     assert json.loads(decided.call.arguments) == arguments
 
 
+@pytest.mark.parametrize(
+    ("language", "tenant", "question", "tool", "arguments"),
+    [
+        (
+            "de",
+            "productco",
+            "Was sind die günstigsten Socken?",
+            "search_products",
+            {"query": "socks", "sort": "cheapest"},
+        ),
+        (
+            "fr",
+            "productco",
+            "Quelles sont les chaussettes les moins chères ?",
+            "search_products",
+            {"query": "socks", "sort": "cheapest"},
+        ),
+        (
+            "es",
+            "productco",
+            "¿Cuáles son los calcetines más baratos?",
+            "search_products",
+            {"query": "socks", "sort": "cheapest"},
+        ),
+        (
+            "pt",
+            "productco",
+            "Quais são as meias mais baratas?",
+            "search_products",
+            {"query": "socks", "sort": "cheapest"},
+        ),
+        ("de", "productco", "Kopfhörer unter 100 Euro", "search_products", {"query": "headphones", "max_price": 100}),
+        (
+            "fr",
+            "productco",
+            "Un casque à moins de 100 euros",
+            "search_products",
+            {"query": "headphones", "max_price": 100},
+        ),
+        (
+            "es",
+            "productco",
+            "Auriculares por menos de 100 euros",
+            "search_products",
+            {"query": "headphones", "max_price": 100},
+        ),
+        (
+            "pt",
+            "productco",
+            "Fones de ouvido abaixo de 100 euros",
+            "search_products",
+            {"query": "headphones", "max_price": 100},
+        ),
+        ("de", "productco", "Katalogstatistik", "catalog_stats", {}),
+        ("de", "productco", "Wie viele Produkte habt ihr?", "catalog_stats", {}),
+        ("fr", "productco", "Combien de produits avez-vous ?", "catalog_stats", {}),
+        ("es", "productco", "Estadísticas del catálogo", "catalog_stats", {}),
+        ("pt", "productco", "Quantos produtos vocês têm?", "catalog_stats", {}),
+        ("de", "eventco", "Welche Sprecher gibt es?", "list_speakers", {}),
+        ("fr", "eventco", "Quels sont les intervenants ?", "list_speakers", {}),
+        ("es", "eventco", "¿Quiénes son los ponentes?", "list_speakers", {}),
+        ("pt", "eventco", "Quem são os palestrantes?", "list_speakers", {}),
+        ("de", "eventco", "Vorträge am zweiten Tag", "list_sessions", {"day": 2}),
+        ("fr", "eventco", "Les sessions du deuxième jour", "list_sessions", {"day": 2}),
+        ("es", "eventco", "Sesiones del segundo día", "list_sessions", {"day": 2}),
+        ("pt", "eventco", "Palestras do segundo dia", "list_sessions", {"day": 2}),
+    ],
+)
+def test_a_question_in_the_agents_language_picks_the_same_tool_and_arguments(
+    language: str, tenant: str, question: str, tool: str, arguments: dict[str, Any]
+) -> None:
+    decided = plan_response("", [user(question)], tools(tenant), "auto", language=language)
+    assert decided.kind == "function_call" and decided.call is not None, decided
+    assert decided.call.name == tool
+    assert json.loads(decided.call.arguments) == arguments
+
+
+@pytest.mark.parametrize(
+    ("language", "order", "ask"),
+    [
+        ("de", "Ich möchte die Merino Running Socks bestellen", "Dafür brauche ich noch „Option“ (S oder M)"),
+        ("fr", "Je voudrais commander les Merino Running Socks", "Pour cela, il me faut encore « option » (S ou M)"),
+        ("es", "Quiero pedir los Merino Running Socks", "Para ello todavía necesito «opción» (S o M)"),
+        ("pt", "Quero encomendar as Merino Running Socks", "Para isso ainda preciso de «opção» (S ou M)"),
+    ],
+)
+def test_an_order_said_in_the_agents_language_starts_the_order(language: str, order: str, ask: str) -> None:
+    found = {"count": 1, "items": [{"id": "p-041", "name": "Merino Running Socks", "options": ["S", "M"]}]}
+    context = [
+        user("socks"),
+        Item(data={"id": "o", "type": "function_call_output", "call_id": "c", "output": json.dumps(found)}),
+        user(order),
+    ]
+    asked = plan_response("", context, tools("productco"), "auto", language=language)
+    assert asked.kind == "message" and asked.text.startswith(ask), asked
+
+
 def test_an_order_is_completed_through_the_missing_details_a_read_back_and_a_yes() -> None:
     found = {
         "count": 1,
