@@ -113,6 +113,10 @@ def test_it_picks_the_tool_the_words_ask_for_with_arguments_from_the_schema(
             "search_products",
             {"query": "socks", "sort": "cheapest"},
         ),
+        ("de", "productco", "Was ist euer günstigstes Produkt?", "search_products", {"sort": "cheapest"}),
+        ("fr", "productco", "Quel est votre produit le moins cher ?", "search_products", {"sort": "cheapest"}),
+        ("es", "productco", "¿Cuál es su producto más barato?", "search_products", {"sort": "cheapest"}),
+        ("pt", "productco", "Qual é o seu produto mais barato?", "search_products", {"sort": "cheapest"}),
         ("de", "productco", "Kopfhörer unter 100 Euro", "search_products", {"query": "headphones", "max_price": 100}),
         (
             "fr",
