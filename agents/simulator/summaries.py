@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .glossary import english
 from .phrases import PLACE_WORDS, known, say, term
 from .phrases import money as money_in
 from .text import stem, words
@@ -17,10 +18,8 @@ PRICE_KEYS = ("price", "total", "amount", "cost")
 TIME_KEYS = ("start", "time", "starts_at", "date")
 SECOND_KEYS = ("company", "title", "category", "room")
 PLACES = ("dates", "date", "venue", "location", "city")
-# The visitor asked for the cheapest (English, and the plain-letter words of the other languages).
-CHEAPEST_WORDS = frozenset(
-    {"cheapest", "cheap", "lowest", "least", "inexpensive", "affordable", "billigste", "billigsten", "barato"}
-)
+# The visitor asked for the cheapest (English, or the agent's language through the glossary).
+CHEAPEST_WORDS = frozenset({"cheapest", "cheap", "lowest", "least", "inexpensive", "affordable"})
 
 
 def _number(value: Any) -> float | None:
@@ -94,7 +93,8 @@ def _list_reply(
 ) -> str:
     if not records:
         return say(language, "none_found", noun=noun)
-    if CHEAPEST_WORDS & set(words(user_text)) and any(_number(r.get("price")) is not None for r in records):
+    asked = set(english(words(user_text), language))
+    if CHEAPEST_WORDS & asked and any(_number(r.get("price")) is not None for r in records):
         priced = [r for r in records if _number(r.get("price")) is not None]
         cheapest = min(priced, key=lambda r: _number(r.get("price")) or 0.0)
         others = [_describe(r, currency, language) for r in priced if r is not cheapest][: FIRST_FEW - 1]

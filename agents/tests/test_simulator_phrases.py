@@ -82,6 +82,21 @@ def test_tool_results_are_summed_up_in_the_agents_language(
     assert summary(ORDER, "place_order", language) == order
 
 
+@pytest.mark.parametrize(
+    ("language", "asked", "answer"),
+    [
+        ("de", "Was sind die günstigsten Socken?", "Am günstigsten ist Merino Running Socks für 19,90 EUR."),
+        ("fr", "Les chaussettes les moins chères ?", "Le moins cher est Merino Running Socks à 19,90 EUR."),
+        ("es", "¿Los calcetines más baratos?", "El más barato es Merino Running Socks por 19,90 EUR."),
+        ("pt", "As meias mais baratas?", "O mais barato é Merino Running Socks por 19,90 EUR."),
+    ],
+)
+def test_a_question_for_the_cheapest_in_the_agents_language_is_answered_with_the_cheapest(
+    language: str, asked: str, answer: str
+) -> None:
+    assert summary(PRODUCTS, "search_products", language, asked=asked).startswith(answer)
+
+
 def test_the_other_shapes_in_german_and_an_unknown_language_in_english() -> None:
     assert summary(PRODUCTS, "search_products", "de", asked="your cheapest product").startswith(
         "Am günstigsten ist Merino Running Socks für 19,90 EUR. Danach kommen"
