@@ -55,6 +55,8 @@ WIDGET_STRINGS: dict[str, Promise] = {
     "card_submit": _("Submit"),
     "show_all": _("Show all {count}"),
     "show_fewer": _("Show fewer"),
+    # A card shown again after a page change: its buttons belonged to the earlier page's session.
+    "card_earlier": _("From earlier in the conversation"),
     # A conversation that survives a page change, ends on purpose, and warns before the idle timeout.
     "resumed_voice": _("The microphone is off after the page change."),
     "end_question": _("End the conversation?"),
@@ -90,6 +92,7 @@ WIDGET_STRINGS: dict[str, Promise] = {
     "launcher_thinking": _("{label} (call thinking)"),
     "launcher_speaking": _("{label} (call speaking)"),
     "launcher_muted": _("{label} (call muted)"),
+    "launcher_still_there": _("{label} (still there?)"),
     # The server's notices (agents/protocol.py, marked there for translation), by their code; a notice's own
     # fields fill the placeholders (the escalation's {contact}).
     **{f"notice.{code}": _(text) for code, text in NOTICES.items()},
@@ -104,6 +107,7 @@ LAUNCHER_KEYS = (
     "launcher_thinking",
     "launcher_speaking",
     "launcher_muted",
+    "launcher_still_there",
     "page_title",
 )
 

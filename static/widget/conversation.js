@@ -207,12 +207,40 @@
     return node;
   };
 
-  VoiceTranscript.prototype.visual = function (event) {
+  /* What a card restored after a page change may hold: the elements and attributes the server's card templates
+   * use. The card came back through the host page's storage, which that page's scripts could have changed. */
+  var CARD_TAGS = /^(a|button|data|dd|div|dl|dt|figcaption|figure|h3|img|li|p|section|span|strong|em|table|tbody|td|th|thead|tr|ul|ol|small|br)$/;
+  var CARD_ATTRIBUTES = /^(alt|class|data-[a-z-]+|href|loading|rel|scope|src|style|target|title|type|value)$/;
+
+  function cardFragment(html) {
+    var template = document.createElement("template"); // parsed inert: nothing loads or runs
+    template.innerHTML = html;
+    Array.prototype.slice.call(template.content.querySelectorAll("*")).forEach(function (node) {
+      if (!CARD_TAGS.test(node.localName)) { node.remove(); return; }
+      Array.prototype.slice.call(node.attributes).forEach(function (attribute) {
+        var name = attribute.name;
+        var url = (name === "href" || name === "src") && !/^(https?:|\/|[^:]*$)/i.test(attribute.value.trim());
+        if (!CARD_ATTRIBUTES.test(name) || url) node.removeAttribute(name);
+      });
+    });
+    return template.content;
+  }
+
+  /* options.restored: a card from before a page change. The server takes a press only on a card of this session,
+   * so its buttons stay visible but disabled, saying why. */
+  VoiceTranscript.prototype.visual = function (event, options) {
     if (!event || typeof event.html !== "string") return;
-    var wrapper = element("div", "va-visual");
+    var restored = !!(options && options.restored);
+    var wrapper = element("div", restored ? "va-visual va-restored" : "va-visual");
     wrapper.setAttribute("data-tool", event.tool || "");
     wrapper.setAttribute("data-call", event.callId || "");
-    wrapper.innerHTML = event.html; // already escaped by the server's template; CSP blocks any script
+    if (restored) {
+      wrapper.appendChild(cardFragment(event.html));
+      Array.prototype.forEach.call(wrapper.querySelectorAll("button[data-action]"), function (button) {
+        button.disabled = true;
+        button.title = t("card_earlier");
+      });
+    } else wrapper.innerHTML = event.html; // already escaped by the server's template; CSP blocks any script
     formatPrices(wrapper, this.locale, this.currency);
     this.carousel(wrapper);
     this.append(wrapper);

@@ -22,7 +22,7 @@
     launcher_label: "Talk to us", page_title: "Voice assistant",
     launcher_listening: "{label} (call listening)", launcher_hearing: "{label} (call hearing you)",
     launcher_thinking: "{label} (call thinking)", launcher_speaking: "{label} (call speaking)",
-    launcher_muted: "{label} (call muted)",
+    launcher_muted: "{label} (call muted)", launcher_still_there: "{label} (still there?)",
   };
   function t(key, label) { return STRINGS[key].replace("{label}", function () { return label || ""; }); }
   /* Branding: the tag's data-* attributes win; the tenant's settings (from the bootstrap, which answers before
@@ -150,6 +150,7 @@
     else if (message.type === "va:close") toggle(false);
     else if (message.type === "va:store") storedWrite(message.value);
     else if (message.type === "va:voice") showVoice(message.state);
+    else if (message.type === "va:idle") { stillThere = !!message.on; showVoice(button.getAttribute("data-voice")); }
     else if (message.type === "va:event") fromFrame(message.name, message.detail);
     else if (message.type === "va:context-error" && typeof message.message === "string" && window.console) {
       console.warn("voice widget: page context refused: " + message.message.slice(0, 300));
@@ -171,12 +172,16 @@
 
   // The call's state on the launcher, so a visitor who closed the panel still sees it listen and speak.
   var VOICE_STATES = ["listening", "hearing", "thinking", "speaking", "muted"];
+  // The server asked "Still there?": a visitor who closed the panel sees a dot, and opening shows the question.
+  var stillThere = false;
 
   function showVoice(state) {
     if (VOICE_STATES.indexOf(state) < 0) state = "off";
     button.setAttribute("data-voice", state);
+    button.toggleAttribute("data-idle", stillThere);
     var name = launcherLabel();
-    button.setAttribute("aria-label", state === "off" ? name : t("launcher_" + state, name));
+    var key = stillThere ? "launcher_still_there" : "launcher_" + state;
+    button.setAttribute("aria-label", stillThere || state !== "off" ? t(key, name) : name);
   }
 
   function makeFrame() {
@@ -223,6 +228,8 @@
     ".va-button[data-voice=speaking]::after{animation:va-breathe .9s ease-in-out infinite;opacity:.9;inset:-7px}",
     ".va-button[data-voice=thinking]::after{border-color:var(--va-brand) transparent;animation:va-spin 1s linear infinite}",
     ".va-button[data-voice=muted]::after{border-style:dashed;opacity:.4}",
+    ".va-button[aria-expanded=false][data-idle]::before{content:'';position:absolute;top:0;right:0;width:14px;",
+    "height:14px;border-radius:50%;background:#f59e0b;border:2px solid #fff}",
     "@keyframes va-breathe{0%,100%{transform:scale(1)}50%{transform:scale(1.12)}}",
     "@keyframes va-spin{to{transform:rotate(360deg)}}",
     "@media (prefers-reduced-motion:reduce){.va-button::after{animation:none!important}}",

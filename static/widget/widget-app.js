@@ -208,7 +208,7 @@
     if (over) {
       pendingText = "";
       $("va-mic-note").hidden = true;
-      $("va-still-there").hidden = true;
+      hereAgain();
       $("va-end-confirm").hidden = true;
     }
   }
@@ -253,6 +253,7 @@
       continuity.session(event.sessionId, event.resumeToken);
     });
     client.on("transcript", function (line) { if (line.final) continuity.line(line.id, line.role, line.text); });
+    client.on("platform.visual", function (event) { continuity.card(event); });
     client.on("platform.ended", function () { continuity.forget(); }); // ended by the server: never continued
     client.on("platform.idle", stillThere);
     client.on("client.sent", function (event) { if (event.type !== "input_audio_buffer.append") hereAgain(); });
@@ -301,8 +302,10 @@
     show("va-chat");
     if (!client) makeClient();
     visitorSpoke = saved.lines.some(function (line) { return line.role === "user"; });
-    saved.lines.forEach(function (line) {
-      transcript.upsert({ id: line.id, role: line.role, text: line.text, final: true, at: line.at });
+    saved.entries.forEach(function (entry) {
+      var line = entry.line;
+      if (line) transcript.upsert({ id: line.id, role: line.role, text: line.text, final: true, at: line.at });
+      else transcript.visual(entry.card, { restored: true });
     });
     $("va-mic-note").hidden = !saved.voice;
     $("va-mic-note-text").textContent = t("resumed_voice");
@@ -317,9 +320,14 @@
   function stillThere() {
     $("va-still-there").hidden = false;
     $("va-still-here").focus();
+    toParent({ type: "va:idle", on: true }); // the launcher says it while the panel is closed
   }
 
-  function hereAgain() { $("va-still-there").hidden = true; }
+  function hereAgain() {
+    if ($("va-still-there").hidden) return;
+    $("va-still-there").hidden = true;
+    toParent({ type: "va:idle", on: false });
+  }
 
   function confirmEnd(asking) {
     $("va-end-confirm").hidden = !asking;

@@ -43,6 +43,16 @@ def lines(frame: Any) -> list[tuple[str, str]]:
         [row.classList.contains('va-user') ? 'user' : 'assistant', row.querySelector('.va-text').textContent])""")
 
 
+SHOWN = """() => [...document.querySelectorAll('#va-transcript > .va-line, #va-transcript > .va-visual')].map(
+    (node) => node.classList.contains('va-visual') ? 'card:' + node.dataset.tool
+        : node.classList.contains('va-user') ? 'user' : 'assistant')"""
+
+
+def shown(frame: Any) -> list[str]:
+    """The conversation's lines and cards in their order on screen: the role, or the card's tool."""
+    return frame.evaluate(SHOWN)
+
+
 def test_a_conversation_continues_on_the_next_page_and_ends_only_on_end(
     chromium_browser: Any, demo_live: Any, screenshots: Path
 ) -> None:
@@ -63,6 +73,9 @@ def test_a_conversation_continues_on_the_next_page_and_ends_only_on_end(
     wait_widget(frame, FINAL_ANSWERS)
     before = lines(frame)
     assert [role for role, _ in before] == ["assistant", "user", "assistant"], before
+    order = shown(frame)
+    assert "card:search_products" in order, order
+    card_text = frame.locator(".va-visual").first.inner_text()
     assert before[1][1] == QUESTION
     first_session = page.evaluate(f"() => JSON.parse(sessionStorage.getItem('{STORED}')).sessionId")
 
@@ -76,6 +89,15 @@ def test_a_conversation_continues_on_the_next_page_and_ends_only_on_end(
     frame.locator(".va-notice", has_text="Welcome back: your conversation continues.").wait_for(state="visible")
     assert frame.locator("#va-welcome").is_hidden()
     assert lines(frame)[: len(before)] == before
+    # The card is back too, where it was among the lines, its buttons shown but no longer pressable: the server
+    # takes a press only on a card of the session that offered it.
+    assert shown(frame)[: len(order)] == order
+    restored = frame.locator(".va-visual.va-restored").first
+    assert restored.inner_text() == card_text
+    buttons = restored.locator("button[data-action]")
+    assert buttons.count() and all(buttons.nth(i).is_disabled() for i in range(buttons.count()))
+    assert buttons.first.get_attribute("title") == "From earlier in the conversation"
+    page.screenshot(path=screenshots / "32-cards-restored.png", clip={"x": 870, "y": 100, "width": 400, "height": 612})
     assert frame.locator("#va-status").inner_text() == ""  # no "Connected. Type your message." above "Welcome back"
 
     # The agent remembers: the simulator answers from its own conversation, which holds the seeded messages.
