@@ -75,7 +75,14 @@ def test_a_conversation_continues_on_the_next_page_and_ends_only_on_end(
     assert [role for role, _ in before] == ["assistant", "user", "assistant"], before
     order = shown(frame)
     assert "card:search_products" in order, order
-    card_text = frame.locator(".va-visual").first.inner_text()
+    card_text = frame.locator(".va-visual .va-card").first.inner_text()
+    # The host page's scripts can change what is kept: a card's markup comes back only as card markup.
+    page.evaluate(f"""() => {{
+        const kept = JSON.parse(sessionStorage.getItem('{STORED}'));
+        kept.cards[0].html += '<a class="va-tampered" href="javascript:alert(1)" onclick="alert(2)">more</a>'
+            + '<script>alert(3)</script><iframe src="https://example.org/"></iframe>';
+        sessionStorage.setItem('{STORED}', JSON.stringify(kept));
+    }}""")
     assert before[1][1] == QUESTION
     first_session = page.evaluate(f"() => JSON.parse(sessionStorage.getItem('{STORED}')).sessionId")
 
@@ -93,7 +100,12 @@ def test_a_conversation_continues_on_the_next_page_and_ends_only_on_end(
     # takes a press only on a card of the session that offered it.
     assert shown(frame)[: len(order)] == order
     restored = frame.locator(".va-visual.va-restored").first
-    assert restored.inner_text() == card_text
+    assert restored.locator(".va-card").first.inner_text() == card_text
+    tampered = restored.locator("a.va-tampered")
+    assert tampered.get_attribute("href") is None and tampered.get_attribute("onclick") is None
+    assert not restored.locator("script, iframe").count()
+    tampered.evaluate("(node) => node.remove()")  # the screenshot shows the card as the server sent it
+    restored.evaluate("(node) => node.scrollIntoView({block: 'start'})")
     buttons = restored.locator("button[data-action]")
     assert buttons.count() and all(buttons.nth(i).is_disabled() for i in range(buttons.count()))
     assert buttons.first.get_attribute("title") == "From earlier in the conversation"
