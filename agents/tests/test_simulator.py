@@ -9,22 +9,19 @@ import json
 import math
 from array import array
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import pytest_asyncio
 from openai import AsyncOpenAI
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from agents.simulator import RealtimeSimulator, start_in_thread
 from agents.simulator.speech import VoiceKind
-from tests.support.realtime_client import validate_strictly
+from tests.support.realtime_client import Event, RealtimeTestClient, done, silence, sine, types
 
 pytestmark = pytest.mark.slow  # a simulator server per test; no SQL, so it runs once, in the PostgreSQL pass
 
-Event = dict[str, Any]
-RATE = 24000
 
 SEARCH_TOOL = {
     "type": "function",
@@ -47,81 +44,14 @@ WEATHER_TOOL = {
 }
 
 
-def validate(event: Event) -> None:
-    """Every server event must parse as the GA union member named by its own type, with no undeclared field."""
-    validate_strictly(event)
-
-
-class Client:
-    """Thin test client: sends dicts, receives validated events, keeps a log."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.log: list[Event] = []
-
-    async def send(self, **event: Any) -> None:
-        await self.ws.send(json.dumps(event))
-
-    async def recv(self, wait: float = 5.0) -> Event:
-        event: Event = json.loads(await asyncio.wait_for(self.ws.recv(), wait))
-        validate(event)
-        self.log.append(event)
-        return event
-
-    async def until(self, type_: str, wait: float = 10.0) -> list[Event]:
-        """Events up to and including the first of `type_`."""
-        out: list[Event] = []
-        while True:
-            event = await self.recv(wait)
-            out.append(event)
-            if event["type"] == type_:
-                return out
+class Client(RealtimeTestClient):
+    """The shared test client, plus the check that nothing arrives for a moment."""
 
     async def quiet(self, seconds: float = 0.2) -> None:
         """Assert nothing arrives for a moment."""
         with pytest.raises(TimeoutError):
             event = await self.recv(seconds)
             pytest.fail(f"unexpected event {event['type']}")
-
-    async def ask(self, text: str, **response: Any) -> None:
-        """Start a text turn: user item + response.create."""
-        await self.send(
-            type="conversation.item.create",
-            item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
-        )
-        await self.send(type="response.create", **({"response": response} if response else {}))
-
-    async def say(self, text: str, **response: Any) -> list[Event]:
-        """A text turn; returns its events through rate_limits.updated."""
-        await self.ask(text, **response)
-        return await self.until("response.done")
-
-    async def append(self, pcm: bytes, chunk_ms: int = 40) -> None:
-        step = chunk_ms * 48
-        for i in range(0, len(pcm), step):
-            await self.send(type="input_audio_buffer.append", audio=base64.b64encode(pcm[i : i + step]).decode())
-
-
-def sine(ms: int, freq: float = 300.0, amplitude: int = 8000) -> bytes:
-    n = ms * RATE // 1000
-    return array("h", (int(amplitude * math.sin(2 * math.pi * freq * i / RATE)) for i in range(n))).tobytes()
-
-
-def silence(ms: int) -> bytes:
-    return b"\0\0" * (ms * RATE // 1000)
-
-
-def types(events: list[Event]) -> list[str]:
-    """Event types with runs of the same delta type collapsed (order check without counting deltas)."""
-    out: list[str] = []
-    for event in events:
-        if not (out and out[-1] == event["type"] and event["type"].endswith(".delta")):
-            out.append(event["type"])
-    return out
-
-
-def done(events: list[Event]) -> Event:
-    return next(e for e in events if e["type"] == "response.done")["response"]
 
 
 def check_usage(usage: Event) -> None:
